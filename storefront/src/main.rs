@@ -1,0 +1,3 @@
+fn main() {
+    println!("storefront {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,5 +1,17 @@
 //! The storefront's conversation with Odoo.
 //!
-//! - [`xmlrpc`]: the wire format.
+//! - [`xmlrpc`]: the wire format (values, calls, responses, faults).
+//! - [`client`]: the Odoo client (`common.version`, `common.authenticate`,
+//!   `object.execute_kw`), with typed calls and typed errors ([`error`]).
+//! - [`domain`]: search domains, built as trees.
+//! - [`records`]: typed records of the models the storefront reads and writes.
 
+pub mod client;
+pub mod domain;
+pub mod error;
+pub mod records;
 pub mod xmlrpc;
+
+// client re-exports come with the client
+pub use domain::{field, Domain};
+pub use error::{Error, ErrorKind, FaultKind};

@@ -212,11 +212,7 @@ impl FieldRef {
         self.ne(false)
     }
 
-    fn with_list<V: Into<Value>>(
-        self,
-        operator: Operator,
-        values: impl IntoIterator<Item = V>,
-    ) -> Domain {
+    fn with_list<V: Into<Value>>(self, operator: Operator, values: impl IntoIterator<Item = V>) -> Domain {
         Domain::Leaf(Condition {
             field: self.0,
             operator,
@@ -265,11 +261,7 @@ impl Domain {
                 &c.value,
             )),
             Domain::And(parts) | Domain::Or(parts) => {
-                let op = if matches!(self, Domain::And(_)) {
-                    "&"
-                } else {
-                    "|"
-                };
+                let op = if matches!(self, Domain::And(_)) { "&" } else { "|" };
                 for _ in 1..parts.len() {
                     out.push(Value::from(op));
                 }
@@ -321,10 +313,7 @@ impl Domain {
             }
             Value::Array(leaf) => Ok((Self::parse_leaf(leaf)?, rest)),
             Value::String(other) => Err(DomainError(format!("unknown domain operator {other:?}"))),
-            other => Err(DomainError(format!(
-                "unexpected {} in domain",
-                other.type_name()
-            ))),
+            other => Err(DomainError(format!("unexpected {} in domain", other.type_name()))),
         }
     }
 
@@ -338,8 +327,8 @@ impl Domain {
         let op_str = op
             .as_str()
             .ok_or_else(|| DomainError(format!("operator is a {}", op.type_name())))?;
-        let operator = Operator::parse(op_str)
-            .ok_or_else(|| DomainError(format!("unknown operator {op_str:?}")))?;
+        let operator =
+            Operator::parse(op_str).ok_or_else(|| DomainError(format!("unknown operator {op_str:?}")))?;
         match left {
             Value::String(field) => Ok(Domain::Leaf(Condition {
                 field: field.clone(),
@@ -348,16 +337,9 @@ impl Domain {
             })),
             // TRUE_LEAF (1, '=', 1) and FALSE_LEAF (0, '=', 1).
             Value::Int(n) if operator == Operator::Eq && right.as_i64() == Some(1) => {
-                Ok(if *n == 1 {
-                    Domain::All
-                } else {
-                    Domain::Nothing
-                })
+                Ok(if *n == 1 { Domain::All } else { Domain::Nothing })
             }
-            other => Err(DomainError(format!(
-                "field name is a {}",
-                other.type_name()
-            ))),
+            other => Err(DomainError(format!("field name is a {}", other.type_name()))),
         }
     }
 }
@@ -463,8 +445,7 @@ mod tests {
 
     #[test]
     fn parse_round_trips_what_it_writes() {
-        let d = field("x").ilike("é")
-            & ((field("a").eq(1) & field("b").ne(false)) | !field("c").child_of(3));
+        let d = field("x").ilike("é") & ((field("a").eq(1) & field("b").ne(false)) | !field("c").child_of(3));
         assert_eq!(Domain::from_value(&d.to_value()), Ok(d));
     }
 

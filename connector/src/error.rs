@@ -197,9 +197,7 @@ impl Error {
             Error::Fault { kind, .. } => ErrorKind::Fault(*kind),
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::Xml { .. } | Error::Decode { .. } | Error::MissingField { .. } => {
-                ErrorKind::Decode
-            }
+            Error::Xml { .. } | Error::Decode { .. } | Error::MissingField { .. } => ErrorKind::Decode,
             Error::Config(_) => ErrorKind::Config,
         }
     }
@@ -227,9 +225,7 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { status: None, .. } | Error::Timeout { .. } => true,
-            Error::Transport {
-                status: Some(s), ..
-            } => matches!(s, 429 | 502 | 503 | 504),
+            Error::Transport { status: Some(s), .. } => matches!(s, 429 | 502 | 503 | 504),
             _ => false,
         }
     }

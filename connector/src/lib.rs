@@ -12,6 +12,6 @@ pub mod error;
 pub mod records;
 pub mod xmlrpc;
 
-// client re-exports come with the client
+pub use client::{Client, ClientBuilder, Credentials};
 pub use domain::{field, Domain};
 pub use error::{Error, ErrorKind, FaultKind};

@@ -92,9 +92,7 @@ fn fault_from(value: Value) -> Result<Fault, String> {
         return Err(format!("fault is a {}, not a struct", value.type_name()));
     };
     let code = match s.get("faultCode") {
-        Some(Value::Int(i)) => {
-            i32::try_from(*i).map_err(|_| "faultCode out of range".to_owned())?
-        }
+        Some(Value::Int(i)) => i32::try_from(*i).map_err(|_| "faultCode out of range".to_owned())?,
         // Some servers send the code as a string; Odoo does not, but a
         // number in a string still means that number.
         Some(Value::String(t)) => t
@@ -255,10 +253,7 @@ impl<'a> Parser<'a> {
             return Ok(Tok::Close(name));
         }
         loop {
-            let event = self
-                .reader
-                .read_event()
-                .map_err(|e| self.error(e.to_string()))?;
+            let event = self.reader.read_event().map_err(|e| self.error(e.to_string()))?;
             return Ok(match event {
                 Event::Start(e) => Tok::Open(Tag::from_name(e.local_name().into_inner())),
                 Event::Empty(e) => {
@@ -267,17 +262,12 @@ impl<'a> Parser<'a> {
                     Tok::Open(tag)
                 }
                 Event::End(e) => Tok::Close(Tag::from_name(e.local_name().into_inner())),
-                Event::Text(t) => Tok::Text(
-                    t.unescape()
-                        .map_err(|e| self.error(format!("bad text: {e}")))?,
-                ),
+                Event::Text(t) => Tok::Text(t.unescape().map_err(|e| self.error(format!("bad text: {e}")))?),
                 Event::CData(c) => Tok::Text(match c.into_inner() {
-                    Cow::Borrowed(b) => Cow::Borrowed(
-                        std::str::from_utf8(b).map_err(|e| self.error(e.to_string()))?,
-                    ),
-                    Cow::Owned(b) => {
-                        Cow::Owned(String::from_utf8(b).map_err(|e| self.error(e.to_string()))?)
+                    Cow::Borrowed(b) => {
+                        Cow::Borrowed(std::str::from_utf8(b).map_err(|e| self.error(e.to_string()))?)
                     }
+                    Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|e| self.error(e.to_string()))?),
                 }),
                 Event::Eof => Tok::Eof,
                 Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => continue,
@@ -329,9 +319,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Tok::Close(n) if n == name => return Ok(text),
-                other => {
-                    return Err(self.unexpected(&other, &format!("text or </{}>", name.name())))
-                }
+                other => return Err(self.unexpected(&other, &format!("text or </{}>", name.name()))),
             }
         }
     }
@@ -379,7 +367,7 @@ impl<'a> Parser<'a> {
                         }
                     }
                     Frame::Struct(members, name) => {
-                        members.insert(std::mem::take(name), done);
+                        members.push_unchecked(std::mem::take(name), done);
                         self.expect_close(Tag::Member)?;
                         match self.member_start()? {
                             Some(next_name) => {
@@ -390,9 +378,10 @@ impl<'a> Parser<'a> {
                             }
                             None => {
                                 self.expect_close(Tag::Value)?;
-                                let Some(Frame::Struct(members, _)) = stack.pop() else {
+                                let Some(Frame::Struct(mut members, _)) = stack.pop() else {
                                     unreachable_frame()?
                                 };
+                                members.dedup();
                                 done = Value::Struct(members);
                             }
                         }
@@ -464,9 +453,7 @@ impl<'a> Parser<'a> {
     fn scalar(&self, tag: &Tag, text: &str) -> Result<Value, DecodeError> {
         let bad = |what: &str| self.error(format!("invalid {what}: {:?}", truncate(text)));
         Ok(match tag {
-            Tag::Int | Tag::I4 | Tag::I8 => {
-                Value::Int(text.trim().parse().map_err(|_| bad("int"))?)
-            }
+            Tag::Int | Tag::I4 | Tag::I8 => Value::Int(text.trim().parse().map_err(|_| bad("int"))?),
             Tag::Boolean => match text.trim() {
                 "1" => Value::Bool(true),
                 "0" => Value::Bool(false),

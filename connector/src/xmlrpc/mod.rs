@@ -1,9 +1,11 @@
 //! The XML-RPC wire format: values, calls, responses and faults.
 
+mod de;
 mod decode;
 mod encode;
 mod value;
 
+pub use de::{from_value, FieldError};
 pub use decode::{decode_call, decode_response, DecodeError};
 pub use encode::{encode_call, encode_fault, encode_response, write_value};
 pub use value::{Struct, Value};

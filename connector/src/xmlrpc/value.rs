@@ -179,6 +179,43 @@ impl Struct {
         }
     }
 
+    /// Appends a member without looking for its name; [`Struct::dedup`]
+    /// must follow before the struct is used.
+    pub(crate) fn push_unchecked(&mut self, name: String, value: Value) {
+        self.members.push((name, value));
+    }
+
+    /// Keeps the last value of each name (as Python's dict does), in
+    /// linear time for large structs and without allocating for small ones.
+    pub(crate) fn dedup(&mut self) {
+        let n = self.members.len();
+        let keep: Vec<bool> = if n <= 32 {
+            let unique = (1..n).all(|i| self.members[..i].iter().all(|(k, _)| *k != self.members[i].0));
+            if unique {
+                return;
+            }
+            (0..n)
+                .map(|i| self.members[i + 1..].iter().all(|(k, _)| *k != self.members[i].0))
+                .collect()
+        } else {
+            let mut last = std::collections::HashMap::with_capacity(n);
+            for (at, (name, _)) in self.members.iter().enumerate() {
+                last.insert(name.as_str(), at);
+            }
+            if last.len() == n {
+                return;
+            }
+            (0..n)
+                .map(|i| last.get(self.members[i].0.as_str()) == Some(&i))
+                .collect()
+        };
+        let mut at = 0;
+        self.members.retain(|_| {
+            at += 1;
+            keep[at - 1]
+        });
+    }
+
     /// Builder form of [`Struct::insert`].
     pub fn with(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.insert(name, value);
@@ -325,5 +362,98 @@ impl From<rust_decimal::Decimal> for Value {
         }
         // Shortest round trip: the decimal's digits, read as a double.
         Value::Double(v.to_string().parse().unwrap_or(f64::NAN))
+    }
+}
+
+/// Lets a raw [`Value`] (or [`Struct`]) stand where a typed answer is
+/// expected, e.g. `Query<Vec<Struct>>`. A `dateTime.iso8601` read this way
+/// comes back as its text, since serde has no date type.
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Struct {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match deserializer.deserialize_any(ValueVisitor)? {
+            Value::Struct(s) => Ok(s),
+            other => Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Other(other.type_name()),
+                &"a struct",
+            )),
+        }
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an XML-RPC value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::Int)
+            .map_err(|_| E::custom(format!("integer {v} out of range")))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Double(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Base64(v.to_vec()))
+    }
+
+    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value, E> {
+        Ok(Value::Base64(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Nil)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Nil)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Struct::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            members.insert(k, v);
+        }
+        Ok(Value::Struct(members))
     }
 }

@@ -9,6 +9,8 @@
 pub mod client;
 pub mod domain;
 pub mod error;
+pub mod mirror;
+pub mod pricing;
 pub mod records;
 pub mod xmlrpc;
 

@@ -1,0 +1,542 @@
+//! The mirror: an immutable snapshot of what the shop sells, read from Odoo
+//! and swapped atomically, so that readers never wait on a sync.
+//!
+//! A full sync reads every model in pages; an incremental sync lists the
+//! ids and `write_date`s of the big models (one call each) and fetches only
+//! what changed, and reads the small reference models (taxes, units,
+//! currencies, pricelists) whole, which is also one call each. Whatever
+//! depends on a record (a product's category path, its price under a
+//! pricelist) is derived from the snapshot it belongs to, so a change to a
+//! category, a pricelist, an item or a tax reaches everything that uses it.
+
+mod collection;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Deserialize;
+
+pub use collection::{Collection, Delta, Mirrored, ModelQuery, Paging};
+
+use crate::client::Client;
+use crate::domain::{field, Domain};
+use crate::error::{Error, FaultKind};
+use crate::records::{
+    fields, CalendarEvent, Company, Currency, Partner, Pricelist, PricelistItem, ProductCategory,
+    ProductTemplate, ProductVariant, PublicCategory, Record, Tax, Uom, User,
+};
+
+/// What to mirror and how.
+#[derive(Debug, Clone)]
+pub struct MirrorConfig {
+    /// The shop's languages; the first is the default (e.g. `fr_FR`).
+    pub languages: Vec<String>,
+    /// Only products published on the website, when website_sale is
+    /// installed.
+    pub published_only: bool,
+    /// The calendar event category of pickup slots.
+    pub pickup_category: String,
+    /// How far ahead pickup slots are read.
+    pub pickup_horizon: TimeDelta,
+    /// Records per call.
+    pub batch_size: u32,
+    /// Calls at once during a sync.
+    pub concurrency: usize,
+    /// How far back of the previous listing an incremental sync looks.
+    pub overlap: TimeDelta,
+}
+
+impl Default for MirrorConfig {
+    fn default() -> Self {
+        Self {
+            languages: vec!["en_US".into()],
+            published_only: true,
+            pickup_category: "Pickup".into(),
+            pickup_horizon: TimeDelta::days(28),
+            batch_size: 500,
+            concurrency: 4,
+            overlap: TimeDelta::seconds(5),
+        }
+    }
+}
+
+/// Optional Odoo modules the mirror adapts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Modules {
+    /// website_sale: public categories and `is_published`.
+    pub website_sale: bool,
+    /// calendar: pickup slots.
+    pub calendar: bool,
+}
+
+/// A product's name and description in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Translation {
+    /// The record's id.
+    pub id: i64,
+    /// The name.
+    pub name: String,
+    /// The sales description, if any (categories have none).
+    #[serde(default)]
+    pub description_sale: Option<String>,
+}
+
+/// Names in one language, by record id.
+pub type Translations = BTreeMap<i64, Translation>;
+
+/// Everything the shop sells from, as of one sync. Immutable.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// When the sync that made it began.
+    pub synced_at: Option<DateTime<Utc>>,
+    /// The Odoo series, e.g. `18.0`.
+    pub series: String,
+    /// The optional modules found.
+    pub modules: Modules,
+    /// The default language.
+    pub default_lang: String,
+    /// Products on sale.
+    pub templates: Collection<ProductTemplate>,
+    /// Their variants.
+    pub variants: Collection<ProductVariant>,
+    /// Product names and descriptions in the other languages, by language.
+    pub product_translations: HashMap<String, Translations>,
+    /// Website categories (website_sale).
+    pub public_categories: Collection<PublicCategory>,
+    /// Their names in the other languages, by language.
+    pub category_translations: HashMap<String, Translations>,
+    /// Internal categories (pricelist rules use them).
+    pub product_categories: Collection<ProductCategory>,
+    /// Customers' partners.
+    pub partners: Collection<Partner>,
+    /// Customers' portal users.
+    pub users: Vec<User>,
+    /// Pricelists.
+    pub pricelists: Collection<Pricelist>,
+    /// Pricelist rules.
+    pub pricelist_items: Collection<PricelistItem>,
+    /// Sales taxes.
+    pub taxes: Vec<Tax>,
+    /// Units of measure.
+    pub uoms: Vec<Uom>,
+    /// Active currencies.
+    pub currencies: Vec<Currency>,
+    /// Companies.
+    pub companies: Vec<Company>,
+    /// Pickup slots within the horizon.
+    pub pickup_slots: Collection<CalendarEvent>,
+}
+
+impl Snapshot {
+    /// The number of products on sale.
+    pub fn product_count(&self) -> usize {
+        self.templates.len()
+    }
+
+    /// The portal user of this login, with their partner.
+    pub fn customer(&self, login: &str) -> Option<(&User, &Partner)> {
+        let user = self
+            .users
+            .iter()
+            .find(|u| u.login.eq_ignore_ascii_case(login) && u.active)?;
+        let partner = self.partners.records.get(&user.partner_id.id)?;
+        Some((user, partner))
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SyncReport {
+    /// Full or incremental.
+    pub full: bool,
+    /// How long it took.
+    pub duration: Duration,
+    /// Calls made to Odoo, by model.
+    pub calls: BTreeMap<&'static str, usize>,
+    /// Records fetched, by model.
+    pub fetched: BTreeMap<&'static str, usize>,
+    /// Records that left, by model.
+    pub removed: BTreeMap<&'static str, usize>,
+    /// Products, variants, categories, customers, pricelists, slots now held.
+    pub counts: BTreeMap<&'static str, usize>,
+}
+
+impl SyncReport {
+    /// All calls made.
+    pub fn total_calls(&self) -> usize {
+        self.calls.values().sum()
+    }
+
+    fn add(&mut self, model: &'static str, delta: Delta) {
+        *self.calls.entry(model).or_default() += delta.calls;
+        *self.fetched.entry(model).or_default() += delta.fetched;
+        *self.removed.entry(model).or_default() += delta.removed;
+    }
+
+    /// One line for a log or a cron mail.
+    pub fn summary(&self) -> String {
+        let counts: Vec<String> = self.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        format!(
+            "{} sync in {:.2} s: {}; {} calls, {} records fetched, {} removed",
+            if self.full { "full" } else { "incremental" },
+            self.duration.as_secs_f64(),
+            counts.join(", "),
+            self.total_calls(),
+            self.fetched.values().sum::<usize>(),
+            self.removed.values().sum::<usize>(),
+        )
+    }
+}
+
+/// The mirror of one Odoo database: the current snapshot and the means to
+/// refresh it. Readers call [`Mirror::snapshot`], which never waits on a
+/// sync; syncs run one at a time.
+#[derive(Debug)]
+pub struct Mirror {
+    client: Client,
+    config: MirrorConfig,
+    current: ArcSwap<Snapshot>,
+    syncing: tokio::sync::Mutex<()>,
+}
+
+impl Mirror {
+    /// A mirror with an empty snapshot.
+    pub fn new(client: Client, config: MirrorConfig) -> Self {
+        Self::with_snapshot(client, config, Snapshot::default())
+    }
+
+    /// A mirror serving `snapshot` (e.g. one saved by an earlier run) until
+    /// the next sync.
+    pub fn with_snapshot(client: Client, config: MirrorConfig, snapshot: Snapshot) -> Self {
+        Self {
+            client,
+            config,
+            current: ArcSwap::from_pointee(snapshot),
+            syncing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// The client the mirror reads with.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Reads everything again.
+    pub async fn full_sync(&self) -> Result<SyncReport, Error> {
+        let _one_at_a_time = self.syncing.lock().await;
+        self.run(None).await
+    }
+
+    /// Refreshes the snapshot: incrementally when there is one, else fully.
+    /// On error the current snapshot stays.
+    pub async fn sync(&self) -> Result<SyncReport, Error> {
+        let _one_at_a_time = self.syncing.lock().await;
+        let current = self.snapshot();
+        self.run(current.synced_at.is_some().then_some(current)).await
+    }
+
+    async fn run(&self, previous: Option<Arc<Snapshot>>) -> Result<SyncReport, Error> {
+        let started_at = Utc::now();
+        let started = Instant::now();
+        let result = Sync {
+            client: &self.client,
+            config: &self.config,
+            previous: previous.as_deref(),
+            report: SyncReport {
+                full: previous.is_none(),
+                ..SyncReport::default()
+            },
+        }
+        .run(started_at)
+        .await;
+        match result {
+            Ok((snapshot, mut report)) => {
+                report.duration = started.elapsed();
+                self.current.store(Arc::new(snapshot));
+                tracing::info!("{}", report.summary());
+                Ok(report)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sync failed; the previous snapshot stays");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// One sync in progress.
+struct Sync<'a> {
+    client: &'a Client,
+    config: &'a MirrorConfig,
+    previous: Option<&'a Snapshot>,
+    report: SyncReport,
+}
+
+impl Sync<'_> {
+    fn paging(&self) -> Paging {
+        Paging {
+            batch_size: self.config.batch_size,
+            concurrency: self.config.concurrency,
+        }
+    }
+
+    fn default_lang(&self) -> String {
+        self.config
+            .languages
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "en_US".into())
+    }
+
+    fn query(&self, domain: Domain) -> ModelQuery {
+        ModelQuery {
+            domain,
+            active_test: true,
+            lang: self.default_lang(),
+        }
+    }
+
+    /// Full read, or refresh of the previous snapshot's collection.
+    async fn collection<R: Mirrored>(
+        &mut self,
+        query: ModelQuery,
+        previous: impl Fn(&Snapshot) -> &Collection<R>,
+    ) -> Result<Collection<R>, Error> {
+        let (collection, delta) = match self.previous {
+            Some(prev) => {
+                previous(prev)
+                    .refresh(self.client, &query, self.paging(), self.config.overlap)
+                    .await?
+            }
+            None => Collection::fetch_all(self.client, &query, self.paging()).await?,
+        };
+        self.report.add(R::MODEL, delta);
+        Ok(collection)
+    }
+
+    /// One `search_read` of a small model, whole.
+    async fn whole<R: Record>(&mut self, domain: Domain) -> Result<Vec<R>, Error> {
+        let fields = self.client.fields_for::<R>().await?;
+        let rows: Vec<R> = self
+            .client
+            .model(R::MODEL)
+            .search_read(domain)
+            .fields(fields)
+            .order("id")
+            .lang(self.default_lang())
+            .returning()
+            .send()
+            .await?;
+        self.report.add(
+            R::MODEL,
+            Delta {
+                fetched: rows.len(),
+                removed: 0,
+                calls: 1,
+            },
+        );
+        Ok(rows)
+    }
+
+    async fn modules(&mut self) -> Result<(String, Modules), Error> {
+        if let Some(prev) = self.previous {
+            return Ok((prev.series.clone(), prev.modules));
+        }
+        let version = self.client.version().await?;
+        let template_fields = self.client.available_fields(ProductTemplate::MODEL).await?;
+        let calendar = match self.client.available_fields(CalendarEvent::MODEL).await {
+            Ok(_) => true,
+            Err(e) if e.fault_kind() == Some(FaultKind::UnknownModel) => false,
+            Err(e) => return Err(e),
+        };
+        let modules = Modules {
+            website_sale: template_fields.contains("is_published")
+                && template_fields.contains("public_categ_ids"),
+            calendar,
+        };
+        tracing::info!(series = %version.server_serie, ?modules, "Odoo modules");
+        Ok((version.server_serie, modules))
+    }
+
+    async fn run(mut self, started_at: DateTime<Utc>) -> Result<(Snapshot, SyncReport), Error> {
+        let (series, modules) = self.modules().await?;
+        let mut on_sale = field("sale_ok").eq(true);
+        if modules.website_sale && self.config.published_only {
+            on_sale = on_sale & field("is_published").eq(true);
+        }
+        let templates = self
+            .collection(self.query(on_sale.clone()), |s| &s.templates)
+            .await?;
+        let variants = self.collection(self.query(on_sale), |s| &s.variants).await?;
+        let public_categories = if modules.website_sale {
+            self.collection(self.query(Domain::All), |s| &s.public_categories)
+                .await?
+        } else {
+            Collection::default()
+        };
+        let product_categories = self
+            .collection(self.query(Domain::All), |s| &s.product_categories)
+            .await?;
+        let partners = self
+            .collection(self.query(field("user_ids.share").eq(true)), |s| &s.partners)
+            .await?;
+        let users = self.whole::<User>(field("share").eq(true)).await?;
+        let pricelists = self
+            .collection(self.query(Domain::All), |s| &s.pricelists)
+            .await?;
+        let pricelist_items = self
+            .collection(self.query(Domain::All), |s| &s.pricelist_items)
+            .await?;
+        let taxes = self.whole::<Tax>(field("type_tax_use").eq("sale")).await?;
+        let uoms = self.whole::<Uom>(Domain::All).await?;
+        let currencies = self.whole::<Currency>(field("active").eq(true)).await?;
+        let companies = self.whole::<Company>(Domain::All).await?;
+        let pickup_slots = if modules.calendar {
+            let now = Utc::now();
+            let window = field("categ_ids.name").eq(self.config.pickup_category.as_str())
+                & field("start").ge(fields::format_datetime(&now))
+                & field("start").le(fields::format_datetime(&(now + self.config.pickup_horizon)));
+            self.collection(self.query(window), |s| &s.pickup_slots).await?
+        } else {
+            Collection::default()
+        };
+
+        let mut product_translations = HashMap::new();
+        let mut category_translations = HashMap::new();
+        for lang in self.config.languages.iter().skip(1) {
+            let previous = self.previous;
+            let prev = previous.map(|p| (&p.templates, p.product_translations.get(lang)));
+            let products = self.translations(lang, &templates, prev).await?;
+            product_translations.insert(lang.clone(), products);
+            let prev = previous.map(|p| (&p.public_categories, p.category_translations.get(lang)));
+            let categories = self.translations(lang, &public_categories, prev).await?;
+            category_translations.insert(lang.clone(), categories);
+        }
+
+        let snapshot = Snapshot {
+            synced_at: Some(started_at),
+            series,
+            modules,
+            default_lang: self.default_lang(),
+            templates,
+            variants,
+            product_translations,
+            public_categories,
+            category_translations,
+            product_categories,
+            partners,
+            users,
+            pricelists,
+            pricelist_items,
+            taxes,
+            uoms,
+            currencies,
+            companies,
+            pickup_slots,
+        };
+        let mut report = self.report;
+        report.counts = BTreeMap::from([
+            ("products", snapshot.templates.len()),
+            ("variants", snapshot.variants.len()),
+            (
+                "categories",
+                snapshot
+                    .public_categories
+                    .len()
+                    .max(snapshot.product_categories.len()),
+            ),
+            ("customers", snapshot.users.len()),
+            ("pricelists", snapshot.pricelists.len()),
+            ("pickup slots", snapshot.pickup_slots.len()),
+        ]);
+        Ok((snapshot, report))
+    }
+
+    /// The names (and descriptions) of `records` in `lang`: kept from the
+    /// previous snapshot for records that did not change since, read again
+    /// for the others.
+    async fn translations<R: Mirrored>(
+        &mut self,
+        lang: &str,
+        records: &Collection<R>,
+        previous: Option<(&Collection<R>, Option<&Translations>)>,
+    ) -> Result<Translations, Error> {
+        let mut out = Translations::new();
+        let mut wanted = Vec::new();
+        for (id, record) in &records.records {
+            let kept = previous.and_then(|(prev_records, prev_translations)| {
+                let before = prev_records.records.get(id)?;
+                let recent = prev_records
+                    .watermark
+                    .is_none_or(|mark| record.write_date() >= mark - self.config.overlap);
+                (before.write_date() == record.write_date() && !recent).then_some(())?;
+                prev_translations?.get(id)
+            });
+            match kept {
+                Some(t) => {
+                    out.insert(*id, t.clone());
+                }
+                None => wanted.push(*id),
+            }
+        }
+        let mut fields = vec!["name"];
+        if R::MODEL == ProductTemplate::MODEL {
+            fields.push("description_sale");
+        }
+        for chunk in wanted.chunks(self.config.batch_size.max(1) as usize) {
+            let rows: Vec<Translation> = self
+                .client
+                .model(R::MODEL)
+                .search_read(field("id").is_in(chunk.iter().copied()))
+                .fields(fields.iter().copied())
+                .lang(lang)
+                .returning()
+                .send()
+                .await?;
+            self.report.add(
+                R::MODEL,
+                Delta {
+                    fetched: 0,
+                    removed: 0,
+                    calls: 1,
+                },
+            );
+            out.extend(rows.into_iter().map(|t| (t.id, t)));
+        }
+        Ok(out)
+    }
+}
+
+macro_rules! mirrored {
+    ($($t:ty),*) => {$(
+        impl Mirrored for $t {
+            fn id(&self) -> i64 {
+                self.id
+            }
+            fn write_date(&self) -> DateTime<Utc> {
+                self.write_date
+            }
+        }
+    )*};
+}
+
+mirrored!(
+    ProductTemplate,
+    ProductVariant,
+    PublicCategory,
+    ProductCategory,
+    Partner,
+    Pricelist,
+    PricelistItem,
+    CalendarEvent
+);

@@ -1,0 +1,1100 @@
+//! The models the double knows, field by field, for each emulated series.
+//!
+//! Field names, types, labels and relations follow Odoo (checked against
+//! the `fields_get` recordings); only the fields a storefront plausibly
+//! reads or writes are modelled. A dataset built from recordings may add
+//! more (see [`crate::Dataset::from_recordings`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// An Odoo series, e.g. `18.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Series {
+    major: u32,
+}
+
+impl Series {
+    /// Odoo 16.0.
+    pub const V16: Series = Series { major: 16 };
+    /// Odoo 17.0.
+    pub const V17: Series = Series { major: 17 };
+    /// Odoo 18.0.
+    pub const V18: Series = Series { major: 18 };
+    /// Odoo 19.0.
+    pub const V19: Series = Series { major: 19 };
+
+    /// Parses `"16.0"`, `"17.0"`, `"18.0"`, `"19.0"` (also `"saas~18.2"`
+    /// and a bare `"18"`). Series outside 16..=19 are refused.
+    pub fn parse(text: &str) -> Option<Series> {
+        let text = text.trim().trim_start_matches("saas~");
+        let major: u32 = text.split('.').next()?.parse().ok()?;
+        (16..=19).contains(&major).then_some(Series { major })
+    }
+
+    /// The major version, e.g. 18.
+    pub fn major(self) -> u32 {
+        self.major
+    }
+
+    /// `"18.0"`.
+    pub fn as_string(self) -> String {
+        format!("{}.0", self.major)
+    }
+}
+
+impl fmt::Display for Series {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.0", self.major)
+    }
+}
+
+/// An Odoo field type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldType {
+    /// `char`
+    Char,
+    /// `text`
+    Text,
+    /// `html`
+    Html,
+    /// `integer`
+    Integer,
+    /// `float`
+    Float,
+    /// `monetary`
+    Monetary,
+    /// `boolean`
+    Boolean,
+    /// `date`
+    Date,
+    /// `datetime`
+    Datetime,
+    /// `selection`
+    Selection,
+    /// `many2one`
+    Many2one,
+    /// `one2many`
+    One2many,
+    /// `many2many`
+    Many2many,
+    /// `binary`
+    Binary,
+}
+
+impl FieldType {
+    /// Odoo's name of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Char => "char",
+            FieldType::Text => "text",
+            FieldType::Html => "html",
+            FieldType::Integer => "integer",
+            FieldType::Float => "float",
+            FieldType::Monetary => "monetary",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Selection => "selection",
+            FieldType::Many2one => "many2one",
+            FieldType::One2many => "one2many",
+            FieldType::Many2many => "many2many",
+            FieldType::Binary => "binary",
+        }
+    }
+
+    /// Parses Odoo's name of a type (`many2one_reference`, `properties`,
+    /// `json` and other exotic types read as `char`).
+    pub fn parse(text: &str) -> FieldType {
+        match text {
+            "text" => FieldType::Text,
+            "html" => FieldType::Html,
+            "integer" => FieldType::Integer,
+            "float" => FieldType::Float,
+            "monetary" => FieldType::Monetary,
+            "boolean" => FieldType::Boolean,
+            "date" => FieldType::Date,
+            "datetime" => FieldType::Datetime,
+            "selection" => FieldType::Selection,
+            "many2one" => FieldType::Many2one,
+            "one2many" => FieldType::One2many,
+            "many2many" => FieldType::Many2many,
+            "binary" => FieldType::Binary,
+            _ => FieldType::Char,
+        }
+    }
+
+    /// Whether values are text.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            FieldType::Char | FieldType::Text | FieldType::Html | FieldType::Selection
+        )
+    }
+
+    /// one2many or many2many.
+    pub fn is_x2many(self) -> bool {
+        matches!(self, FieldType::One2many | FieldType::Many2many)
+    }
+
+    /// many2one, one2many or many2many.
+    pub fn is_relational(self) -> bool {
+        matches!(
+            self,
+            FieldType::Many2one | FieldType::One2many | FieldType::Many2many
+        )
+    }
+}
+
+/// Where a field's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compute {
+    /// Stored as written.
+    Stored,
+    /// Computed by the double when read (not writable).
+    Computed,
+    /// Stored, but recomputed by the double when its inputs change (sale
+    /// order amounts, line subtotals); not writable by clients.
+    StoredComputed,
+    /// The value of `field` on the record that the many2one `via` points to
+    /// (product variants delegate to their template this way); writing it
+    /// writes that record.
+    Related {
+        /// The many2one to follow.
+        via: String,
+        /// The field on the target.
+        field: String,
+    },
+}
+
+/// What happens to a record when the target of one of its many2one
+/// fields is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// The field becomes empty.
+    SetNull,
+    /// The record is deleted too.
+    Cascade,
+    /// The deletion is refused.
+    Restrict,
+}
+
+/// One field of a model.
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    /// Technical name.
+    pub name: String,
+    /// Type.
+    pub ftype: FieldType,
+    /// Label (`string` in `fields_get`).
+    pub string: String,
+    /// Related model of relational fields.
+    pub relation: Option<String>,
+    /// For one2many: the many2one on the related model that points back.
+    pub inverse: Option<String>,
+    /// Stored per language.
+    pub translate: bool,
+    /// Required.
+    pub required: bool,
+    /// Read-only in the UI (and to the double's clients, for computed fields).
+    pub readonly: bool,
+    /// Where the value comes from.
+    pub compute: Compute,
+    /// Allowed values of a selection, with labels; empty means any.
+    pub selection: Vec<(String, String)>,
+    /// For many2one: what deleting the target does.
+    pub ondelete: OnDelete,
+    /// Odoo's type name when the double stores it as another type
+    /// (`many2one_reference`, `properties`, ... from a recorded `fields_get`).
+    pub odoo_type: Option<String>,
+}
+
+impl FieldDef {
+    fn new(name: &str, ftype: FieldType, string: &str) -> FieldDef {
+        FieldDef {
+            name: name.to_owned(),
+            ftype,
+            string: string.to_owned(),
+            relation: None,
+            inverse: None,
+            translate: false,
+            required: false,
+            readonly: false,
+            compute: Compute::Stored,
+            selection: Vec::new(),
+            ondelete: OnDelete::SetNull,
+            odoo_type: None,
+        }
+    }
+
+    /// A plain stored field from a `fields_get` description (used when a
+    /// dataset brings fields the built-in schema does not model).
+    pub fn described(
+        name: &str,
+        ftype: FieldType,
+        string: &str,
+        relation: Option<&str>,
+        required: bool,
+    ) -> FieldDef {
+        let mut f = FieldDef::new(name, ftype, string);
+        f.relation = relation.map(str::to_owned);
+        f.required = required;
+        if ftype == FieldType::One2many {
+            // Without a known inverse, a one2many is stored as a list.
+            f.compute = Compute::Stored;
+        }
+        f
+    }
+
+    /// Whether clients may write it.
+    pub fn is_writable(&self) -> bool {
+        matches!(self.compute, Compute::Stored | Compute::Related { .. })
+    }
+
+    /// Whether the value is kept on the record.
+    pub fn is_stored(&self) -> bool {
+        matches!(self.compute, Compute::Stored | Compute::StoredComputed)
+            && !(self.ftype == FieldType::One2many && self.inverse.is_some())
+    }
+}
+
+/// One model: its fields and habits.
+#[derive(Debug, Clone)]
+pub struct ModelSchema {
+    /// e.g. `product.template`.
+    pub name: String,
+    /// Odoo's `_description`, e.g. `Contact`.
+    pub description: String,
+    /// Fields by name.
+    pub fields: BTreeMap<String, FieldDef>,
+    /// Odoo's `_order`.
+    pub order: String,
+    /// The field name searches match (`_rec_name`).
+    pub rec_name: String,
+    /// The many2one to the parent of hierarchical models (`child_of`).
+    pub parent_name: String,
+}
+
+impl ModelSchema {
+    /// The field of that name.
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields.get(name)
+    }
+
+    /// Whether records can be archived (`active` field).
+    pub fn has_active(&self) -> bool {
+        self.fields
+            .get("active")
+            .is_some_and(|f| f.ftype == FieldType::Boolean)
+    }
+}
+
+/// Builds one model.
+struct M {
+    schema: ModelSchema,
+}
+
+impl M {
+    fn new(name: &str, description: &str, order: &str) -> M {
+        let mut m = M {
+            schema: ModelSchema {
+                name: name.to_owned(),
+                description: description.to_owned(),
+                fields: BTreeMap::new(),
+                order: order.to_owned(),
+                rec_name: "name".to_owned(),
+                parent_name: "parent_id".to_owned(),
+            },
+        };
+        m.f("id", FieldType::Integer, "ID").ro();
+        m.f("display_name", FieldType::Char, "Display Name").computed();
+        m.f("create_date", FieldType::Datetime, "Created on").ro();
+        m.f("write_date", FieldType::Datetime, "Last Updated on").ro();
+        m.f("create_uid", FieldType::Many2one, "Created by")
+            .rel("res.users")
+            .ro();
+        m.f("write_uid", FieldType::Many2one, "Last Updated by")
+            .rel("res.users")
+            .ro();
+        m
+    }
+
+    fn f(&mut self, name: &str, ftype: FieldType, string: &str) -> &mut FieldDef {
+        self.schema
+            .fields
+            .entry(name.to_owned())
+            .and_modify(|f| *f = FieldDef::new(name, ftype, string))
+            .or_insert_with(|| FieldDef::new(name, ftype, string))
+    }
+
+    fn rec_name(&mut self, name: &str) -> &mut M {
+        self.schema.rec_name = name.to_owned();
+        self
+    }
+
+    fn done(self) -> (String, ModelSchema) {
+        (self.schema.name.clone(), self.schema)
+    }
+}
+
+trait FieldExt {
+    fn req(&mut self) -> &mut Self;
+    fn tr(&mut self) -> &mut Self;
+    fn rel(&mut self, model: &str) -> &mut Self;
+    fn inv(&mut self, field: &str) -> &mut Self;
+    fn computed(&mut self) -> &mut Self;
+    fn stored_computed(&mut self) -> &mut Self;
+    fn related(&mut self, via: &str, field: &str) -> &mut Self;
+    fn sel(&mut self, values: &[(&str, &str)]) -> &mut Self;
+    fn ro(&mut self) -> &mut Self;
+    fn cascade(&mut self) -> &mut Self;
+}
+
+impl FieldExt for FieldDef {
+    fn req(&mut self) -> &mut Self {
+        self.required = true;
+        if self.ftype == FieldType::Many2one && self.ondelete == OnDelete::SetNull {
+            self.ondelete = OnDelete::Restrict;
+        }
+        self
+    }
+    fn tr(&mut self) -> &mut Self {
+        self.translate = true;
+        self
+    }
+    fn rel(&mut self, model: &str) -> &mut Self {
+        self.relation = Some(model.to_owned());
+        self
+    }
+    fn inv(&mut self, field: &str) -> &mut Self {
+        self.inverse = Some(field.to_owned());
+        self
+    }
+    fn computed(&mut self) -> &mut Self {
+        self.compute = Compute::Computed;
+        self.readonly = true;
+        self
+    }
+    fn stored_computed(&mut self) -> &mut Self {
+        self.compute = Compute::StoredComputed;
+        self.readonly = true;
+        self
+    }
+    fn related(&mut self, via: &str, field: &str) -> &mut Self {
+        self.compute = Compute::Related {
+            via: via.to_owned(),
+            field: field.to_owned(),
+        };
+        self
+    }
+    fn sel(&mut self, values: &[(&str, &str)]) -> &mut Self {
+        self.selection = values
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self
+    }
+    fn ro(&mut self) -> &mut Self {
+        self.readonly = true;
+        self
+    }
+    fn cascade(&mut self) -> &mut Self {
+        self.ondelete = OnDelete::Cascade;
+        self
+    }
+}
+
+use FieldType::*;
+
+const LANGS: &[(&str, &str)] = &[
+    ("en_US", "English (US)"),
+    ("fr_FR", "French / Français"),
+    ("fr_BE", "French (BE) / Français (BE)"),
+    ("nl_BE", "Dutch (BE) / Nederlands (BE)"),
+    ("de_DE", "German / Deutsch"),
+    ("es_ES", "Spanish / Español"),
+    ("it_IT", "Italian / Italiano"),
+];
+
+/// Every model of `series`, by name.
+pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
+    let v = series.major();
+    let mut out = BTreeMap::new();
+    let mut add = |(name, schema): (String, ModelSchema)| {
+        out.insert(name, Arc::new(schema));
+    };
+    add(product_template(v));
+    add(product_product(v));
+    add(product_attribute());
+    add(product_template_attribute_value());
+    add(product_public_category());
+    add(product_category());
+    add(res_partner());
+    add(res_partner_category());
+    add(res_users(v));
+    add(res_groups());
+    add(product_pricelist(v));
+    add(product_pricelist_item());
+    add(account_tax(v));
+    add(uom_uom(v));
+    if v <= 18 {
+        add(uom_category());
+    }
+    add(res_currency());
+    add(res_company());
+    add(calendar_event());
+    add(calendar_event_type());
+    add(crm_tag());
+    add(sale_order(v));
+    add(sale_order_line(v));
+    // product.product inherits the template's fields (`_inherits`).
+    if let (Some(tmpl), Some(variant)) = (out.get("product.template"), out.get("product.product")) {
+        let mut variant = (**variant).clone();
+        for (name, field) in &tmpl.fields {
+            if variant.fields.contains_key(name) {
+                continue;
+            }
+            let mut f = field.clone();
+            f.compute = Compute::Related {
+                via: "product_tmpl_id".into(),
+                field: name.clone(),
+            };
+            variant.fields.insert(name.clone(), f);
+        }
+        out.insert("product.product".into(), Arc::new(variant));
+    }
+    out
+}
+
+fn product_template(v: u32) -> (String, ModelSchema) {
+    let order = if v >= 18 {
+        "is_favorite desc, name, id"
+    } else {
+        "priority desc, name, id"
+    };
+    let mut m = M::new("product.template", "Product", order);
+    m.f("name", Char, "Name").req().tr();
+    m.f("sequence", Integer, "Sequence");
+    m.f("description", Html, "Description").tr();
+    m.f("description_sale", Text, "Sales Description").tr();
+    m.f("description_purchase", Text, "Purchase Description").tr();
+    m.f("website_description", Html, "Description for the website")
+        .tr();
+    if v >= 17 {
+        m.f("description_ecommerce", Html, "eCommerce Description").tr();
+    }
+    if v >= 18 {
+        m.f("type", Selection, "Product Type").req().sel(&[
+            ("consu", "Goods"),
+            ("service", "Service"),
+            ("combo", "Combo"),
+        ]);
+        m.f("is_storable", Boolean, "Track Inventory");
+        m.f("is_favorite", Boolean, "Favorite");
+    } else {
+        m.f("type", Selection, "Type").sel(&[
+            ("consu", "Consumable"),
+            ("service", "Service"),
+            ("product", "Storable Product"),
+        ]);
+        m.f("detailed_type", Selection, "Product Type").req().sel(&[
+            ("consu", "Consumable"),
+            ("service", "Service"),
+            ("product", "Storable Product"),
+        ]);
+        m.f("priority", Selection, "Favorite")
+            .sel(&[("0", "Normal"), ("1", "Favorite")]);
+    }
+    let categ = m
+        .f("categ_id", Many2one, "Product Category")
+        .rel("product.category");
+    if v <= 18 {
+        categ.req();
+    }
+    m.f("list_price", Float, "Sales Price");
+    m.f("standard_price", Float, "Cost");
+    m.f("volume", Float, "Volume");
+    m.f("weight", Float, "Weight");
+    m.f("sale_ok", Boolean, if v >= 18 { "Sales" } else { "Can be Sold" });
+    m.f(
+        "purchase_ok",
+        Boolean,
+        if v >= 18 { "Purchase" } else { "Can be Purchased" },
+    );
+    m.f(
+        "uom_id",
+        Many2one,
+        if v >= 19 { "Unit" } else { "Unit of Measure" },
+    )
+    .rel("uom.uom")
+    .req();
+    m.f(
+        "uom_name",
+        Char,
+        if v >= 19 {
+            "Unit Name"
+        } else {
+            "Unit of Measure Name"
+        },
+    )
+    .computed();
+    if v <= 18 {
+        m.f(
+            "uom_po_id",
+            Many2one,
+            if v >= 18 { "Purchase Unit" } else { "Purchase UoM" },
+        )
+        .rel("uom.uom")
+        .req();
+    }
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("currency_id", Many2one, "Currency")
+        .rel("res.currency")
+        .computed();
+    m.f("active", Boolean, "Active");
+    m.f("color", Integer, "Color Index");
+    m.f("default_code", Char, "Internal Reference");
+    m.f("barcode", Char, "Barcode");
+    m.f("product_variant_ids", One2many, "Products")
+        .rel("product.product")
+        .inv("product_tmpl_id")
+        .req();
+    m.f("product_variant_id", Many2one, "Product")
+        .rel("product.product")
+        .computed();
+    m.f("product_variant_count", Integer, "# Product Variants")
+        .computed();
+    let taxes_label = if v >= 18 { "Sales Taxes" } else { "Customer Taxes" };
+    m.f("taxes_id", Many2many, taxes_label).rel("account.tax");
+    m.f(
+        "supplier_taxes_id",
+        Many2many,
+        if v >= 18 { "Purchase Taxes" } else { "Vendor Taxes" },
+    )
+    .rel("account.tax");
+    m.f("public_categ_ids", Many2many, "Website Product Category")
+        .rel("product.public.category");
+    m.f("is_published", Boolean, "Is Published");
+    m.f("website_published", Boolean, "Visible on current website")
+        .computed();
+    m.f("website_sequence", Integer, "Website Sequence");
+    m.f("to_weight", Boolean, "To Weigh With Scale");
+    m.f("available_in_pos", Boolean, "Available in POS");
+    m.f("invoice_policy", Selection, "Invoicing Policy").sel(&[
+        ("order", "Ordered quantities"),
+        ("delivery", "Delivered quantities"),
+    ]);
+    for (name, label) in [
+        ("image_1920", "Image"),
+        ("image_1024", "Image 1024"),
+        ("image_512", "Image 512"),
+        ("image_256", "Image 256"),
+        ("image_128", "Image 128"),
+    ] {
+        m.f(name, Binary, label);
+    }
+    m.done()
+}
+
+fn product_product(v: u32) -> (String, ModelSchema) {
+    let order = if v >= 18 {
+        "is_favorite desc, default_code, name, id"
+    } else {
+        "priority desc, default_code, name, id"
+    };
+    let mut m = M::new("product.product", "Product Variant", order);
+    m.f("product_tmpl_id", Many2one, "Product Template")
+        .rel("product.template")
+        .req()
+        .cascade();
+    m.f("default_code", Char, "Internal Reference");
+    m.f("barcode", Char, "Barcode");
+    m.f("active", Boolean, "Active");
+    m.f("standard_price", Float, "Cost");
+    m.f("lst_price", Float, "Sales Price").computed();
+    m.f("price_extra", Float, "Variant Price Extra").stored_computed();
+    m.f(
+        "product_template_attribute_value_ids",
+        Many2many,
+        "Attribute Values",
+    )
+    .rel("product.template.attribute.value");
+    m.f("image_variant_1920", Binary, "Variant Image");
+    m.done()
+}
+
+fn product_attribute() -> (String, ModelSchema) {
+    let mut m = M::new("product.attribute", "Product Attribute", "sequence, id");
+    m.f("name", Char, "Attribute").req().tr();
+    m.f("sequence", Integer, "Sequence");
+    m.done()
+}
+
+fn product_template_attribute_value() -> (String, ModelSchema) {
+    let mut m = M::new(
+        "product.template.attribute.value",
+        "Product Template Attribute Value",
+        "attribute_id, id",
+    );
+    m.f("name", Char, "Value").req().tr();
+    m.f("attribute_id", Many2one, "Attribute")
+        .rel("product.attribute");
+    m.f("product_tmpl_id", Many2one, "Product Template")
+        .rel("product.template")
+        .cascade();
+    m.f("price_extra", Float, "Value Price Extra");
+    m.done()
+}
+
+fn product_public_category() -> (String, ModelSchema) {
+    let mut m = M::new(
+        "product.public.category",
+        "Website Product Category",
+        "sequence, name, id",
+    );
+    m.f("name", Char, "Name").req().tr();
+    m.f("parent_id", Many2one, "Parent Category")
+        .rel("product.public.category")
+        .cascade();
+    m.f("child_id", One2many, "Children Categories")
+        .rel("product.public.category")
+        .inv("parent_id");
+    m.f("sequence", Integer, "Sequence");
+    m.f("image_1920", Binary, "Image");
+    m.f("image_128", Binary, "Image 128");
+    m.done()
+}
+
+fn product_category() -> (String, ModelSchema) {
+    let mut m = M::new("product.category", "Product Category", "complete_name");
+    m.rec_name("complete_name");
+    m.f("name", Char, "Name").req();
+    m.f("complete_name", Char, "Complete Name").computed();
+    m.f("parent_id", Many2one, "Parent Category")
+        .rel("product.category")
+        .cascade();
+    m.f("child_id", One2many, "Child Categories")
+        .rel("product.category")
+        .inv("parent_id");
+    m.done()
+}
+
+fn res_partner() -> (String, ModelSchema) {
+    let mut m = M::new("res.partner", "Contact", "complete_name ASC, id DESC");
+    m.rec_name("complete_name");
+    m.f("name", Char, "Name");
+    m.f("complete_name", Char, "Complete Name").computed();
+    m.f("email", Char, "Email");
+    m.f("phone", Char, "Phone");
+    m.f("street", Char, "Street");
+    m.f("street2", Char, "Street2");
+    m.f("zip", Char, "Zip");
+    m.f("city", Char, "City");
+    m.f("ref", Char, "Reference");
+    m.f("vat", Char, "Tax ID");
+    m.f("comment", Html, "Notes");
+    m.f("lang", Selection, "Language").sel(LANGS);
+    m.f("tz", Selection, "Timezone");
+    m.f("active", Boolean, "Active");
+    m.f("is_company", Boolean, "Is a Company");
+    m.f("type", Selection, "Address Type").sel(&[
+        ("contact", "Contact"),
+        ("invoice", "Invoice Address"),
+        ("delivery", "Delivery Address"),
+        ("other", "Other Address"),
+    ]);
+    m.f("parent_id", Many2one, "Related Company").rel("res.partner");
+    m.f("child_ids", One2many, "Contact")
+        .rel("res.partner")
+        .inv("parent_id");
+    m.f("commercial_partner_id", Many2one, "Commercial Entity")
+        .rel("res.partner")
+        .computed();
+    m.f("user_ids", One2many, "Users")
+        .rel("res.users")
+        .inv("partner_id");
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("category_id", Many2many, "Tags").rel("res.partner.category");
+    m.f("property_product_pricelist", Many2one, "Pricelist")
+        .rel("product.pricelist");
+    m.f("customer_rank", Integer, "Customer Rank");
+    m.done()
+}
+
+fn res_partner_category() -> (String, ModelSchema) {
+    let mut m = M::new("res.partner.category", "Partner Tags", "name");
+    m.f("name", Char, "Tag Name").req().tr();
+    m.f("color", Integer, "Color");
+    m.f("parent_id", Many2one, "Parent Category")
+        .rel("res.partner.category")
+        .cascade();
+    m.f("active", Boolean, "Active");
+    m.done()
+}
+
+fn res_users(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("res.users", "User", "name, login");
+    m.f("login", Char, "Login").req();
+    m.f("partner_id", Many2one, "Related Partner")
+        .rel("res.partner")
+        .req();
+    m.f("name", Char, "Name").related("partner_id", "name");
+    m.f("email", Char, "Email").related("partner_id", "email");
+    m.f("lang", Selection, "Language")
+        .related("partner_id", "lang")
+        .sel(LANGS);
+    m.f("share", Boolean, "Share User");
+    m.f("active", Boolean, "Active");
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("company_ids", Many2many, "Companies").rel("res.company");
+    m.f("login_date", Datetime, "Latest authentication").ro();
+    m.f(
+        if v >= 19 { "group_ids" } else { "groups_id" },
+        Many2many,
+        "Groups",
+    )
+    .rel("res.groups");
+    m.done()
+}
+
+fn res_groups() -> (String, ModelSchema) {
+    let mut m = M::new("res.groups", "Access Groups", "name");
+    m.f("name", Char, "Name").req().tr();
+    m.f("share", Boolean, "Share Group");
+    m.done()
+}
+
+fn product_pricelist(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("product.pricelist", "Pricelist", "sequence asc, id asc");
+    m.f("name", Char, "Pricelist Name").req().tr();
+    m.f("active", Boolean, "Active");
+    m.f("sequence", Integer, "Sequence");
+    m.f("currency_id", Many2one, "Currency").rel("res.currency").req();
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("item_ids", One2many, "Pricelist Rules")
+        .rel("product.pricelist.item")
+        .inv("pricelist_id");
+    if v <= 17 {
+        m.f("discount_policy", Selection, "Discount Policy").sel(&[
+            ("with_discount", "Discount included in the price"),
+            ("without_discount", "Show public price & discount to the customer"),
+        ]);
+    }
+    m.done()
+}
+
+fn product_pricelist_item() -> (String, ModelSchema) {
+    let mut m = M::new(
+        "product.pricelist.item",
+        "Pricelist Rule",
+        "applied_on, min_quantity desc, categ_id desc, id desc",
+    );
+    m.f("name", Char, "Name").computed();
+    m.f("pricelist_id", Many2one, "Pricelist")
+        .rel("product.pricelist")
+        .req()
+        .cascade();
+    m.f("applied_on", Selection, "Apply On").req().sel(&[
+        ("3_global", "All Products"),
+        ("2_product_category", "Product Category"),
+        ("1_product", "Product"),
+        ("0_product_variant", "Product Variant"),
+    ]);
+    m.f("compute_price", Selection, "Compute Price").req().sel(&[
+        ("fixed", "Fixed Price"),
+        ("percentage", "Discount"),
+        ("formula", "Formula"),
+    ]);
+    m.f("base", Selection, "Based on").req().sel(&[
+        ("list_price", "Sales Price"),
+        ("standard_price", "Cost"),
+        ("pricelist", "Other Pricelist"),
+    ]);
+    m.f("base_pricelist_id", Many2one, "Other Pricelist")
+        .rel("product.pricelist");
+    m.f("fixed_price", Float, "Fixed Price");
+    m.f("percent_price", Float, "Percentage Price");
+    m.f("price_discount", Float, "Price Discount");
+    m.f("price_surcharge", Float, "Price Surcharge");
+    m.f("price_round", Float, "Price Rounding");
+    m.f("price_min_margin", Float, "Min. Price Margin");
+    m.f("price_max_margin", Float, "Max. Price Margin");
+    m.f("min_quantity", Float, "Min. Quantity");
+    m.f("date_start", Datetime, "Start Date");
+    m.f("date_end", Datetime, "End Date");
+    m.f("product_tmpl_id", Many2one, "Product")
+        .rel("product.template")
+        .cascade();
+    m.f("product_id", Many2one, "Product Variant")
+        .rel("product.product")
+        .cascade();
+    m.f("categ_id", Many2one, "Product Category")
+        .rel("product.category")
+        .cascade();
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("currency_id", Many2one, "Currency")
+        .rel("res.currency")
+        .related("pricelist_id", "currency_id");
+    m.f("active", Boolean, "Active").related("pricelist_id", "active");
+    m.done()
+}
+
+fn account_tax(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("account.tax", "Tax", "sequence,id");
+    m.f("name", Char, "Tax Name").req().tr();
+    m.f("amount_type", Selection, "Tax Computation").req().sel(&[
+        ("group", "Group of Taxes"),
+        ("fixed", "Fixed"),
+        ("percent", "Percentage of Price"),
+        ("division", "Percentage of Price Tax Included"),
+    ]);
+    m.f("amount", Float, "Amount").req();
+    m.f("type_tax_use", Selection, "Tax Type").req().sel(&[
+        ("sale", "Sales"),
+        ("purchase", "Purchases"),
+        ("none", "None"),
+    ]);
+    if v >= 18 {
+        m.f("price_include", Boolean, "Included in Price").computed();
+        m.f("price_include_override", Selection, "Included in Price")
+            .sel(&[("tax_included", "Tax Included"), ("tax_excluded", "Tax Excluded")]);
+        m.f("description", Html, "Description").tr();
+        m.f("invoice_label", Char, "Label on Invoices").tr();
+    } else {
+        m.f("price_include", Boolean, "Included in Price");
+        m.f("description", Char, "Label on Invoices").tr();
+    }
+    m.f("include_base_amount", Boolean, "Affect Base of Subsequent Taxes");
+    m.f("is_base_affected", Boolean, "Base Affected by Previous Taxes");
+    m.f("children_tax_ids", Many2many, "Children Taxes")
+        .rel("account.tax");
+    m.f("active", Boolean, "Active");
+    m.f("sequence", Integer, "Sequence").req();
+    m.f("company_id", Many2one, "Company").rel("res.company").req();
+    m.done()
+}
+
+fn uom_uom(v: u32) -> (String, ModelSchema) {
+    let (order, desc) = if v >= 19 {
+        ("sequence, relative_uom_id, id", "Product Unit")
+    } else {
+        ("factor DESC, id", "Product Unit of Measure")
+    };
+    let mut m = M::new("uom.uom", desc, order);
+    m.f(
+        "name",
+        Char,
+        if v >= 19 { "Unit Name" } else { "Unit of Measure" },
+    )
+    .req()
+    .tr();
+    m.f("active", Boolean, "Active");
+    m.f("rounding", Float, "Rounding Precision").req();
+    if v >= 19 {
+        m.f("sequence", Integer, "Sequence");
+        m.f("relative_factor", Float, "Contains").req();
+        m.f("relative_uom_id", Many2one, "Reference Unit")
+            .rel("uom.uom")
+            .cascade();
+        m.f("factor", Float, "Absolute Quantity").stored_computed();
+    } else {
+        m.f("category_id", Many2one, "Category")
+            .rel("uom.category")
+            .req()
+            .cascade();
+        m.f("uom_type", Selection, "Type").req().sel(&[
+            ("bigger", "Bigger than the reference Unit of Measure"),
+            ("reference", "Reference Unit of Measure for this category"),
+            ("smaller", "Smaller than the reference Unit of Measure"),
+        ]);
+        m.f("factor", Float, "Ratio").req();
+        m.f("factor_inv", Float, "Bigger Ratio").computed();
+    }
+    m.done()
+}
+
+fn uom_category() -> (String, ModelSchema) {
+    let mut m = M::new("uom.category", "Product UoM Categories", "id");
+    m.f("name", Char, "Unit of Measure Category").req().tr();
+    m.f("uom_ids", One2many, "Uom").rel("uom.uom").inv("category_id");
+    m.done()
+}
+
+fn res_currency() -> (String, ModelSchema) {
+    let mut m = M::new("res.currency", "Currency", "active desc, name");
+    m.f("name", Char, "Currency").req();
+    m.f("full_name", Char, "Name");
+    m.f("symbol", Char, "Symbol").req();
+    m.f("position", Selection, "Symbol Position")
+        .sel(&[("after", "After Amount"), ("before", "Before Amount")]);
+    m.f("rounding", Float, "Rounding Factor");
+    m.f("decimal_places", Integer, "Decimal Places").computed();
+    m.f("rate", Float, "Current Rate").computed();
+    m.f("active", Boolean, "Active");
+    m.f("currency_unit_label", Char, "Currency Unit").tr();
+    m.f("currency_subunit_label", Char, "Currency Subunit").tr();
+    m.done()
+}
+
+fn res_company() -> (String, ModelSchema) {
+    let mut m = M::new("res.company", "Companies", "sequence, name");
+    m.f("name", Char, "Company Name").req();
+    m.f("partner_id", Many2one, "Partner").rel("res.partner").req();
+    m.f("currency_id", Many2one, "Currency").rel("res.currency").req();
+    m.f("sequence", Integer, "Sequence");
+    m.f("email", Char, "Email").related("partner_id", "email");
+    m.f("phone", Char, "Phone").related("partner_id", "phone");
+    m.f("street", Char, "Street").related("partner_id", "street");
+    m.f("zip", Char, "Zip").related("partner_id", "zip");
+    m.f("city", Char, "City").related("partner_id", "city");
+    m.f("active", Boolean, "Active");
+    m.done()
+}
+
+fn calendar_event() -> (String, ModelSchema) {
+    let mut m = M::new("calendar.event", "Calendar Event", "start desc");
+    m.f("name", Char, "Meeting Subject").req();
+    m.f("start", Datetime, "Start").req();
+    m.f("stop", Datetime, "Stop").req();
+    m.f("allday", Boolean, "All Day");
+    m.f("duration", Float, "Duration").stored_computed();
+    m.f("location", Char, "Location");
+    m.f("description", Html, "Description");
+    m.f("categ_ids", Many2many, "Tags").rel("calendar.event.type");
+    m.f("recurrency", Boolean, "Recurrent");
+    m.f("user_id", Many2one, "Organizer").rel("res.users");
+    m.f("partner_ids", Many2many, "Attendees").rel("res.partner");
+    m.f("privacy", Selection, "Privacy").sel(&[
+        ("public", "Public"),
+        ("private", "Private"),
+        ("confidential", "Only internal users"),
+    ]);
+    m.f("show_as", Selection, "Show as")
+        .sel(&[("free", "Available"), ("busy", "Busy")]);
+    m.f("active", Boolean, "Active");
+    m.done()
+}
+
+fn calendar_event_type() -> (String, ModelSchema) {
+    let mut m = M::new("calendar.event.type", "Event Meeting Type", "id");
+    m.f("name", Char, "Name").req();
+    m.f("color", Integer, "Color");
+    m.done()
+}
+
+fn crm_tag() -> (String, ModelSchema) {
+    let mut m = M::new("crm.tag", "CRM Tag", "id");
+    m.f("name", Char, "Tag Name").req().tr();
+    m.f("color", Integer, "Color");
+    m.done()
+}
+
+fn sale_order(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("sale.order", "Sales Order", "date_order desc, id desc");
+    m.f("name", Char, "Order Reference").req();
+    let mut states = vec![
+        ("draft", "Quotation"),
+        ("sent", "Quotation Sent"),
+        ("sale", "Sales Order"),
+    ];
+    if v <= 16 {
+        states.push(("done", "Locked"));
+    }
+    states.push(("cancel", "Cancelled"));
+    m.f("state", Selection, "Status").sel(&states).ro();
+    if v >= 17 {
+        m.f("locked", Boolean, "Locked");
+    }
+    m.f("date_order", Datetime, "Order Date").req();
+    m.f("commitment_date", Datetime, "Delivery Date");
+    m.f("validity_date", Date, "Expiration");
+    m.f("partner_id", Many2one, "Customer").rel("res.partner").req();
+    m.f("partner_invoice_id", Many2one, "Invoice Address")
+        .rel("res.partner")
+        .req();
+    m.f("partner_shipping_id", Many2one, "Delivery Address")
+        .rel("res.partner")
+        .req();
+    m.f("pricelist_id", Many2one, "Pricelist")
+        .rel("product.pricelist");
+    m.f("currency_id", Many2one, "Currency")
+        .rel("res.currency")
+        .related("pricelist_id", "currency_id");
+    m.f("company_id", Many2one, "Company").rel("res.company").req();
+    m.f("user_id", Many2one, "Salesperson").rel("res.users");
+    m.f("client_order_ref", Char, "Customer Reference");
+    m.f("origin", Char, "Source Document");
+    m.f("note", Html, "Terms and conditions");
+    m.f("order_line", One2many, "Order Lines")
+        .rel("sale.order.line")
+        .inv("order_id");
+    m.f("tag_ids", Many2many, "Tags").rel("crm.tag");
+    m.f("amount_untaxed", Monetary, "Untaxed Amount")
+        .stored_computed();
+    m.f("amount_tax", Monetary, "Taxes").stored_computed();
+    m.f("amount_total", Monetary, "Total").stored_computed();
+    m.f("invoice_status", Selection, "Invoice Status").ro().sel(&[
+        ("upselling", "Upselling Opportunity"),
+        ("invoiced", "Fully Invoiced"),
+        ("to invoice", "To Invoice"),
+        ("no", "Nothing to Invoice"),
+    ]);
+    m.done()
+}
+
+fn sale_order_line(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("sale.order.line", "Sales Order Line", "order_id, sequence, id");
+    m.f("order_id", Many2one, "Order Reference")
+        .rel("sale.order")
+        .req()
+        .cascade();
+    m.f("sequence", Integer, "Sequence");
+    m.f("name", Text, "Description").req();
+    m.f("display_type", Selection, "Display Type")
+        .sel(&[("line_section", "Section"), ("line_note", "Note")]);
+    m.f("product_id", Many2one, "Product").rel("product.product");
+    m.f("product_template_id", Many2one, "Product Template")
+        .rel("product.template")
+        .related("product_id", "product_tmpl_id");
+    m.f("product_uom_qty", Float, "Quantity").req();
+    let uom = if v >= 19 { "product_uom_id" } else { "product_uom" };
+    m.f(uom, Many2one, "Unit of Measure").rel("uom.uom");
+    m.f("price_unit", Float, "Unit Price").req();
+    m.f("discount", Float, "Discount (%)");
+    let taxes = if v >= 19 { "tax_ids" } else { "tax_id" };
+    m.f(taxes, Many2many, "Taxes").rel("account.tax");
+    m.f("price_subtotal", Monetary, "Subtotal").stored_computed();
+    m.f("price_tax", Float, "Total Tax").stored_computed();
+    m.f("price_total", Monetary, "Total").stored_computed();
+    m.f("qty_delivered", Float, "Delivery Quantity");
+    m.f("qty_invoiced", Float, "Invoiced Quantity").ro();
+    m.f("currency_id", Many2one, "Currency")
+        .rel("res.currency")
+        .related("order_id", "currency_id");
+    m.f("company_id", Many2one, "Company")
+        .rel("res.company")
+        .related("order_id", "company_id");
+    m.f("order_partner_id", Many2one, "Customer")
+        .rel("res.partner")
+        .related("order_id", "partner_id");
+    m.f("state", Selection, "Order Status")
+        .related("order_id", "state");
+    m.done()
+}
+
+/// The name a field has in `series`, given a name it has in another one
+/// (`tax_id` → `tax_ids` in 19, and back); `None` when it is not a known
+/// rename.
+pub fn renamed(model: &str, field: &str, series: Series) -> Option<&'static str> {
+    let v19 = series.major() >= 19;
+    match (model, field) {
+        ("sale.order.line", "tax_id") if v19 => Some("tax_ids"),
+        ("sale.order.line", "tax_ids") if !v19 => Some("tax_id"),
+        ("sale.order.line", "product_uom") if v19 => Some("product_uom_id"),
+        ("sale.order.line", "product_uom_id") if !v19 => Some("product_uom"),
+        ("res.users", "groups_id") if v19 => Some("group_ids"),
+        ("res.users", "group_ids") if !v19 => Some("groups_id"),
+        _ => None,
+    }
+}

@@ -1,0 +1,670 @@
+//! The HTTP side: a hyper server on loopback, the handle tests hold, and
+//! the failure controls (latency, injected faults, misbehaviours,
+//! stop/resume) and the call log.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use connector::xmlrpc::{decode_call, encode_fault, encode_response, Fault, MethodCall, Struct, Value};
+use http_body_util::BodyExt;
+use hyper::body::{Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::dataset::{Dataset, DatasetUser};
+use crate::db::Database;
+use crate::faults::traceback;
+use crate::pricing::LinePricer;
+use crate::rpc::{dispatch, Service};
+
+/// Bodies larger than this are refused (413).
+const MAX_BODY: usize = 256 * 1024 * 1024;
+
+/// A way for the double to answer badly, for failure tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Misbehaviour {
+    /// HTTP 200 with a body that is not well-formed XML-RPC.
+    MalformedXml,
+    /// HTTP 200 announcing a `Content-Length` it does not send, then the
+    /// connection closes.
+    TruncatedBody,
+    /// This HTTP status with an HTML error page (as a proxy in front of
+    /// Odoo sends: 500, 502, 503, 504, 429...).
+    HttpStatus(u16),
+    /// An empty HTTP 200 body.
+    EmptyBody,
+    /// Never answer (until the double is stopped or dropped).
+    Hang,
+    /// Close the connection without answering.
+    CloseConnection,
+}
+
+/// One call the double received, as tests inspect them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// `common` or `object` (or the path, for anything else).
+    pub service: String,
+    /// The XML-RPC method: `version`, `authenticate`, `execute_kw`, ...
+    /// (`<invalid>` when the body was not XML-RPC).
+    pub method: String,
+    /// For `execute_kw`/`execute`: the uid; for `authenticate`: none.
+    pub uid: Option<i64>,
+    /// For `authenticate`/`login`: the login.
+    pub login: Option<String>,
+    /// For `execute_kw`/`execute`: the model.
+    pub model: Option<String>,
+    /// For `execute_kw`/`execute`: the model's method (`search_read`, ...).
+    pub model_method: Option<String>,
+    /// For `execute_kw`/`execute`: the positional arguments.
+    pub args: Vec<Value>,
+    /// For `execute_kw`: the keyword arguments (with the `context`).
+    pub kwargs: Struct,
+}
+
+impl Call {
+    /// `product.template.search_read`, or `common.version`.
+    pub fn label(&self) -> String {
+        match (&self.model, &self.model_method) {
+            (Some(m), Some(mm)) => format!("{m}.{mm}"),
+            _ => format!("{}.{}", self.service, self.method),
+        }
+    }
+
+    /// Whether this is a call of `method` on `model`.
+    pub fn is(&self, model: &str, method: &str) -> bool {
+        self.model.as_deref() == Some(model) && self.model_method.as_deref() == Some(method)
+    }
+
+    /// A keyword argument.
+    pub fn kwarg(&self, name: &str) -> Option<&Value> {
+        self.kwargs.get(name)
+    }
+
+    /// The domain of a `search`, `search_read` or `search_count` call.
+    pub fn domain(&self) -> Option<&Value> {
+        self.args.first().or_else(|| self.kwargs.get("domain"))
+    }
+
+    fn from_method_call(service: &str, call: &MethodCall) -> Call {
+        let p = &call.params;
+        let mut out = Call {
+            service: service.to_owned(),
+            method: call.method.clone(),
+            uid: None,
+            login: None,
+            model: None,
+            model_method: None,
+            args: Vec::new(),
+            kwargs: Struct::new(),
+        };
+        match call.method.as_str() {
+            "authenticate" | "login" => out.login = p.get(1).and_then(Value::as_str).map(str::to_owned),
+            "execute_kw" | "execute" => {
+                out.uid = p.get(1).and_then(Value::as_i64);
+                out.model = p.get(3).and_then(Value::as_str).map(str::to_owned);
+                out.model_method = p.get(4).and_then(Value::as_str).map(str::to_owned);
+                if call.method == "execute_kw" {
+                    out.args = p
+                        .get(5)
+                        .and_then(Value::as_array)
+                        .map(<[Value]>::to_vec)
+                        .unwrap_or_default();
+                    out.kwargs = p.get(6).and_then(Value::as_struct).cloned().unwrap_or_default();
+                } else {
+                    out.args = p.get(5..).map(<[Value]>::to_vec).unwrap_or_default();
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+/// A fault to answer instead of serving calls.
+#[derive(Debug, Clone)]
+struct FaultRule {
+    fault: Fault,
+    remaining: Option<usize>,
+    model: Option<String>,
+    method: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Control {
+    latency: Duration,
+    faults: VecDeque<FaultRule>,
+    misbehaviour: Option<(Misbehaviour, Option<usize>)>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    db: Mutex<Database>,
+    control: Mutex<Control>,
+    calls: Mutex<Vec<Call>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    fn take_misbehaviour(&self) -> Option<Misbehaviour> {
+        let mut control = lock(&self.control);
+        let (m, remaining) = control.misbehaviour.as_mut()?;
+        let m = m.clone();
+        if let Some(n) = remaining {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                control.misbehaviour = None;
+            }
+        }
+        Some(m)
+    }
+
+    fn take_fault(&self, call: &Call) -> Option<Fault> {
+        let mut control = lock(&self.control);
+        let at = control.faults.iter().position(|r| {
+            r.model.as_ref().is_none_or(|m| call.model.as_ref() == Some(m))
+                && r.method
+                    .as_ref()
+                    .is_none_or(|m| call.model_method.as_ref() == Some(m) || call.method == *m)
+        })?;
+        let rule = control.faults.get_mut(at)?;
+        let fault = rule.fault.clone();
+        if let Some(n) = rule.remaining.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                control.faults.remove(at);
+            }
+        }
+        Some(fault)
+    }
+}
+
+/// A response body: whole, or cut short on purpose (the part is sent,
+/// then, after a moment for it to reach the client, the body fails and the
+/// connection closes).
+enum Body {
+    Full(Option<Bytes>),
+    Truncated(Option<Bytes>, Pin<Box<tokio::time::Sleep>>),
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        match self.get_mut() {
+            Body::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            Body::Truncated(data, pause) => match data.take() {
+                Some(d) => Poll::Ready(Some(Ok(Frame::data(d)))),
+                None => match pause.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "truncated on purpose",
+                    )))),
+                },
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Body::Full(None))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            Body::Full(Some(d)) => hyper::body::SizeHint::with_exact(d.len() as u64),
+            Body::Full(None) => hyper::body::SizeHint::with_exact(0),
+            Body::Truncated(..) => hyper::body::SizeHint::default(),
+        }
+    }
+}
+
+fn response(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Body::Full(Some(body.into())));
+    *r.status_mut() = status;
+    if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn html_error(status: StatusCode) -> Response<Body> {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let code = status.as_u16();
+    response(
+        status,
+        "text/html; charset=utf-8",
+        format!(
+            "<!doctype html>\n<html lang=en>\n<title>{code} {reason}</title>\n<h1>{reason}</h1>\n<p>The server answered {code}.</p>\n"
+        ),
+    )
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, io::Error> {
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    let service = match path.as_str() {
+        "/xmlrpc/2/common" | "/xmlrpc/common" => Service::Common,
+        "/xmlrpc/2/object" | "/xmlrpc/object" => Service::Object,
+        _ => return Ok(html_error(StatusCode::NOT_FOUND)),
+    };
+    if req.method() != Method::POST {
+        return Ok(html_error(StatusCode::METHOD_NOT_ALLOWED));
+    }
+    let body = match http_body_util::Limited::new(req.into_body(), MAX_BODY)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Ok(html_error(StatusCode::PAYLOAD_TOO_LARGE)),
+    };
+    let service_name = match service {
+        Service::Common => "common",
+        Service::Object => "object",
+    };
+    let decoded = decode_call(&body);
+    let call = match &decoded {
+        Ok(c) => Call::from_method_call(service_name, c),
+        Err(_) => Call {
+            service: service_name.into(),
+            method: "<invalid>".into(),
+            uid: None,
+            login: None,
+            model: None,
+            model_method: None,
+            args: Vec::new(),
+            kwargs: Struct::new(),
+        },
+    };
+    lock(&shared.calls).push(call.clone());
+
+    let latency = lock(&shared.control).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(m) = shared.take_misbehaviour() {
+        return misbehave(m).await;
+    }
+    let xml = match decoded {
+        Err(e) => {
+            let series = lock(&shared.db).series;
+            encode_fault(
+                1,
+                &traceback(
+                    series,
+                    "xml.parsers.expat.ExpatError",
+                    &format!("not well-formed (invalid token): {}", e.message),
+                ),
+            )
+        }
+        Ok(method_call) => match shared.take_fault(&call) {
+            Some(fault) => encode_fault(fault.code, &fault.string),
+            None => {
+                let result = {
+                    let mut db = lock(&shared.db);
+                    dispatch(&mut db, service, &method_call)
+                };
+                match result {
+                    Ok(value) => encode_response(&value),
+                    Err(fault) => encode_fault(fault.code, &fault.string),
+                }
+            }
+        },
+    };
+    Ok(response(StatusCode::OK, "text/xml", xml))
+}
+
+async fn misbehave(m: Misbehaviour) -> Result<Response<Body>, io::Error> {
+    match m {
+        Misbehaviour::MalformedXml => Ok(response(
+            StatusCode::OK,
+            "text/xml",
+            "<?xml version=\"1.0\"?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n<value><int>1</int></value>\n</array></value>\n</param>\n</params>\n</methodResponse>\n",
+        )),
+        Misbehaviour::TruncatedBody => {
+            let full = encode_response(&Value::Array((1..=200).map(Value::Int).collect()));
+            let cut = Bytes::from(full.as_bytes()[..full.len() / 2].to_vec());
+            let pause = Box::pin(tokio::time::sleep(Duration::from_millis(20)));
+            let mut r = Response::new(Body::Truncated(Some(cut), pause));
+            r.headers_mut()
+                .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/xml"));
+            r.headers_mut().insert(hyper::header::CONTENT_LENGTH, hyper::header::HeaderValue::from(full.len()));
+            Ok(r)
+        }
+        Misbehaviour::HttpStatus(code) => {
+            Ok(html_error(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)))
+        }
+        Misbehaviour::EmptyBody => Ok(response(StatusCode::OK, "text/xml", Bytes::new())),
+        Misbehaviour::Hang => {
+            std::future::pending::<()>().await;
+            Ok(html_error(StatusCode::GATEWAY_TIMEOUT))
+        }
+        Misbehaviour::CloseConnection => Err(io::Error::new(io::ErrorKind::ConnectionAborted, "closed on purpose")),
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+    let io = TokioIo::new(stream);
+    let service = service_fn(move |req| handle(shared.clone(), req));
+    if let Err(e) = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service)
+        .await
+    {
+        tracing::debug!("odoo double connection ended: {e}");
+    }
+}
+
+struct Running {
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+fn spawn_server(listener: TcpListener, shared: Arc<Shared>) -> Running {
+    let (shutdown, mut stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nodelay(true);
+                        connections.spawn(serve_connection(stream, shared.clone()));
+                    }
+                    Err(e) => {
+                        tracing::warn!("odoo double cannot accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                },
+                _ = stopped.changed() => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        drop(listener);
+        connections.shutdown().await;
+    });
+    Running { shutdown, task }
+}
+
+/// A running Odoo double: an in-memory Odoo speaking XML-RPC over HTTP on
+/// a loopback port.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use odoo_double::{Dataset, OdooDouble};
+/// let odoo = OdooDouble::start(Dataset::shop()).await?;
+/// let url = odoo.url(); // http://127.0.0.1:<port>
+/// odoo.with_db(|db| db.set("product.template", 1, "list_price", 1.5)).ok();
+/// # Ok(()) }
+/// ```
+pub struct OdooDouble {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    dataset: Dataset,
+    running: Mutex<Option<Running>>,
+}
+
+impl std::fmt::Debug for OdooDouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OdooDouble")
+            .field("addr", &self.addr)
+            .field("db", &self.dataset.db)
+            .field("series", &self.dataset.series)
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid_data(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+impl OdooDouble {
+    /// Loads `dataset` and serves it on `127.0.0.1`, on a free port.
+    pub async fn start(dataset: Dataset) -> io::Result<OdooDouble> {
+        OdooDouble::start_on(dataset, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Loads `dataset` and serves it on `addr` (port 0: a free one).
+    pub async fn start_on(dataset: Dataset, addr: SocketAddr) -> io::Result<OdooDouble> {
+        let db = dataset.build().map_err(invalid_data)?;
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            db: Mutex::new(db),
+            control: Mutex::new(Control::default()),
+            calls: Mutex::new(Vec::new()),
+        });
+        let running = spawn_server(listener, shared.clone());
+        tracing::debug!(%addr, db = %dataset.db, series = %dataset.series, "odoo double listening");
+        Ok(OdooDouble {
+            shared,
+            addr,
+            dataset,
+            running: Mutex::new(Some(running)),
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`, the base URL for clients.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The database name.
+    pub fn db(&self) -> &str {
+        &self.dataset.db
+    }
+
+    /// The emulated series (`"18.0"`).
+    pub fn series(&self) -> &str {
+        &self.dataset.series
+    }
+
+    /// The dataset the double started from (not its current state).
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+
+    /// The technical (admin) user of the dataset.
+    pub fn admin(&self) -> Option<&DatasetUser> {
+        self.dataset.technical_user()
+    }
+
+    /// The admin's login (empty if the dataset has no internal user).
+    pub fn admin_login(&self) -> &str {
+        self.admin().map_or("", |u| u.login.as_str())
+    }
+
+    /// The admin's password.
+    pub fn admin_password(&self) -> &str {
+        self.admin().map_or("", |u| u.password.as_str())
+    }
+
+    /// The admin's API key, if the dataset gives one.
+    pub fn admin_api_key(&self) -> Option<&str> {
+        self.admin().and_then(|u| u.api_key.as_deref())
+    }
+
+    /// The portal users of the dataset.
+    pub fn portal_users(&self) -> Vec<&DatasetUser> {
+        self.dataset.portal_users()
+    }
+
+    // ----- failure controls -------------------------------------------
+
+    /// Delays every answer by `latency` (zero: none).
+    pub fn set_latency(&self, latency: Duration) {
+        lock(&self.shared.control).latency = latency;
+    }
+
+    /// Answers the next `times` calls (all calls with `None`) with `fault`
+    /// instead of serving them. Rules queue up: the first that matches a
+    /// call answers it.
+    pub fn fail_with(&self, fault: Fault, times: Option<usize>) {
+        self.push_fault(fault, times, None, None);
+    }
+
+    /// Like [`OdooDouble::fail_with`], only for calls of `method` (e.g.
+    /// `create`, or `authenticate`) on `model` (`None`: any model).
+    pub fn fail_on(&self, model: Option<&str>, method: &str, fault: Fault, times: Option<usize>) {
+        self.push_fault(fault, times, model.map(str::to_owned), Some(method.to_owned()));
+    }
+
+    fn push_fault(&self, fault: Fault, times: Option<usize>, model: Option<String>, method: Option<String>) {
+        if times == Some(0) {
+            return;
+        }
+        lock(&self.shared.control).faults.push_back(FaultRule {
+            fault,
+            remaining: times,
+            model,
+            method,
+        });
+    }
+
+    /// Misbehaves on every request until [`OdooDouble::heal`].
+    pub fn misbehave(&self, misbehaviour: Misbehaviour) {
+        lock(&self.shared.control).misbehaviour = Some((misbehaviour, None));
+    }
+
+    /// Misbehaves on the next `times` requests only.
+    pub fn misbehave_times(&self, misbehaviour: Misbehaviour, times: usize) {
+        lock(&self.shared.control).misbehaviour = (times > 0).then_some((misbehaviour, Some(times)));
+    }
+
+    /// Back to normal: no latency, no injected fault, no misbehaviour.
+    pub fn heal(&self) {
+        *lock(&self.shared.control) = Control::default();
+    }
+
+    /// Stops listening and drops every connection (requests in flight get
+    /// no answer). The data stays; [`OdooDouble::resume`] serves it again
+    /// on the same port.
+    pub async fn stop(&self) {
+        let running = lock(&self.running).take();
+        if let Some(r) = running {
+            let _ = r.shutdown.send(true);
+            let _ = r.task.await;
+        }
+    }
+
+    /// Listens again on the same address, with the same data.
+    pub async fn resume(&self) -> io::Result<()> {
+        if self.is_running() {
+            return Ok(());
+        }
+        let listener = bind_again(self.addr).await?;
+        let running = spawn_server(listener, self.shared.clone());
+        *lock(&self.running) = Some(running);
+        Ok(())
+    }
+
+    /// Whether the double is listening.
+    pub fn is_running(&self) -> bool {
+        lock(&self.running).is_some()
+    }
+
+    // ----- call log ---------------------------------------------------
+
+    /// Every call received so far (including those answered badly on
+    /// purpose), oldest first.
+    pub fn calls(&self) -> Vec<Call> {
+        lock(&self.shared.calls).clone()
+    }
+
+    /// The `execute_kw` calls on `model`.
+    pub fn calls_to(&self, model: &str) -> Vec<Call> {
+        lock(&self.shared.calls)
+            .iter()
+            .filter(|c| c.model.as_deref() == Some(model))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the calls received so far.
+    pub fn clear_calls(&self) {
+        lock(&self.shared.calls).clear();
+    }
+
+    // ----- data ---------------------------------------------------------
+
+    /// Runs `f` on the data (no call is served meanwhile): read it, or
+    /// change it as staff would in Odoo.
+    pub fn with_db<R>(&self, f: impl FnOnce(&mut Database) -> R) -> R {
+        f(&mut lock(&self.shared.db))
+    }
+
+    /// Stops the clock at `now` (stamps of creates and writes, order dates).
+    pub fn set_now(&self, now: DateTime<Utc>) {
+        self.with_db(|db| db.set_now(now));
+    }
+
+    /// Moves the clock.
+    pub fn advance_clock(&self, by: chrono::Duration) {
+        self.with_db(|db| db.advance_clock(by));
+    }
+
+    /// Now, by the double's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.with_db(|db| db.now().and_utc())
+    }
+
+    /// Replaces the pricing of order lines (see [`LinePricer`]).
+    pub fn set_pricer(&self, pricer: Arc<dyn LinePricer>) {
+        self.with_db(|db| db.set_pricer(pricer));
+    }
+
+    /// Serves until the process ends (for the binary).
+    pub fn serve_forever(&self) -> impl Future<Output = Infallible> + '_ {
+        std::future::pending()
+    }
+}
+
+async fn bind_again(addr: SocketAddr) -> io::Result<TcpListener> {
+    // The old socket may linger a moment; retry briefly.
+    let mut last = None;
+    for _ in 0..50 {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::AddrInUse, "address in use")))
+}
+
+impl Drop for OdooDouble {
+    fn drop(&mut self) {
+        if let Some(r) = lock(&self.running).take() {
+            let _ = r.shutdown.send(true);
+            r.task.abort();
+        }
+    }
+}

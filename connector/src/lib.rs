@@ -12,6 +12,7 @@ pub mod error;
 pub mod mirror;
 pub mod pricing;
 pub mod records;
+pub mod search;
 pub mod xmlrpc;
 
 pub use client::{Client, ClientBuilder, Credentials};

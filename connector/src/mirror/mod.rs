@@ -10,6 +10,8 @@
 //! category, a pricelist, an item or a tax reaches everything that uses it.
 
 mod collection;
+mod images;
+mod prices;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -20,14 +22,17 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 
 pub use collection::{Collection, Delta, Mirrored, ModelQuery, Paging};
+pub use images::{Image, ImageCache, ImageSize};
 
 use crate::client::Client;
 use crate::domain::{field, Domain};
 use crate::error::{Error, FaultKind};
+use crate::pricing::PricingContext;
 use crate::records::{
     fields, CalendarEvent, Company, Currency, Partner, Pricelist, PricelistItem, ProductCategory,
     ProductTemplate, ProductVariant, PublicCategory, Record, Tax, Uom, User,
 };
+use crate::search::{SearchDoc, SearchIndex};
 
 /// What to mirror and how.
 #[derive(Debug, Clone)]
@@ -129,12 +134,79 @@ pub struct Snapshot {
     pub companies: Vec<Company>,
     /// Pickup slots within the horizon.
     pub pickup_slots: Collection<CalendarEvent>,
+    /// Everything prices depend on, derived from the records above.
+    pub pricing: Option<Arc<PricingContext>>,
+    /// The product search index, derived from the records above.
+    pub search: Arc<SearchIndex>,
 }
 
 impl Snapshot {
     /// The number of products on sale.
     pub fn product_count(&self) -> usize {
         self.templates.len()
+    }
+
+    /// The name of a product template in `lang`, falling back to the
+    /// default language.
+    pub fn product_name<'a>(&'a self, template: &'a ProductTemplate, lang: &str) -> &'a str {
+        match self
+            .product_translations
+            .get(lang)
+            .and_then(|t| t.get(&template.id))
+        {
+            Some(t) if lang != self.default_lang => &t.name,
+            _ => &template.name,
+        }
+    }
+
+    /// The path of a public category in `lang`, e.g. `Boulangerie / Pains`.
+    pub fn category_path(&self, id: i64, lang: &str) -> String {
+        let mut names = Vec::new();
+        let mut next = Some(id);
+        // Bounded: a corrupt tree with a loop must not hang a page.
+        while let (Some(at), true) = (next, names.len() < 32) {
+            let Some(category) = self.public_categories.records.get(&at) else {
+                break;
+            };
+            let name = match self.category_translations.get(lang).and_then(|t| t.get(&at)) {
+                Some(t) if lang != self.default_lang => t.name.as_str(),
+                _ => category.name.as_str(),
+            };
+            names.push(name);
+            next = category.parent_id.as_ref().map(|p| p.id);
+        }
+        names.reverse();
+        names.join(" / ")
+    }
+
+    fn build_search(&self) -> SearchIndex {
+        let mut languages = vec![self.default_lang.clone()];
+        languages.extend(
+            self.product_translations
+                .keys()
+                .filter(|l| **l != self.default_lang)
+                .cloned(),
+        );
+        SearchIndex::build(self.templates.records.values().map(|template| {
+            SearchDoc {
+                id: template.id,
+                names: languages
+                    .iter()
+                    .map(|l| (l.clone(), self.product_name(template, l).to_owned()))
+                    .collect(),
+                default_code: template.default_code.clone(),
+                barcode: template.barcode.clone(),
+                categories: template
+                    .public_categ_ids
+                    .iter()
+                    .flat_map(|c| {
+                        languages
+                            .iter()
+                            .map(move |l| (l.clone(), self.category_path(*c, l)))
+                    })
+                    .collect(),
+            }
+        }))
     }
 
     /// The portal user of this login, with their partner.
@@ -423,7 +495,7 @@ impl Sync<'_> {
             category_translations.insert(lang.clone(), categories);
         }
 
-        let snapshot = Snapshot {
+        let mut snapshot = Snapshot {
             synced_at: Some(started_at),
             series,
             modules,
@@ -443,7 +515,11 @@ impl Sync<'_> {
             currencies,
             companies,
             pickup_slots,
+            pricing: None,
+            search: Arc::default(),
         };
+        snapshot.pricing = snapshot.build_pricing().map(Arc::new);
+        snapshot.search = Arc::new(snapshot.build_search());
         let mut report = self.report;
         report.counts = BTreeMap::from([
             ("products", snapshot.templates.len()),

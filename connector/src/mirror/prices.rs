@@ -1,0 +1,119 @@
+//! The pricing context of a snapshot: its records, as the pricing engine
+//! takes them.
+
+use crate::pricing::{
+    self, AppliedOn, Category, CategoryId, ComputePrice, CurrencyId, Formula, OdooSeries, PriceBase,
+    PricelistId, PricingContext, Product, TaxAmountType, TaxId, TemplateId, UomId,
+};
+use crate::records::{self, AmountType};
+
+use super::Snapshot;
+
+impl Snapshot {
+    /// Builds the pricing context of this snapshot: the company's currency,
+    /// the internal categories, every variant on sale, the pricelists with
+    /// their rules, and the sales taxes. Taxes computed by Python code
+    /// (`amount_type = code`) are left out: a product that has one cannot be
+    /// priced, rather than priced wrongly.
+    pub(super) fn build_pricing(&self) -> Option<PricingContext> {
+        let series = OdooSeries::from_serie(&self.series)?;
+        let company_currency = self.companies.first().map(|c| c.currency_id.id);
+        let currency = self
+            .currencies
+            .iter()
+            .find(|c| Some(c.id) == company_currency)
+            .or_else(|| self.currencies.first())?;
+        let mut ctx = PricingContext::new(
+            series,
+            pricing::Currency {
+                id: CurrencyId(currency.id),
+                rounding: currency.rounding,
+                decimal_places: currency.decimal_places,
+            },
+        );
+        for category in self.product_categories.records.values() {
+            ctx.add_category(Category {
+                id: CategoryId(category.id),
+                parent_id: category.parent_id.as_ref().map(|p| CategoryId(p.id)),
+            });
+        }
+        for variant in self.variants.records.values() {
+            let Some(template) = self.templates.records.get(&variant.product_tmpl_id.id) else {
+                continue;
+            };
+            let mut product = Product::new(variant.id, template.id, template.list_price);
+            product.price_extra = variant.price_extra;
+            product.standard_price = variant.standard_price.unwrap_or_default();
+            product.category_id = template.categ_id.as_ref().map(|c| CategoryId(c.id));
+            product.tax_ids = template.taxes_id.iter().copied().map(TaxId).collect();
+            product.uom_id = Some(UomId(template.uom_id.id));
+            ctx.add_product(product);
+        }
+        for pricelist in self.pricelists.records.values() {
+            let mut record = pricing::Pricelist::new(pricelist.id);
+            record.currency_id = Some(CurrencyId(pricelist.currency_id.id));
+            record.discount_policy = match pricelist.discount_policy {
+                Some(records::DiscountPolicy::WithoutDiscount) => pricing::DiscountPolicy::WithoutDiscount,
+                _ => pricing::DiscountPolicy::WithDiscount,
+            };
+            ctx.add_pricelist(record);
+        }
+        for item in self.pricelist_items.records.values() {
+            if let Some(rule) = pricelist_rule(item) {
+                ctx.add_item(rule);
+            }
+        }
+        for tax in &self.taxes {
+            let amount_type = match tax.amount_type {
+                AmountType::Percent => TaxAmountType::Percent,
+                AmountType::Fixed => TaxAmountType::Fixed,
+                AmountType::Division => TaxAmountType::Division,
+                AmountType::Group => {
+                    TaxAmountType::Group(tax.children_tax_ids.iter().copied().map(TaxId).collect())
+                }
+                AmountType::Code => continue,
+            };
+            let mut record = pricing::Tax::new(tax.id, amount_type, tax.amount)
+                .price_included(tax.price_include)
+                .affecting_next_bases(tax.include_base_amount);
+            if let Some(sequence) = tax.sequence {
+                record = record.with_sequence(sequence);
+            }
+            ctx.add_tax(record);
+        }
+        Some(ctx)
+    }
+}
+
+/// A pricelist item as a pricing rule; `None` for an item whose target is
+/// missing (e.g. a variant rule without its variant).
+fn pricelist_rule(item: &records::PricelistItem) -> Option<pricing::PricelistItem> {
+    use records::{AppliedOn as On, ComputePrice as Compute, PriceBase as Base};
+    let applied_on = match item.applied_on {
+        On::ProductVariant => AppliedOn::Variant(pricing::ProductId(item.product_id.as_ref()?.id)),
+        On::Product => AppliedOn::Template(TemplateId(item.product_tmpl_id.as_ref()?.id)),
+        On::ProductCategory => AppliedOn::Category(CategoryId(item.categ_id.as_ref()?.id)),
+        On::Global => AppliedOn::Global,
+    };
+    let compute = match item.compute_price {
+        Compute::Fixed => ComputePrice::Fixed(item.fixed_price),
+        Compute::Percentage => ComputePrice::Percentage(item.percent_price),
+        Compute::Formula => ComputePrice::Formula(Formula {
+            discount: item.price_discount,
+            surcharge: item.price_surcharge,
+            rounding: item.price_round,
+            min_margin: item.price_min_margin,
+            max_margin: item.price_max_margin,
+        }),
+    };
+    let mut rule = pricing::PricelistItem::new(item.id, item.pricelist_id.id, applied_on, compute);
+    rule.base = match item.base {
+        Base::ListPrice => PriceBase::ListPrice,
+        Base::StandardPrice => PriceBase::StandardPrice,
+        Base::Pricelist => PriceBase::Pricelist(PricelistId(item.base_pricelist_id.as_ref()?.id)),
+    };
+    rule.min_quantity = item.min_quantity;
+    rule.date_start = item.date_start.map(|d| d.naive_utc());
+    rule.date_end = item.date_end.map(|d| d.naive_utc());
+    Some(rule)
+}

@@ -1,0 +1,292 @@
+//! The mirror against the Odoo double over HTTP: a full sync, then each
+//! kind of change staff make in Odoo shows after one incremental sync; a
+//! sync with nothing changed makes one call per model; a failed sync keeps
+//! the previous snapshot.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeDelta};
+use connector::mirror::{Mirror, MirrorConfig, Snapshot};
+use connector::pricing::{price_line, PricelistId, ProductId};
+use connector::{Client, Credentials, ErrorKind};
+use odoo_double::{Dataset, OdooDouble};
+use rust_decimal::Decimal;
+
+async fn start() -> (OdooDouble, Mirror) {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let client = Client::builder(double.url())
+        .database(double.db())
+        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
+        .build()
+        .unwrap();
+    let config = MirrorConfig {
+        languages: vec!["fr_FR".into(), "en_US".into()],
+        pickup_horizon: TimeDelta::days(365 * 10),
+        batch_size: 5,
+        concurrency: 3,
+        ..MirrorConfig::default()
+    };
+    let mirror = Mirror::new(client, config);
+    mirror.full_sync().await.unwrap();
+    (double, mirror)
+}
+
+fn template_named(snapshot: &Snapshot, fragment: &str) -> i64 {
+    snapshot
+        .templates
+        .records
+        .values()
+        .find(|t| t.name.contains(fragment))
+        .unwrap_or_else(|| panic!("no product named like {fragment:?}"))
+        .id
+}
+
+#[tokio::test]
+async fn a_full_sync_mirrors_the_shop() {
+    let (double, mirror) = start().await;
+    let snapshot = mirror.snapshot();
+    let on_sale = double.with_db(|db| {
+        let domain = connector::field("sale_ok").eq(true) & connector::field("is_published").eq(true);
+        db.search("product.template", &domain).unwrap().len()
+    });
+    assert!(on_sale > 5);
+    assert_eq!(snapshot.templates.len(), on_sale, "paged in batches of 5");
+    assert!(snapshot.modules.website_sale && snapshot.modules.calendar);
+    assert!(snapshot.variants.len() >= snapshot.templates.len());
+    assert!(!snapshot.public_categories.is_empty());
+    assert!(!snapshot.pickup_slots.is_empty());
+    assert!(!snapshot.pricelists.is_empty() && !snapshot.taxes.is_empty() && !snapshot.uoms.is_empty());
+    // Names in the default language, and the others alongside.
+    let baguette = template_named(&snapshot, "Baguette tradition");
+    let english = &snapshot.product_translations["en_US"][&baguette];
+    assert_eq!(english.name, "Traditional baguette");
+    // Search in either language, by name, accent- and case-insensitively.
+    assert_eq!(
+        snapshot
+            .search
+            .search("BAGUETTE trad", "fr_FR", 3)
+            .first()
+            .map(|h| h.id),
+        Some(baguette)
+    );
+    assert_eq!(
+        snapshot.search.search("tradit", "en_US", 3).first().map(|h| h.id),
+        Some(baguette)
+    );
+    // Customers by login, with their partner and pricelist.
+    let (user, partner) = snapshot
+        .customer("claire@example.com")
+        .expect("claire is a customer");
+    assert!(user.share);
+    assert!(partner.property_product_pricelist.is_some());
+    assert!(
+        snapshot.customer("admin").is_none(),
+        "the technical user is no customer"
+    );
+    // The pricing context prices every variant on sale.
+    let pricing = snapshot.pricing.as_ref().expect("a pricing context");
+    let pricelist = partner.property_product_pricelist.as_ref().unwrap().id;
+    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    for variant in snapshot.variants.records.values() {
+        let line = price_line(
+            pricing,
+            PricelistId(pricelist),
+            ProductId(variant.id),
+            Decimal::ONE,
+            day,
+        )
+        .unwrap();
+        assert!(line.price_total >= Decimal::ZERO);
+    }
+}
+
+#[tokio::test]
+async fn an_edit_shows_after_one_incremental_sync() {
+    let (double, mirror) = start().await;
+    let id = template_named(&mirror.snapshot(), "Baguette tradition");
+    double.with_db(|db| {
+        db.set("product.template", id, "list_price", 1.45).unwrap();
+        db.set_translation("product.template", id, "name", "en_US", "Classic baguette")
+            .unwrap();
+    });
+    let report = mirror.sync().await.unwrap();
+    assert!(!report.full);
+    let snapshot = mirror.snapshot();
+    assert_eq!(snapshot.templates.records[&id].list_price, Decimal::new(145, 2));
+    assert_eq!(
+        snapshot.product_translations["en_US"][&id].name,
+        "Classic baguette"
+    );
+    assert_eq!(report.fetched["product.template"], 1, "{report:?}");
+}
+
+#[tokio::test]
+async fn archived_unpublished_and_deleted_products_leave() {
+    let (double, mirror) = start().await;
+    let before = mirror.snapshot();
+    let mut ids = before.templates.records.keys().copied();
+    let (archived, unpublished, deleted) = (ids.next().unwrap(), ids.next().unwrap(), ids.next().unwrap());
+    double.with_db(|db| {
+        db.archive("product.template", &[archived]).unwrap();
+        db.set("product.template", unpublished, "is_published", false)
+            .unwrap();
+    });
+    double.with_db(|db| {
+        let variants = db
+            .search(
+                "product.product",
+                &connector::field("product_tmpl_id").eq(deleted),
+            )
+            .unwrap();
+        db.unlink("product.product", &variants).unwrap();
+        db.unlink("product.template", &[deleted]).unwrap();
+    });
+    let report = mirror.sync().await.unwrap();
+    let after = mirror.snapshot();
+    for gone in [archived, unpublished, deleted] {
+        assert!(
+            !after.templates.records.contains_key(&gone),
+            "{gone} still mirrored"
+        );
+        assert!(after
+            .variants
+            .records
+            .values()
+            .all(|v| v.product_tmpl_id.id != gone));
+    }
+    assert_eq!(after.templates.len(), before.templates.len() - 3);
+    assert_eq!(report.removed["product.template"], 3, "{report:?}");
+    // The readers of the old snapshot still have it whole.
+    assert!(before.templates.records.contains_key(&archived));
+}
+
+#[tokio::test]
+async fn a_sync_with_nothing_changed_makes_one_call_per_model() {
+    let (double, mirror) = start().await;
+    double.clear_calls();
+    let report = mirror.sync().await.unwrap();
+    let mut per_model: BTreeMap<String, usize> = BTreeMap::new();
+    for call in double.calls() {
+        if let Some(model) = &call.model {
+            *per_model.entry(model.clone()).or_default() += 1;
+        }
+    }
+    assert!(per_model.len() >= 10, "{per_model:?}");
+    assert!(per_model.values().all(|n| *n == 1), "{per_model:?}");
+    assert_eq!(report.total_calls(), per_model.values().sum::<usize>());
+    assert!(report
+        .fetched
+        .iter()
+        .all(|(model, n)| *n == 0 || !["product.template", "product.product"].contains(model)));
+}
+
+#[tokio::test]
+async fn a_pricelist_change_reprices_its_products() {
+    let (double, mirror) = start().await;
+    let snapshot = mirror.snapshot();
+    let (_, partner) = snapshot.customer("claire@example.com").unwrap();
+    let pricelist = partner.property_product_pricelist.as_ref().unwrap().id;
+    let variant = *snapshot.variants.records.keys().next().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let price = |s: &Snapshot| {
+        price_line(
+            s.pricing.as_ref().unwrap(),
+            PricelistId(pricelist),
+            ProductId(variant),
+            Decimal::ONE,
+            day,
+        )
+        .unwrap()
+        .price_unit
+    };
+    let before = price(&snapshot);
+    double.with_db(|db| {
+        let values = connector::xmlrpc::Struct::new()
+            .with("pricelist_id", pricelist)
+            .with("applied_on", "3_global")
+            .with("compute_price", "fixed")
+            .with("fixed_price", 0.42)
+            .with("min_quantity", 0.0);
+        db.create("product.pricelist.item", values).unwrap();
+    });
+    mirror.sync().await.unwrap();
+    let after = price(&mirror.snapshot());
+    assert_ne!(before, after);
+    assert_eq!(after, Decimal::new(42, 2));
+}
+
+#[tokio::test]
+async fn with_odoo_stopped_the_previous_snapshot_stays_and_the_error_is_reported() {
+    let (double, mirror) = start().await;
+    let before: Arc<Snapshot> = mirror.snapshot();
+    double.stop().await;
+    let err = mirror.sync().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+    let after = mirror.snapshot();
+    assert!(Arc::ptr_eq(&before, &after), "the snapshot was replaced");
+    assert_eq!(after.templates.len(), before.templates.len());
+    double.resume().await.unwrap();
+    mirror.sync().await.unwrap();
+    assert!(!Arc::ptr_eq(&before, &mirror.snapshot()));
+}
+
+#[tokio::test]
+async fn images_are_fetched_once_per_product_version() {
+    use connector::mirror::{ImageCache, ImageSize};
+    let (double, mirror) = start().await;
+    let snapshot = mirror.snapshot();
+    let id = template_named(&snapshot, "Baguette tradition");
+    let version = snapshot.templates.records[&id].write_date;
+    let images = ImageCache::new(mirror.client().clone(), 1 << 20);
+    double.clear_calls();
+    let first = images
+        .get(id, version, ImageSize::Large)
+        .await
+        .unwrap()
+        .expect("an image");
+    assert_eq!(first.content_type, "image/png");
+    assert!(first.bytes.starts_with(b"\x89PNG"));
+    let again = images.get(id, version, ImageSize::Large).await.unwrap().unwrap();
+    assert!(Arc::ptr_eq(&first, &again));
+    assert_eq!(double.calls_to("product.template").len(), 1, "fetched once");
+    // A new version of the product is fetched again.
+    let newer = version + TimeDelta::seconds(1);
+    images.get(id, newer, ImageSize::Large).await.unwrap().unwrap();
+    assert_eq!(double.calls_to("product.template").len(), 2);
+    // A product without an image has none, and that answer is kept too.
+    let plain = double.with_db(|db| {
+        let values = connector::xmlrpc::Struct::new()
+            .with("name", "No picture")
+            .with("sale_ok", true);
+        db.create("product.template", values).unwrap()
+    });
+    assert!(images
+        .get(plain, version, ImageSize::Large)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(images
+        .get(plain, version, ImageSize::Large)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(double.calls_to("product.template").len(), 3);
+    assert!(images.weighted_size().await > 0);
+}
+
+#[tokio::test]
+async fn the_image_cache_stays_within_its_size() {
+    use connector::mirror::{ImageCache, ImageSize};
+    let (_double, mirror) = start().await;
+    let snapshot = mirror.snapshot();
+    let images = ImageCache::new(mirror.client().clone(), 300);
+    for template in snapshot.templates.records.values() {
+        images
+            .get(template.id, template.write_date, ImageSize::Large)
+            .await
+            .unwrap();
+    }
+    assert!(images.weighted_size().await <= 300);
+}

@@ -1374,8 +1374,21 @@ impl Database {
     ) -> Result<(), OdooError> {
         match schema.name.as_str() {
             "product.template" => {
+                // Looking variants up scans the variants, so only when they
+                // matter: a new template has none unless its values made
+                // some, and a write only passes a few fields on.
+                let passed_on = ["default_code", "barcode", "active"];
+                let needs_lookup = if created {
+                    values.contains_key("product_variant_ids")
+                } else {
+                    passed_on.iter().any(|f| values.contains_key(f))
+                };
                 for &id in ids {
-                    let variants = self.variants_of(id);
+                    let variants = if needs_lookup {
+                        self.variants_of(id)
+                    } else {
+                        Vec::new()
+                    };
                     if created && variants.is_empty() && !self.suppress_variant {
                         let rec = self.record("product.template", id).cloned().unwrap_or_default();
                         let mut vals = Struct::new().with("product_tmpl_id", id);
@@ -1386,7 +1399,7 @@ impl Database {
                         }
                         self.create_variant_raw(ctx, &vals)?;
                     } else if !created && variants.len() == 1 {
-                        for f in ["default_code", "barcode", "active"] {
+                        for f in passed_on {
                             if values.contains_key(f) {
                                 let cell = self
                                     .record("product.template", id)

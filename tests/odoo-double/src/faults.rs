@@ -103,6 +103,213 @@ impl OdooError {
     }
 }
 
+impl OdooError {
+    /// The error Odoo 19's JSON-2 endpoint answers for this exception: the
+    /// `http_status` of Odoo's exception classes (`odoo/exceptions.py`:
+    /// `UserError` 422, `AccessDenied`/`AccessError` 403, `MissingError`
+    /// 404), 500 for any other exception (`Json2Dispatcher.handle_error` in
+    /// `odoo/http.py`).
+    pub(crate) fn to_json2(
+        &self,
+        series: Series,
+        uid: i64,
+        user_name: &str,
+        description: &str,
+    ) -> Json2Error {
+        let text = || self.to_fault(series, uid, user_name, description).string;
+        match self {
+            OdooError::AccessDenied => {
+                Json2Error::exception(403, "odoo.exceptions.AccessDenied", "Access Denied")
+            }
+            OdooError::AccessError { .. } | OdooError::PrivateMethod(_) => {
+                Json2Error::exception(403, "odoo.exceptions.AccessError", text())
+            }
+            OdooError::MissingRecord { .. } => {
+                Json2Error::exception(404, "odoo.exceptions.MissingError", text())
+            }
+            OdooError::UnknownModel(model) => {
+                Json2Error::not_found(format!("the model {} does not exist", python_str(model)))
+            }
+            OdooError::Validation(message) => Json2Error::user_error(message),
+            OdooError::InvalidDomainField { model, field, leaf } => Json2Error::exception(
+                500,
+                "builtins.ValueError",
+                invalid_field_message(series, model, field, leaf),
+            ),
+            OdooError::Python { exception, message } => {
+                Json2Error::exception(500, &python_class(exception), message.as_str())
+            }
+        }
+    }
+}
+
+/// An error as Odoo's JSON-2 endpoint answers it: an HTTP status and the
+/// body `{name, message, arguments, context, debug}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Json2Error {
+    /// The HTTP status.
+    pub status: u16,
+    /// The exception's Python path (`werkzeug.exceptions.NotFound`,
+    /// `odoo.exceptions.MissingError`, `builtins.ValueError`).
+    pub name: String,
+    /// Its message.
+    pub message: String,
+    /// Its `args`.
+    pub arguments: Vec<Value>,
+    /// Sent with `WWW-Authenticate: Bearer` (werkzeug's `Unauthorized`).
+    pub bearer: bool,
+}
+
+impl Json2Error {
+    /// A werkzeug HTTP exception (`NotFound`, `BadRequest`, ...), whose
+    /// arguments are its description and its status.
+    pub fn http(status: u16, class: &str, message: impl Into<String>) -> Json2Error {
+        let message = message.into();
+        Json2Error {
+            status,
+            name: format!("werkzeug.exceptions.{class}"),
+            arguments: vec![Value::from(message.as_str()), Value::Int(i64::from(status))],
+            message,
+            bearer: status == 401,
+        }
+    }
+
+    /// 404 `NotFound`.
+    pub fn not_found(message: impl Into<String>) -> Json2Error {
+        Json2Error::http(404, "NotFound", message)
+    }
+
+    /// 400 `BadRequest`.
+    pub fn bad_request(message: impl Into<String>) -> Json2Error {
+        Json2Error::http(400, "BadRequest", message)
+    }
+
+    /// 401 `Unauthorized`.
+    pub fn unauthorized(message: impl Into<String>) -> Json2Error {
+        Json2Error::http(401, "Unauthorized", message)
+    }
+
+    /// 422 `UnprocessableEntity` (arguments that do not fit the method).
+    pub fn unprocessable(message: impl Into<String>) -> Json2Error {
+        Json2Error::http(422, "UnprocessableEntity", message)
+    }
+
+    /// An exception of the ORM or of Python, whose one argument is its
+    /// message.
+    pub fn exception(status: u16, name: &str, message: impl Into<String>) -> Json2Error {
+        let message = message.into();
+        Json2Error {
+            status,
+            name: name.to_owned(),
+            arguments: vec![Value::from(message.as_str())],
+            message,
+            bearer: false,
+        }
+    }
+
+    /// A `UserError` (422), a `ValidationError` for the messages Odoo
+    /// raises as such (constraints and integrity errors).
+    pub fn user_error(message: &str) -> Json2Error {
+        let class = if message.starts_with("The operation cannot be completed") {
+            "odoo.exceptions.ValidationError"
+        } else {
+            "odoo.exceptions.UserError"
+        };
+        Json2Error::exception(422, class, message)
+    }
+
+    /// The JSON-2 error Odoo sends where its XML-RPC side sends `fault` (for
+    /// injected faults): code 1 a 500 naming the traceback's exception, 2 a
+    /// `MissingError` (404) or a `UserError`/`ValidationError` (422), 3 a
+    /// 401 `Invalid apikey`, 4 an `AccessError` (403).
+    pub fn from_fault(fault: &Fault) -> Json2Error {
+        let text = fault.string.as_str();
+        match fault.code {
+            2 if text.starts_with("Record does not exist or has been deleted.") => {
+                Json2Error::exception(404, "odoo.exceptions.MissingError", text)
+            }
+            2 => Json2Error::user_error(text),
+            3 => Json2Error::unauthorized("Invalid apikey"),
+            4 => Json2Error::exception(403, "odoo.exceptions.AccessError", text),
+            _ => {
+                let (class, message) = last_exception(text);
+                Json2Error::exception(500, &class, message)
+            }
+        }
+    }
+
+    /// A Python-like traceback for `debug`.
+    pub fn debug(&self) -> String {
+        let last = match self.name.strip_prefix("builtins.") {
+            Some(short) => format!("{short}: {}", self.message),
+            None if self.name.starts_with("werkzeug.") => format!(
+                "{}: {} {}: {}",
+                self.name,
+                self.status,
+                reason(self.status),
+                self.message
+            ),
+            None => format!("{}: {}", self.name, self.message),
+        };
+        format!(
+            concat!(
+                "Traceback (most recent call last):\n",
+                "  File \"/opt/odoo/odoo/http.py\", line 2207, in _serve_db\n",
+                "    return service_model.retrying(serve_func, env=self.env)\n",
+                "  File \"/opt/odoo/odoo/service/model.py\", line 184, in retrying\n",
+                "    result = func()\n",
+                "  File \"/opt/odoo/addons/rpc/controllers/json2.py\", line 79, in web_json_2_rpc\n",
+                "    result = func(records, **kwargs)\n",
+                "{}\n"
+            ),
+            last
+        )
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        _ => "Internal Server Error",
+    }
+}
+
+/// `builtins.ValueError` for `ValueError`; dotted names stay as they are.
+fn python_class(exception: &str) -> String {
+    if exception.contains('.') {
+        exception.to_owned()
+    } else {
+        format!("builtins.{exception}")
+    }
+}
+
+/// The exception class and message a traceback ends with (the whole text
+/// as a `builtins.Exception` when it is not a traceback).
+fn last_exception(text: &str) -> (String, String) {
+    let is_class = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    if text.starts_with("Traceback") {
+        if let Some(line) = text.lines().rev().find(|l| !l.trim().is_empty()) {
+            match line.split_once(": ") {
+                Some((class, message)) if is_class(class) => {
+                    return (python_class(class), message.to_owned())
+                }
+                None if is_class(line.trim()) => return (python_class(line.trim()), String::new()),
+                _ => {}
+            }
+        }
+    }
+    ("builtins.Exception".to_owned(), text.to_owned())
+}
+
 fn fault(code: i32, string: impl Into<String>) -> Fault {
     Fault {
         code,
@@ -171,7 +378,7 @@ pub fn python_repr(value: &Value) -> String {
     }
 }
 
-fn python_str(s: &str) -> String {
+pub(crate) fn python_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -260,39 +467,38 @@ pub fn traceback(series: Series, exception: &str, message: &str) -> String {
     format!("{}{exception}: {message}\n", rpc_frames(series))
 }
 
+/// `Invalid field product.template.x in condition ('x', '=', 1)` (`leaf`
+/// before 19).
+fn invalid_field_message(series: Series, model: &str, field: &str, leaf: &str) -> String {
+    let wording = if series.major() >= 19 { "condition" } else { "leaf" };
+    format!("Invalid field {model}.{field} in {wording} {leaf}")
+}
+
 fn invalid_field_traceback(series: Series, model: &str, field: &str, leaf: &str) -> String {
-    let (frames, wording) = match series.major() {
-        16 => (
-            concat!(
-                "  File \"/opt/odoo/odoo/osv/expression.py\", line 447, in __init__\n",
-                "    self.parse()\n",
-                "  File \"/opt/odoo/odoo/osv/expression.py\", line 674, in parse\n",
-                "    raise ValueError(\"Invalid field %s.%s in leaf %s\" % (model._name, path[0], str(leaf)))\n",
-            ),
-            "leaf",
+    let frames = match series.major() {
+        16 => concat!(
+            "  File \"/opt/odoo/odoo/osv/expression.py\", line 447, in __init__\n",
+            "    self.parse()\n",
+            "  File \"/opt/odoo/odoo/osv/expression.py\", line 674, in parse\n",
+            "    raise ValueError(\"Invalid field %s.%s in leaf %s\" % (model._name, path[0], str(leaf)))\n",
         ),
-        17 | 18 => (
-            concat!(
-                "  File \"/opt/odoo/odoo/osv/expression.py\", line 599, in domain_combine_anies\n",
-                "    domain_any = _anyfy_leaves(domain, model)\n",
-                "  File \"/opt/odoo/odoo/osv/expression.py\", line 374, in _anyfy_leaves\n",
-                "    raise ValueError(f\"Invalid field {model._name}.{path[0]} in leaf {item}\")\n",
-            ),
-            "leaf",
+        17 | 18 => concat!(
+            "  File \"/opt/odoo/odoo/osv/expression.py\", line 599, in domain_combine_anies\n",
+            "    domain_any = _anyfy_leaves(domain, model)\n",
+            "  File \"/opt/odoo/odoo/osv/expression.py\", line 374, in _anyfy_leaves\n",
+            "    raise ValueError(f\"Invalid field {model._name}.{path[0]} in leaf {item}\")\n",
         ),
-        _ => (
-            concat!(
-                "  File \"/opt/odoo/odoo/orm/domains.py\", line 916, in __get_field\n",
-                "    self._raise(\"Invalid field %s.%s\", model._name, field_name)\n",
-                "  File \"/opt/odoo/odoo/orm/domains.py\", line 901, in _raise\n",
-                "    raise error(message % (*args, self.field_expr, self.operator, self.value))\n",
-            ),
-            "condition",
+        _ => concat!(
+            "  File \"/opt/odoo/odoo/orm/domains.py\", line 916, in __get_field\n",
+            "    self._raise(\"Invalid field %s.%s\", model._name, field_name)\n",
+            "  File \"/opt/odoo/odoo/orm/domains.py\", line 901, in _raise\n",
+            "    raise error(message % (*args, self.field_expr, self.operator, self.value))\n",
         ),
     };
     format!(
-        "{}{frames}ValueError: Invalid field {model}.{field} in {wording} {leaf}\n",
-        rpc_frames(series)
+        "{}{frames}ValueError: {}\n",
+        rpc_frames(series),
+        invalid_field_message(series, model, field, leaf)
     )
 }
 

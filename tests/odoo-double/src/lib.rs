@@ -1,5 +1,6 @@
-//! A stateful, in-memory Odoo that speaks real XML-RPC over HTTP on a
-//! loopback port, for the tests and the demo.
+//! A stateful, in-memory Odoo that speaks real XML-RPC (and, as Odoo 19,
+//! the JSON-2 API) over HTTP on a loopback port, for the tests and the
+//! demo.
 //!
 //! - [`OdooDouble`]: the running server and its controls (latency, injected
 //!   faults, misbehaviours, stop/resume on the same port, the call log,
@@ -17,6 +18,7 @@
 mod dataset;
 mod db;
 mod faults;
+mod json2;
 pub mod pricing;
 mod read;
 mod rpc;

@@ -155,7 +155,7 @@ fn object(db: &mut Database, call: &MethodCall) -> Result<Value, Fault> {
     }
 }
 
-fn apply_context(ctx: &mut Ctx, context: &Struct) {
+pub(crate) fn apply_context(ctx: &mut Ctx, context: &Struct) {
     if let Some(Value::String(lang)) = context.get("lang") {
         if !lang.is_empty() {
             ctx.lang = lang.clone();
@@ -168,7 +168,7 @@ fn apply_context(ctx: &mut Ctx, context: &Struct) {
     }
 }
 
-fn is_mutating(method: &str) -> bool {
+pub(crate) fn is_mutating(method: &str) -> bool {
     matches!(
         method,
         "create" | "write" | "unlink" | "action_cancel" | "action_confirm" | "action_draft"
@@ -210,7 +210,7 @@ fn bind(
     Ok(out)
 }
 
-fn ids_arg(value: Option<&Value>) -> Result<Vec<i64>, OdooError> {
+pub(crate) fn ids_arg(value: Option<&Value>) -> Result<Vec<i64>, OdooError> {
     match value {
         None | Some(Value::Bool(false)) | Some(Value::Nil) => Ok(Vec::new()),
         Some(Value::Int(i)) => Ok(vec![*i]),
@@ -280,7 +280,7 @@ fn order_arg(value: Option<&Value>) -> Result<Option<String>, OdooError> {
     }
 }
 
-fn call_model(
+pub(crate) fn call_model(
     db: &mut Database,
     ctx: &Ctx,
     model: &str,
@@ -497,6 +497,10 @@ fn call_model(
                 Err(_) => Ok(Value::Bool(false)),
             }
         }
+        "context_get" if model == "res.users" => {
+            bind(method, &[], args, kwargs)?;
+            context_get(db, &schema, ctx.uid).map(Value::Struct)
+        }
         "action_cancel" | "action_confirm" | "action_draft" if model == "sale.order" => {
             let a = bind(method, &["ids"], args, kwargs)?;
             let ids = ids_arg(a[0].as_ref())?;
@@ -508,6 +512,32 @@ fn call_model(
             message: format!("The method '{model}.{method}' does not exist"),
         }),
     }
+}
+
+/// `res.users.context_get()`: the caller's `lang` and `tz` (`false` when
+/// unset or not modelled), the `context_*` fields without their prefix, and
+/// `uid`.
+fn context_get(db: &Database, users: &crate::schema::ModelSchema, uid: i64) -> Result<Struct, OdooError> {
+    let su = Ctx::superuser();
+    let env = Env::new(db, &su);
+    let names: Vec<String> = users
+        .fields
+        .keys()
+        .filter(|n| n.starts_with("context_") || *n == "lang" || *n == "tz")
+        .cloned()
+        .collect();
+    let row = env
+        .read("res.users", &[uid], &names, false)?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let value = |name: &str| row.get(name).cloned().unwrap_or(Value::Bool(false));
+    let mut out = Struct::new().with("lang", value("lang")).with("tz", value("tz"));
+    for name in names.iter().filter(|n| n.starts_with("context_")) {
+        out.insert(&name["context_".len()..], value(name));
+    }
+    out.insert("uid", uid);
+    Ok(out)
 }
 
 fn fields_get(schema: &crate::schema::ModelSchema, only: &[String], attributes: &[String]) -> Struct {

@@ -27,7 +27,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::dataset::{Dataset, DatasetUser};
 use crate::db::Database;
-use crate::faults::traceback;
+use crate::faults::{traceback, Json2Error};
+use crate::json2;
 use crate::pricing::LinePricer;
 use crate::rpc::{dispatch, Service};
 
@@ -38,7 +39,8 @@ const MAX_BODY: usize = 256 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Misbehaviour {
-    /// HTTP 200 with a body that is not well-formed XML-RPC.
+    /// HTTP 200 with a body that is not well-formed XML-RPC (for JSON-2
+    /// calls: not well-formed JSON).
     MalformedXml,
     /// HTTP 200 announcing a `Content-Length` it does not send, then the
     /// connection closes.
@@ -55,14 +57,23 @@ pub enum Misbehaviour {
 }
 
 /// One call the double received, as tests inspect them.
+///
+/// A JSON-2 call (`POST /json/2/<model>/<method>`) is logged like an
+/// `execute_kw`: service `json2`, method `execute_kw` (`<invalid>` when its
+/// body is not a JSON object), the uid of its API key (none for an unknown
+/// key), the model and its method, no positional arguments, and the body's
+/// named arguments (with `ids` and `context`) as keyword arguments. Keys and
+/// passwords are never logged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    /// `common` or `object` (or the path, for anything else).
+    /// `common`, `object` or `json2`.
     pub service: String,
     /// The XML-RPC method: `version`, `authenticate`, `execute_kw`, ...
-    /// (`<invalid>` when the body was not XML-RPC).
+    /// (`<invalid>` when the body was not XML-RPC, or for JSON-2 not a JSON
+    /// object).
     pub method: String,
-    /// For `execute_kw`/`execute`: the uid; for `authenticate`: none.
+    /// For `execute_kw`/`execute`: the uid; for JSON-2 the API key's user;
+    /// for `authenticate`: none.
     pub uid: Option<i64>,
     /// For `authenticate`/`login`: the login.
     pub login: Option<String>,
@@ -72,7 +83,8 @@ pub struct Call {
     pub model_method: Option<String>,
     /// For `execute_kw`/`execute`: the positional arguments.
     pub args: Vec<Value>,
-    /// For `execute_kw`: the keyword arguments (with the `context`).
+    /// For `execute_kw`: the keyword arguments (with the `context`); for
+    /// JSON-2 every named argument of the body (with `ids` and `context`).
     pub kwargs: Struct,
 }
 
@@ -262,6 +274,9 @@ fn html_error(status: StatusCode) -> Response<Body> {
 }
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, io::Error> {
+    if req.uri().path() == "/json/2" || req.uri().path().starts_with("/json/2/") {
+        return handle_json2(shared, req).await;
+    }
     let path = req.uri().path().trim_end_matches('/').to_owned();
     let service = match path.as_str() {
         "/xmlrpc/2/common" | "/xmlrpc/common" => Service::Common,
@@ -303,7 +318,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         tokio::time::sleep(latency).await;
     }
     if let Some(m) = shared.take_misbehaviour() {
-        return misbehave(m).await;
+        return misbehave(m, Wire::Xml).await;
     }
     let xml = match decoded {
         Err(e) => {
@@ -334,33 +349,203 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     Ok(response(StatusCode::OK, "text/xml", xml))
 }
 
-async fn misbehave(m: Misbehaviour) -> Result<Response<Body>, io::Error> {
+/// What the misbehaving answer imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    Xml,
+    Json,
+}
+
+async fn misbehave(m: Misbehaviour, wire: Wire) -> Result<Response<Body>, io::Error> {
+    let content_type = match wire {
+        Wire::Xml => "text/xml",
+        Wire::Json => json2::CONTENT_TYPE,
+    };
     match m {
+        Misbehaviour::MalformedXml if wire == Wire::Json => Ok(response(
+            StatusCode::OK,
+            content_type,
+            "[{\"id\": 1, \"name\": \"Baguette\", [2, }",
+        )),
         Misbehaviour::MalformedXml => Ok(response(
             StatusCode::OK,
-            "text/xml",
+            content_type,
             "<?xml version=\"1.0\"?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n<value><int>1</int></value>\n</array></value>\n</param>\n</params>\n</methodResponse>\n",
         )),
         Misbehaviour::TruncatedBody => {
-            let full = encode_response(&Value::Array((1..=200).map(Value::Int).collect()));
+            let ids = Value::Array((1..=200).map(Value::Int).collect());
+            let full = match wire {
+                Wire::Xml => encode_response(&ids),
+                Wire::Json => json2::encode(&ids),
+            };
             let cut = Bytes::from(full.as_bytes()[..full.len() / 2].to_vec());
             let pause = Box::pin(tokio::time::sleep(Duration::from_millis(20)));
             let mut r = Response::new(Body::Truncated(Some(cut), pause));
             r.headers_mut()
-                .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/xml"));
+                .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(content_type));
             r.headers_mut().insert(hyper::header::CONTENT_LENGTH, hyper::header::HeaderValue::from(full.len()));
             Ok(r)
         }
         Misbehaviour::HttpStatus(code) => {
             Ok(html_error(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)))
         }
-        Misbehaviour::EmptyBody => Ok(response(StatusCode::OK, "text/xml", Bytes::new())),
+        Misbehaviour::EmptyBody => Ok(response(StatusCode::OK, content_type, Bytes::new())),
         Misbehaviour::Hang => {
             std::future::pending::<()>().await;
             Ok(html_error(StatusCode::GATEWAY_TIMEOUT))
         }
         Misbehaviour::CloseConnection => Err(io::Error::new(io::ErrorKind::ConnectionAborted, "closed on purpose")),
     }
+}
+
+/// An answer of the JSON-2 endpoint: the bare value, or an error.
+fn json2_answer(result: Result<Value, Json2Error>) -> Response<Body> {
+    match result {
+        Ok(value) => response(StatusCode::OK, json2::CONTENT_TYPE, json2::encode(&value)),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = response(status, json2::CONTENT_TYPE, json2::error_body(&e));
+            if e.bearer {
+                r.headers_mut().insert(
+                    hyper::header::WWW_AUTHENTICATE,
+                    hyper::header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            r
+        }
+    }
+}
+
+/// Odoo's answer when the request names no database it serves (werkzeug's
+/// `NotFound` page, from the database-less routes).
+fn nodb_not_found() -> Response<Body> {
+    response(
+        StatusCode::NOT_FOUND,
+        "text/html; charset=utf-8",
+        "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again. The URL was not found in the server-wide controllers.</p>\n",
+    )
+}
+
+/// The body of a JSON-2 request, as far as it was understood.
+enum Json2Body {
+    /// A body with another `Content-Type` than `application/json`.
+    NotJson,
+    /// Not a JSON object.
+    Invalid(Json2Error),
+    /// The named arguments.
+    Params(Struct),
+}
+
+/// `POST /json/2/<model>/<method>` (Odoo 19 and later), in Odoo's order:
+/// database (`X-Odoo-Database`, optional as the double serves one), route,
+/// `Content-Type`, API key, body, then the call. Logged, delayed,
+/// misbehaved and faulted like XML-RPC calls.
+async fn handle_json2(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, io::Error> {
+    let (served, db_name) = {
+        let db = lock(&shared.db);
+        (db.series.major() >= 19, db.name.clone())
+    };
+    if !served {
+        // No JSON-2 before Odoo 19: an unknown URL.
+        return Ok(html_error(StatusCode::NOT_FOUND));
+    }
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+    };
+    if header("x-odoo-database").is_some_and(|d| !d.is_empty() && d != db_name) {
+        return Ok(nodb_not_found());
+    }
+    let route = json2::route(req.uri().path()).filter(|_| req.method() == Method::POST);
+    let Some((model, method)) = route else {
+        return Ok(json2_answer(Err(Json2Error::not_found(
+            "Did you mean POST /json/2/<model>/<method>?",
+        ))));
+    };
+    let authorization = header("authorization");
+    let is_json = header("content-type").is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    let body = match http_body_util::Limited::new(req.into_body(), MAX_BODY)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Ok(html_error(StatusCode::PAYLOAD_TOO_LARGE)),
+    };
+    let parsed = if !body.is_empty() && !is_json {
+        Json2Body::NotJson
+    } else {
+        match json2::parse_body(&body) {
+            Ok(params) => Json2Body::Params(params),
+            Err(e) => Json2Body::Invalid(e),
+        }
+    };
+    let token = json2::bearer_token(authorization.as_deref());
+    let call = Call {
+        service: "json2".into(),
+        method: match parsed {
+            Json2Body::Params(_) => "execute_kw".into(),
+            _ => "<invalid>".into(),
+        },
+        uid: token.and_then(|t| json2::api_key_user(&lock(&shared.db), t)),
+        login: None,
+        model: Some(model.clone()),
+        model_method: Some(method.clone()),
+        args: Vec::new(),
+        kwargs: match &parsed {
+            Json2Body::Params(p) => p.clone(),
+            _ => Struct::new(),
+        },
+    };
+    lock(&shared.calls).push(call.clone());
+
+    let latency = lock(&shared.control).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(m) = shared.take_misbehaviour() {
+        return misbehave(m, Wire::Json).await;
+    }
+    let params = match parsed {
+        Json2Body::NotJson => {
+            let mut r = response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "text/html; charset=utf-8",
+                "<!doctype html>\n<html lang=en>\n<title>415 Unsupported Media Type</title>\n<h1>Unsupported Media Type</h1>\n<p>Request inferred type is compatible with [&#x27;http&#x27;] but &#x27;/json/2/&lt;model&gt;/&lt;method&gt;&#x27; is type=&#x27;json2&#x27;.\n\nPlease verify the Content-Type request header and try again.</p>\n",
+            );
+            r.headers_mut().insert(
+                hyper::header::ACCEPT,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            return Ok(r);
+        }
+        Json2Body::Invalid(e) => Err(e),
+        Json2Body::Params(params) => {
+            // Injected faults replace the serving of well-formed calls.
+            if let Some(fault) = shared.take_fault(&call) {
+                return Ok(json2_answer(Err(Json2Error::from_fault(&fault))));
+            }
+            Ok(params)
+        }
+    };
+    // Odoo authenticates before it reads the body.
+    let result = {
+        let mut db = lock(&shared.db);
+        match token {
+            None => Err(Json2Error::unauthorized(
+                "User not authenticated, use the \"Authorization\" header",
+            )),
+            Some(token) => match json2::api_key_user(&db, token) {
+                None => Err(Json2Error::unauthorized("Invalid apikey")),
+                Some(uid) => params.and_then(|params| json2::call(&mut db, uid, &model, &method, params)),
+            },
+        }
+    };
+    Ok(json2_answer(result))
 }
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
@@ -406,8 +591,8 @@ fn spawn_server(listener: TcpListener, shared: Arc<Shared>) -> Running {
     Running { shutdown, task }
 }
 
-/// A running Odoo double: an in-memory Odoo speaking XML-RPC over HTTP on
-/// a loopback port.
+/// A running Odoo double: an in-memory Odoo speaking XML-RPC (and, as
+/// series 19, JSON-2) over HTTP on a loopback port.
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {

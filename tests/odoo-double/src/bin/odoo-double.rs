@@ -75,6 +75,21 @@ async fn run() -> Result<(), String> {
     );
     if let Some(admin) = double.admin() {
         println!("technical user: {} / {}", admin.login, admin.password);
+        if let Some(key) = &admin.api_key {
+            println!("API key: {key}");
+            if double
+                .series()
+                .split('.')
+                .next()
+                .and_then(|m| m.parse::<u32>().ok())
+                >= Some(19)
+            {
+                println!(
+                    "JSON-2: POST {}/json/2/<model>/<method> with \"Authorization: bearer <key>\"",
+                    double.url()
+                );
+            }
+        }
     }
     for user in double.portal_users() {
         println!("portal user: {} / {}", user.login, user.password);

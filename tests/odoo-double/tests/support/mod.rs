@@ -209,14 +209,78 @@ pub fn text<'a>(row: &'a Struct, field: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{field} is not text in {row:?}"))
 }
 
+/// Sends a request with these headers (no `Content-Type` unless given).
+pub async fn send(url: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = http().request(method, format!("{url}{path}")).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let content_type = header("content-type");
+    let body = r.bytes().await.unwrap().to_vec();
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// A JSON-2 call: `POST /json/2/<model>/<method>` with a bearer key and the
+/// database header.
+pub async fn json2(
+    double: &OdooDouble,
+    key: &str,
+    model: &str,
+    method: &str,
+    body: serde_json::Value,
+) -> Answer {
+    send(
+        &double.url(),
+        "POST",
+        &format!("/json/2/{model}/{method}"),
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &format!("bearer {key}")),
+            ("X-Odoo-Database", double.db()),
+        ],
+        body.to_string().into_bytes(),
+    )
+    .await
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// `shared/odoo-json2`, found as [`wire_dir`] is.
+pub fn json2_dir() -> std::path::PathBuf {
+    shared_dir("odoo-json2")
+}
+
 /// `shared/odoo-wire`: beside the repository (`../../shared` from the
 /// workspace root, so three levels up from this crate), or `../../shared`
 /// from this crate.
 pub fn wire_dir() -> std::path::PathBuf {
+    shared_dir("odoo-wire")
+}
+
+fn shared_dir(name: &str) -> std::path::PathBuf {
     let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let candidates = [
-        here.join("../../../shared/odoo-wire"),
-        here.join("../../shared/odoo-wire"),
+        here.join("../../../shared").join(name),
+        here.join("../../shared").join(name),
     ];
     candidates
         .iter()

@@ -45,6 +45,7 @@ use crate::xmlrpc::{self, Fault, MethodCall, MethodResponse, Struct, Value};
 pub struct Credentials {
     login: String,
     secret: SecretString,
+    api_key: bool,
 }
 
 impl Credentials {
@@ -53,7 +54,22 @@ impl Credentials {
         Self {
             login: login.into(),
             secret: SecretString::from(password_or_api_key.into()),
+            api_key: false,
         }
+    }
+
+    /// A login with an API key (which JSON-2 requires; XML-RPC takes it as
+    /// the password).
+    pub fn api_key(login: impl Into<String>, api_key: impl Into<String>) -> Self {
+        Self {
+            api_key: true,
+            ..Self::new(login, api_key)
+        }
+    }
+
+    /// Whether the secret is known to be an API key.
+    pub fn is_api_key(&self) -> bool {
+        self.api_key
     }
 
     /// The login.
@@ -67,8 +83,43 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("login", &self.login)
             .field("secret", &"[redacted]")
+            .field("api_key", &self.api_key)
             .finish()
     }
+}
+
+/// Which API the client speaks to Odoo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// XML-RPC (`/xmlrpc/2/object`): every series from 16 on.
+    #[default]
+    XmlRpc,
+    /// JSON-2 (`/json/2/<model>/<method>`): Odoo 19 and later, with an API key.
+    Json2,
+    /// JSON-2 on Odoo 19 and later when the credentials are an API key,
+    /// XML-RPC otherwise; decided once, from `common.version`.
+    Auto,
+}
+
+impl std::str::FromStr for Transport {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "xmlrpc" | "xml-rpc" => Ok(Transport::XmlRpc),
+            "json2" | "json-2" => Ok(Transport::Json2),
+            "auto" => Ok(Transport::Auto),
+            other => Err(Error::Config(format!(
+                "unknown transport {other:?}: expected xmlrpc, json2 or auto"
+            ))),
+        }
+    }
+}
+
+/// The transport in use, once `Auto` is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    XmlRpc,
+    Json2,
 }
 
 /// Settings of a [`Client`].
@@ -83,9 +134,16 @@ pub struct ClientBuilder {
     retry_backoff: Duration,
     user_agent: String,
     uid: Option<i64>,
+    transport: Transport,
 }
 
 impl ClientBuilder {
+    /// The API to speak (default: XML-RPC).
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// The technical user's uid, when known, saving the `authenticate`
     /// round trip before the first call.
     pub fn uid(mut self, uid: i64) -> Self {
@@ -167,6 +225,12 @@ impl ClientBuilder {
                 read_retries: self.read_retries,
                 retry_backoff: self.retry_backoff,
                 uid: OnceCell::new_with(self.uid),
+                transport: self.transport,
+                wire: OnceCell::new_with(match self.transport {
+                    Transport::XmlRpc => Some(Wire::XmlRpc),
+                    Transport::Json2 => Some(Wire::Json2),
+                    Transport::Auto => None,
+                }),
                 fields: Mutex::new(HashMap::new()),
             }),
         })
@@ -191,6 +255,8 @@ struct Inner {
     read_retries: u32,
     retry_backoff: Duration,
     uid: OnceCell<i64>,
+    transport: Transport,
+    wire: OnceCell<Wire>,
     fields: Mutex<HashMap<String, Arc<HashSet<String>>>>,
 }
 
@@ -200,6 +266,7 @@ impl fmt::Debug for Client {
             .field("url", &self.inner.base_url)
             .field("database", &self.inner.database)
             .field("credentials", &self.inner.credentials)
+            .field("transport", &self.inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -378,6 +445,7 @@ impl Client {
             retry_backoff: Duration::from_millis(200),
             user_agent: concat!("odoo-storefront-connector/", env!("CARGO_PKG_VERSION")).to_owned(),
             uid: None,
+            transport: Transport::XmlRpc,
         }
     }
 
@@ -470,9 +538,45 @@ impl Client {
             .ok_or_else(|| Error::Config("no credentials configured".into()))
     }
 
-    /// `object.execute_kw` with any call; reads are retried on transient
-    /// errors, writes never.
+    /// The transport in use: the configured one, or for `Auto` the one
+    /// chosen from the server's version (asked once).
+    async fn wire(&self) -> Result<Wire, Error> {
+        self.inner
+            .wire
+            .get_or_try_init(|| async {
+                let version = self.version().await?;
+                let key = self
+                    .inner
+                    .credentials
+                    .as_ref()
+                    .is_some_and(Credentials::is_api_key);
+                let wire = if version.major().is_some_and(|m| m >= 19) && key {
+                    Wire::Json2
+                } else {
+                    Wire::XmlRpc
+                };
+                tracing::info!(
+                    series = %version.server_serie,
+                    transport = if wire == Wire::Json2 { "json2" } else { "xmlrpc" },
+                    "chose the Odoo transport"
+                );
+                Ok(wire)
+            })
+            .await
+            .copied()
+    }
+
+    /// Whether calls go over JSON-2 (deciding `Auto` if not done yet).
+    pub async fn uses_json2(&self) -> Result<bool, Error> {
+        Ok(self.wire().await? == Wire::Json2)
+    }
+
+    /// Runs a model method (`execute_kw` over XML-RPC, `/json/2/...` over
+    /// JSON-2); reads are retried on transient errors, writes never.
     pub async fn execute(&self, call: &KwCall) -> Result<Value, Error> {
+        if self.wire().await? == Wire::Json2 {
+            return self.execute_json2(call).await;
+        }
         let uid = self.uid().await?;
         let creds = self.credentials()?;
         let rpc = call.to_method_call(&self.inner.database, uid, creds.secret.expose_secret());
@@ -541,14 +645,56 @@ impl Client {
         records::decode(&call.label(), value)
     }
 
+    async fn execute_json2(&self, call: &KwCall) -> Result<Value, Error> {
+        let creds = self.credentials()?;
+        let request = crate::json2::request(call)?;
+        let url = format!("{}{}", self.inner.base_url, request.path);
+        let body = request.body.to_string();
+        let label = call.label();
+        self.with_retries(&label, call.is_read(), || async {
+            let response = self
+                .inner
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header("X-Odoo-Database", &self.inner.database)
+                .header(
+                    reqwest::header::AUTHORIZATION,
+                    format!("bearer {}", creds.secret.expose_secret()),
+                )
+                .body(body.clone())
+                .send()
+                .await
+                .map_err(|e| self.transport_error(&label, e))?;
+            let status = response.status().as_u16();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| self.transport_error(&label, e))?;
+            crate::json2::decode_response(call, status, &bytes)
+        })
+        .await
+    }
+
     async fn rpc(&self, url: &str, label: &str, call: &MethodCall, retry: bool) -> Result<Value, Error> {
         let body = call.encode();
+        self.with_retries(label, retry, || self.post(url, label, body.clone()))
+            .await
+    }
+
+    /// Runs `attempt`, again after a transient error when `retry` (reads),
+    /// with doubling delays.
+    async fn with_retries<F, Fut>(&self, label: &str, retry: bool, attempt_once: F) -> Result<Value, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Value, Error>>,
+    {
         let attempts = if retry { self.inner.read_retries + 1 } else { 1 };
         let mut backoff = self.inner.retry_backoff;
         let mut attempt = 1;
         loop {
             let started = Instant::now();
-            let result = self.post(url, label, body.clone()).await;
+            let result = attempt_once().await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             match result {
                 Ok(value) => {
@@ -569,22 +715,24 @@ impl Client {
         }
     }
 
-    async fn post(&self, url: &str, label: &str, body: String) -> Result<Value, Error> {
-        let transport = |e: reqwest::Error| {
-            if e.is_timeout() {
-                Error::Timeout {
-                    call: label.to_owned(),
-                    after: self.inner.timeout,
-                }
-            } else {
-                Error::Transport {
-                    call: label.to_owned(),
-                    message: describe_reqwest(&e),
-                    status: None,
-                    source: Some(Box::new(e)),
-                }
+    fn transport_error(&self, label: &str, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::Timeout {
+                call: label.to_owned(),
+                after: self.inner.timeout,
             }
-        };
+        } else {
+            Error::Transport {
+                call: label.to_owned(),
+                message: describe_reqwest(&e),
+                status: None,
+                source: Some(Box::new(e)),
+            }
+        }
+    }
+
+    async fn post(&self, url: &str, label: &str, body: String) -> Result<Value, Error> {
+        let transport = |e: reqwest::Error| self.transport_error(label, e);
         let response = self
             .inner
             .http

@@ -9,12 +9,13 @@
 pub mod client;
 pub mod domain;
 pub mod error;
+pub mod json2;
 pub mod mirror;
 pub mod pricing;
 pub mod records;
 pub mod search;
 pub mod xmlrpc;
 
-pub use client::{Client, ClientBuilder, Credentials};
+pub use client::{Client, ClientBuilder, Credentials, Transport};
 pub use domain::{field, Domain};
 pub use error::{Error, ErrorKind, FaultKind};

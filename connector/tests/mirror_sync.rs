@@ -10,15 +10,25 @@ use std::sync::Arc;
 use chrono::{NaiveDate, TimeDelta};
 use connector::mirror::{Mirror, MirrorConfig, Snapshot};
 use connector::pricing::{price_line, PricelistId, ProductId};
-use connector::{Client, Credentials, ErrorKind};
+use connector::{Client, Credentials, ErrorKind, Transport};
 use odoo_double::{Dataset, OdooDouble};
 use rust_decimal::Decimal;
 
-async fn start() -> (OdooDouble, Mirror) {
-    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+async fn start(transport: Transport) -> (OdooDouble, Mirror) {
+    // JSON-2 exists from Odoo 19 on.
+    let dataset = match transport {
+        Transport::Json2 => Dataset::shop().with_series("19.0"),
+        _ => Dataset::shop(),
+    };
+    let double = OdooDouble::start(dataset).await.unwrap();
+    let credentials = match transport {
+        Transport::Json2 => Credentials::api_key(double.admin_login(), double.admin_api_key().unwrap()),
+        _ => Credentials::new(double.admin_login(), double.admin_password()),
+    };
     let client = Client::builder(double.url())
         .database(double.db())
-        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
+        .credentials(credentials)
+        .transport(transport)
         .build()
         .unwrap();
     let config = MirrorConfig {
@@ -43,9 +53,8 @@ fn template_named(snapshot: &Snapshot, fragment: &str) -> i64 {
         .id
 }
 
-#[tokio::test]
-async fn a_full_sync_mirrors_the_shop() {
-    let (double, mirror) = start().await;
+async fn a_full_sync_mirrors_the_shop(transport: Transport) {
+    let (double, mirror) = start(transport).await;
     let snapshot = mirror.snapshot();
     let on_sale = double.with_db(|db| {
         let domain = connector::field("sale_ok").eq(true) & connector::field("is_published").eq(true);
@@ -102,9 +111,8 @@ async fn a_full_sync_mirrors_the_shop() {
     }
 }
 
-#[tokio::test]
-async fn an_edit_shows_after_one_incremental_sync() {
-    let (double, mirror) = start().await;
+async fn an_edit_shows_after_one_incremental_sync(transport: Transport) {
+    let (double, mirror) = start(transport).await;
     let id = template_named(&mirror.snapshot(), "Baguette tradition");
     double.with_db(|db| {
         db.set("product.template", id, "list_price", 1.45).unwrap();
@@ -122,9 +130,8 @@ async fn an_edit_shows_after_one_incremental_sync() {
     assert_eq!(report.fetched["product.template"], 1, "{report:?}");
 }
 
-#[tokio::test]
-async fn archived_unpublished_and_deleted_products_leave() {
-    let (double, mirror) = start().await;
+async fn archived_unpublished_and_deleted_products_leave(transport: Transport) {
+    let (double, mirror) = start(transport).await;
     let before = mirror.snapshot();
     let mut ids = before.templates.records.keys().copied();
     let (archived, unpublished, deleted) = (ids.next().unwrap(), ids.next().unwrap(), ids.next().unwrap());
@@ -162,9 +169,8 @@ async fn archived_unpublished_and_deleted_products_leave() {
     assert!(before.templates.records.contains_key(&archived));
 }
 
-#[tokio::test]
-async fn a_sync_with_nothing_changed_makes_one_call_per_model() {
-    let (double, mirror) = start().await;
+async fn a_sync_with_nothing_changed_makes_one_call_per_model(transport: Transport) {
+    let (double, mirror) = start(transport).await;
     double.clear_calls();
     let report = mirror.sync().await.unwrap();
     let mut per_model: BTreeMap<String, usize> = BTreeMap::new();
@@ -182,9 +188,8 @@ async fn a_sync_with_nothing_changed_makes_one_call_per_model() {
         .all(|(model, n)| *n == 0 || !["product.template", "product.product"].contains(model)));
 }
 
-#[tokio::test]
-async fn a_pricelist_change_reprices_its_products() {
-    let (double, mirror) = start().await;
+async fn a_pricelist_change_reprices_its_products(transport: Transport) {
+    let (double, mirror) = start(transport).await;
     let snapshot = mirror.snapshot();
     let (_, partner) = snapshot.customer("claire@example.com").unwrap();
     let pricelist = partner.property_product_pricelist.as_ref().unwrap().id;
@@ -217,9 +222,8 @@ async fn a_pricelist_change_reprices_its_products() {
     assert_eq!(after, Decimal::new(42, 2));
 }
 
-#[tokio::test]
-async fn with_odoo_stopped_the_previous_snapshot_stays_and_the_error_is_reported() {
-    let (double, mirror) = start().await;
+async fn with_odoo_stopped_the_previous_snapshot_stays_and_the_error_is_reported(transport: Transport) {
+    let (double, mirror) = start(transport).await;
     let before: Arc<Snapshot> = mirror.snapshot();
     double.stop().await;
     let err = mirror.sync().await.unwrap_err();
@@ -232,10 +236,9 @@ async fn with_odoo_stopped_the_previous_snapshot_stays_and_the_error_is_reported
     assert!(!Arc::ptr_eq(&before, &mirror.snapshot()));
 }
 
-#[tokio::test]
-async fn images_are_fetched_once_per_product_version() {
+async fn images_are_fetched_once_per_product_version(transport: Transport) {
     use connector::mirror::{ImageCache, ImageSize};
-    let (double, mirror) = start().await;
+    let (double, mirror) = start(transport).await;
     let snapshot = mirror.snapshot();
     let id = template_named(&snapshot, "Baguette tradition");
     let version = snapshot.templates.records[&id].write_date;
@@ -276,10 +279,9 @@ async fn images_are_fetched_once_per_product_version() {
     assert!(images.weighted_size().await > 0);
 }
 
-#[tokio::test]
-async fn the_image_cache_stays_within_its_size() {
+async fn the_image_cache_stays_within_its_size(transport: Transport) {
     use connector::mirror::{ImageCache, ImageSize};
-    let (_double, mirror) = start().await;
+    let (_double, mirror) = start(transport).await;
     let snapshot = mirror.snapshot();
     let images = ImageCache::new(mirror.client().clone(), 300);
     for template in snapshot.templates.records.values() {
@@ -290,3 +292,32 @@ async fn the_image_cache_stays_within_its_size() {
     }
     assert!(images.weighted_size().await <= 300);
 }
+
+/// Every test runs over both transports.
+macro_rules! over_both_transports {
+    ($($name:ident),* $(,)?) => {
+        mod xmlrpc {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(connector::Transport::XmlRpc).await
+            })*
+        }
+        mod json2 {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(connector::Transport::Json2).await
+            })*
+        }
+    };
+}
+
+over_both_transports!(
+    a_full_sync_mirrors_the_shop,
+    an_edit_shows_after_one_incremental_sync,
+    archived_unpublished_and_deleted_products_leave,
+    a_sync_with_nothing_changed_makes_one_call_per_model,
+    a_pricelist_change_reprices_its_products,
+    with_odoo_stopped_the_previous_snapshot_stays_and_the_error_is_reported,
+    images_are_fetched_once_per_product_version,
+    the_image_cache_stays_within_its_size,
+);

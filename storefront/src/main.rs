@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use connector::mirror::{Mirror, MirrorConfig};
-use connector::{Client, Credentials};
+use connector::{Client, Credentials, Transport};
 
 const USAGE: &str = "usage: storefront sync
 
@@ -19,6 +19,8 @@ Settings (environment variables):
   ODOO_DB         the database name
   ODOO_USER       the technical user's login
   ODOO_PASSWORD   its password or API key
+  ODOO_API_KEY    its API key (instead of ODOO_PASSWORD; needed for JSON-2)
+  ODOO_TRANSPORT  xmlrpc, json2 or auto (JSON-2 on Odoo 19+ with an API key) (default: xmlrpc)
   SHOP_LANGUAGES  the shop's languages, default language first (default: fr_FR,en_US)
   ODOO_TIMEOUT_SECS  the limit for one call to Odoo (default: 30)";
 
@@ -72,9 +74,18 @@ fn sync() -> anyhow::Result<String> {
             .context("ODOO_TIMEOUT_SECS must be a whole number of seconds")?,
         Err(_) => 30,
     };
+    let credentials = match std::env::var("ODOO_API_KEY") {
+        Ok(key) if !key.trim().is_empty() => Credentials::api_key(setting("ODOO_USER")?, key.trim()),
+        _ => Credentials::new(setting("ODOO_USER")?, setting("ODOO_PASSWORD")?),
+    };
+    let transport: Transport = match std::env::var("ODOO_TRANSPORT") {
+        Ok(t) if !t.trim().is_empty() => t.parse().context("ODOO_TRANSPORT")?,
+        _ => Transport::XmlRpc,
+    };
     let client = Client::builder(&url)
         .database(setting("ODOO_DB")?)
-        .credentials(Credentials::new(setting("ODOO_USER")?, setting("ODOO_PASSWORD")?))
+        .credentials(credentials)
+        .transport(transport)
         .timeout(Duration::from_secs(timeout))
         .build()?;
     let languages: Vec<String> = std::env::var("SHOP_LANGUAGES")
@@ -94,6 +105,11 @@ fn sync() -> anyhow::Result<String> {
             .full_sync()
             .await
             .with_context(|| format!("sync from {url} failed"))?;
-        Ok(report.summary())
+        let over = if mirror.client().uses_json2().await? {
+            "JSON-2"
+        } else {
+            "XML-RPC"
+        };
+        Ok(format!("{} (over {over})", report.summary()))
     })
 }

@@ -21,6 +21,9 @@ async fn sync(url: &str, db: &str, user: &str, password: &str) -> Output {
             .env("ODOO_PASSWORD", password)
             .env("SHOP_LANGUAGES", "fr_FR,en_US")
             .env("ODOO_TIMEOUT_SECS", "5")
+            // Settings of a real Odoo in this environment must not leak in.
+            .env_remove("ODOO_API_KEY")
+            .env_remove("ODOO_TRANSPORT")
             .output()
             .unwrap()
     })
@@ -79,7 +82,7 @@ async fn a_missing_setting_is_named() {
     let out = tokio::task::spawn_blocking(|| {
         std::process::Command::new(env!("CARGO_BIN_EXE_storefront"))
             .arg("sync")
-            .env_remove("ODOO_URL")
+            .env_clear()
             .output()
             .unwrap()
     })
@@ -87,4 +90,49 @@ async fn a_missing_setting_is_named() {
     .unwrap();
     assert!(!out.status.success());
     assert!(one_line(&out.stderr).contains("ODOO_URL"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_transport_is_a_setting() {
+    let double = OdooDouble::start(Dataset::shop().with_series("19.0"))
+        .await
+        .unwrap();
+    let (url, db, user) = (
+        double.url(),
+        double.db().to_owned(),
+        double.admin_login().to_owned(),
+    );
+    let key = double.admin_api_key().unwrap().to_owned();
+    let run = |transport: &'static str| {
+        let (url, db, user, key) = (url.clone(), db.clone(), user.clone(), key.clone());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_storefront"))
+                .arg("sync")
+                .env("ODOO_URL", url)
+                .env("ODOO_DB", db)
+                .env("ODOO_USER", user)
+                .env_remove("ODOO_PASSWORD")
+                .env("ODOO_API_KEY", key)
+                .env("ODOO_TRANSPORT", transport)
+                .output()
+                .unwrap()
+        })
+    };
+    for (transport, over) in [
+        ("json2", "over JSON-2"),
+        ("auto", "over JSON-2"),
+        ("xmlrpc", "over XML-RPC"),
+    ] {
+        let out = run(transport).await.unwrap();
+        assert!(
+            out.status.success(),
+            "{transport}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = one_line(&out.stdout);
+        assert!(line.ends_with(&format!("({over})")), "{transport}: {line}");
+    }
+    let out = run("soap").await.unwrap();
+    assert!(!out.status.success());
+    assert!(one_line(&out.stderr).contains("ODOO_TRANSPORT"));
 }

@@ -53,6 +53,16 @@ pub async fn serve<F>(handler: F) -> Scripted
 where
     F: Fn(&str, Bytes) -> (u16, Vec<u8>) + Send + Sync + 'static,
 {
+    serve_http(move |_method, path, _headers, body| handler(path, body)).await
+}
+
+/// A loopback HTTP server answering every request with
+/// `handler(method, path, headers, body)` as `(status, body)`; JSON bodies
+/// are sent as `application/json`, others as `text/xml`.
+pub async fn serve_http<F>(handler: F) -> Scripted
+where
+    F: Fn(&str, &str, &[(String, String)], Bytes) -> (u16, Vec<u8>) + Send + Sync + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let handler = Arc::new(handler);
@@ -66,17 +76,28 @@ where
                 let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                     let handler = handler.clone();
                     async move {
+                        let method = req.method().as_str().to_owned();
                         let path = req.uri().path().to_owned();
+                        let headers: Vec<(String, String)> = req
+                            .headers()
+                            .iter()
+                            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+                            .collect();
                         let body = req
                             .into_body()
                             .collect()
                             .await
                             .map(|b| b.to_bytes())
                             .unwrap_or_default();
-                        let (status, out) = handler(&path, body);
+                        let (status, out) = handler(&method, &path, &headers, body);
+                        let content_type = if out.first() == Some(&b'<') || out.is_empty() {
+                            "text/xml"
+                        } else {
+                            "application/json; charset=utf-8"
+                        };
                         let response = Response::builder()
                             .status(status)
-                            .header("content-type", "text/xml")
+                            .header("content-type", content_type)
                             .body(Full::new(Bytes::from(out)))
                             .unwrap();
                         Ok::<_, Infallible>(response)

@@ -244,6 +244,18 @@ impl SyncReport {
         self.calls.values().sum()
     }
 
+    /// One call to `model` that fetched `fetched` records.
+    fn add_call(&mut self, model: &'static str, fetched: usize) {
+        self.add(
+            model,
+            Delta {
+                fetched,
+                removed: 0,
+                calls: 1,
+            },
+        );
+    }
+
     fn add(&mut self, model: &'static str, delta: Delta) {
         *self.calls.entry(model).or_default() += delta.calls;
         *self.fetched.entry(model).or_default() += delta.fetched;
@@ -409,14 +421,7 @@ impl Sync<'_> {
             .returning()
             .send()
             .await?;
-        self.report.add(
-            R::MODEL,
-            Delta {
-                fetched: rows.len(),
-                removed: 0,
-                calls: 1,
-            },
-        );
+        self.report.add_call(R::MODEL, rows.len());
         Ok(rows)
     }
 
@@ -579,14 +584,7 @@ impl Sync<'_> {
                 .returning()
                 .send()
                 .await?;
-            self.report.add(
-                R::MODEL,
-                Delta {
-                    fetched: 0,
-                    removed: 0,
-                    calls: 1,
-                },
-            );
+            self.report.add_call(R::MODEL, 0);
             out.extend(rows.into_iter().map(|t| (t.id, t)));
         }
         Ok(out)

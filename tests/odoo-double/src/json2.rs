@@ -15,7 +15,6 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use connector::xmlrpc::{Struct, Value};
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::dataset::user_ctx;
 use crate::db::Database;
@@ -302,8 +301,11 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Struct, Json2Error> {
     }
     // werkzeug's `get_data(as_text=True)`: invalid UTF-8 is replaced.
     let text = String::from_utf8_lossy(body);
-    match serde_json::from_str::<Json>(&text) {
-        Ok(Json(Value::Struct(params))) => Ok(params),
+    // The connector's value tree reads JSON as the models expect it:
+    // integers as `Int` (`Double` beyond 64 bits), other numbers as
+    // `Double`, `null` as `Nil` (Python's `None`), members in order.
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Struct(params)) => Ok(params),
         Ok(_) => Err(Json2Error::bad_request(
             "could not parse the body, expecting a json object",
         )),
@@ -311,79 +313,6 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Struct, Json2Error> {
             "could not parse the body as json: {}",
             python_json_error(&text, &e)
         ))),
-    }
-}
-
-/// A JSON value read into the XML-RPC value tree: integers as `Int` (or
-/// `Double` beyond 64 bits), other numbers as `Double`, `null` as `Nil`
-/// (which the models take as Python's `None`), object members in order.
-struct Json(Value);
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor).map(Json)
-    }
-}
-
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Int(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(i64::try_from(v).map_or(Value::Double(v as f64), Value::Int))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Double(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Nil)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Nil)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Json::deserialize(d).map(|j| j.0)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(Json(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut members = Struct::new();
-        while let Some((k, Json(v))) = map.next_entry::<String, Json>()? {
-            members.insert(k, v);
-        }
-        Ok(Value::Struct(members))
     }
 }
 

@@ -321,3 +321,69 @@ over_both_transports!(
     images_are_fetched_once_per_product_version,
     the_image_cache_stays_within_its_size,
 );
+
+/// The company's tax rounding setting decides how a line's tax is rounded:
+/// 10.05 at 5.5 % included, half a unit, comes out a cent apart per line
+/// and globally (the case the parity files record for 18.0 and 19.0).
+#[tokio::test]
+async fn the_company_tax_rounding_setting_is_followed() {
+    use connector::xmlrpc::Struct;
+    let (double, mirror) = start(Transport::XmlRpc).await;
+    let (product, pricelist) = double.with_db(|db| {
+        let tax = db
+            .create(
+                "account.tax",
+                Struct::new()
+                    .with("name", "TVA 5,5 % TTC test")
+                    .with("amount", 5.5)
+                    .with("amount_type", "percent")
+                    .with("type_tax_use", "sale")
+                    .with("price_include", true),
+            )
+            .unwrap();
+        let template = db
+            .create(
+                "product.template",
+                Struct::new()
+                    .with("name", "Half-cent test")
+                    .with("list_price", 10.05)
+                    .with("sale_ok", true)
+                    .with("is_published", true)
+                    .with("taxes_id", vec![tax]),
+            )
+            .unwrap();
+        let variant = db
+            .search(
+                "product.product",
+                &connector::field("product_tmpl_id").eq(template),
+            )
+            .unwrap()[0];
+        let pricelist = db
+            .create("product.pricelist", Struct::new().with("name", "Plain"))
+            .unwrap();
+        (variant, pricelist)
+    });
+    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let half = Decimal::new(5, 1);
+    let mut totals = Vec::new();
+    for method in ["round_per_line", "round_globally"] {
+        double.with_db(|db| {
+            for company in db.ids("res.company") {
+                db.set("res.company", company, "tax_calculation_rounding_method", method)
+                    .unwrap();
+            }
+        });
+        mirror.sync().await.unwrap();
+        let snapshot = mirror.snapshot();
+        let line = price_line(
+            snapshot.pricing.as_ref().unwrap(),
+            PricelistId(pricelist),
+            ProductId(product),
+            half,
+            day,
+        )
+        .unwrap();
+        totals.push((line.price_subtotal, line.price_tax, line.price_total));
+    }
+    assert_ne!(totals[0], totals[1], "{totals:?}");
+}

@@ -3,7 +3,7 @@
 
 use crate::pricing::{
     self, AppliedOn, Category, CategoryId, ComputePrice, CurrencyId, Formula, OdooSeries, PriceBase,
-    PricelistId, PricingContext, Product, TaxAmountType, TaxId, TemplateId, UomId,
+    PricelistId, PricingContext, Product, TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
 };
 use crate::records::{self, AmountType};
 
@@ -17,7 +17,8 @@ impl Snapshot {
     /// priced, rather than priced wrongly.
     pub(super) fn build_pricing(&self) -> Option<PricingContext> {
         let series = OdooSeries::from_serie(&self.series)?;
-        let company_currency = self.companies.first().map(|c| c.currency_id.id);
+        let company = self.companies.first();
+        let company_currency = company.map(|c| c.currency_id.id);
         let currency = self
             .currencies
             .iter()
@@ -31,6 +32,12 @@ impl Snapshot {
                 decimal_places: currency.decimal_places,
             },
         );
+        // The company's setting when Odoo told it, else the series' default.
+        match company.and_then(|c| c.tax_calculation_rounding_method.as_deref()) {
+            Some("round_globally") => ctx = ctx.with_tax_rounding(TaxRounding::Globally),
+            Some("round_per_line") => ctx = ctx.with_tax_rounding(TaxRounding::PerLine),
+            _ => {}
+        }
         for category in self.product_categories.records.values() {
             ctx.add_category(Category {
                 id: CategoryId(category.id),

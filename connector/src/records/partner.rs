@@ -90,6 +90,10 @@ pub struct Company {
     /// Whether its prices include taxes by default (Odoo 18+), when read.
     #[serde(default)]
     pub account_price_include: Option<PriceInclusion>,
+    /// How it rounds taxes (module account): `round_per_line` or
+    /// `round_globally`; `None` when not read.
+    #[serde(default)]
+    pub tax_calculation_rounding_method: Option<String>,
 }
 
 impl Record for Company {
@@ -99,5 +103,6 @@ impl Record for Company {
         FieldSpec::required(&["currency_id"]),
         FieldSpec::required(&["partner_id"]),
         FieldSpec::optional(&["account_price_include"]),
+        FieldSpec::optional(&["tax_calculation_rounding_method"]),
     ];
 }

@@ -949,6 +949,12 @@ fn res_company() -> (String, ModelSchema) {
     m.f("zip", Char, "Zip").related("partner_id", "zip");
     m.f("city", Char, "City").related("partner_id", "city");
     m.f("active", Boolean, "Active");
+    // Module account: `round_per_line` or `round_globally`.
+    m.f(
+        "tax_calculation_rounding_method",
+        Selection,
+        "Tax Calculation Rounding Method",
+    );
     m.done()
 }
 

@@ -293,6 +293,97 @@ async fn the_image_cache_stays_within_its_size(transport: Transport) {
     assert!(images.weighted_size().await <= 300);
 }
 
+/// Orders the double stores carry the prices the mirror shows: the double
+/// prices lines with the connector's engine, from its own data.
+async fn orders_in_the_double_are_priced_as_the_mirror_prices(transport: Transport) {
+    use connector::records::{NewOrderLine, NewSaleOrder, SaleOrder, SaleOrderLine};
+    let (double, mirror) = start(transport).await;
+    // A price whose included tax falls on half a cent at half a unit, where
+    // per-line (16-18) and global (19) tax rounding differ by a cent.
+    let half_cent = double.with_db(|db| {
+        let tax = db
+            .create(
+                "account.tax",
+                connector::xmlrpc::Struct::new()
+                    .with("name", "TVA 5,5 % TTC (test)")
+                    .with("amount", 5.5)
+                    .with("amount_type", "percent")
+                    .with("type_tax_use", "sale")
+                    .with("price_include", true),
+            )
+            .unwrap();
+        let values = connector::xmlrpc::Struct::new()
+            .with("name", "Confiture (test)")
+            .with("list_price", 10.05)
+            .with("sale_ok", true)
+            .with("is_published", true)
+            .with("taxes_id", vec![tax]);
+        let template = db.create("product.template", values).unwrap();
+        db.search(
+            "product.product",
+            &connector::field("product_tmpl_id").eq(template),
+        )
+        .unwrap()[0]
+    });
+    mirror.sync().await.unwrap();
+    let snapshot = mirror.snapshot();
+    let pricing = snapshot.pricing.as_ref().unwrap();
+    let mut variants: Vec<i64> = snapshot
+        .variants
+        .records
+        .keys()
+        .copied()
+        .filter(|v| *v != half_cent)
+        .take(5)
+        .collect();
+    variants.insert(1, half_cent);
+    let today = chrono::Utc::now().date_naive();
+    let mut lines_checked = 0;
+    for login in ["claire@example.com", "camille@example.com", "pro@example.com"] {
+        let (_, partner) = snapshot.customer(login).unwrap();
+        let pricelist = partner.property_product_pricelist.as_ref().unwrap().id;
+        let quantities = [Decimal::ONE, Decimal::new(5, 1), Decimal::new(6, 0)];
+        let mut order = NewSaleOrder::new(partner.id);
+        order.pricelist_id = Some(pricelist);
+        order.lines = variants
+            .iter()
+            .zip(quantities.iter().cycle())
+            .map(|(product, quantity)| NewOrderLine::new(*product, *quantity))
+            .collect();
+        let client = mirror.client();
+        let id: i64 = client
+            .model("sale.order")
+            .create(order.to_values())
+            .send()
+            .await
+            .unwrap();
+        let orders: Vec<SaleOrder> = client.read_records(&[id]).await.unwrap();
+        let lines: Vec<SaleOrderLine> = client.read_records(&orders[0].order_line).await.unwrap();
+        for line in &lines {
+            let product = line.product_id.as_ref().unwrap().id;
+            let expected = price_line(
+                pricing,
+                PricelistId(pricelist),
+                ProductId(product),
+                line.product_uom_qty,
+                today,
+            )
+            .unwrap();
+            assert_eq!(
+                (line.price_unit, line.price_subtotal, line.price_total),
+                (expected.price_unit, expected.price_subtotal, expected.price_total),
+                "{login}: product {product} × {}",
+                line.product_uom_qty
+            );
+            lines_checked += 1;
+        }
+        let untaxed: Decimal = lines.iter().map(|l| l.price_subtotal).sum();
+        assert_eq!(orders[0].amount_untaxed, untaxed, "{login}");
+    }
+    assert_eq!(lines_checked, 18);
+    let _ = double;
+}
+
 /// Every test runs over both transports.
 macro_rules! over_both_transports {
     ($($name:ident),* $(,)?) => {
@@ -320,6 +411,7 @@ over_both_transports!(
     with_odoo_stopped_the_previous_snapshot_stays_and_the_error_is_reported,
     images_are_fetched_once_per_product_version,
     the_image_cache_stays_within_its_size,
+    orders_in_the_double_are_priced_as_the_mirror_prices,
 );
 
 /// The company's tax rounding setting decides how a line's tax is rounded:

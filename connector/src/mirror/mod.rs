@@ -523,7 +523,7 @@ impl Sync<'_> {
             pricing: None,
             search: Arc::default(),
         };
-        snapshot.pricing = snapshot.build_pricing().map(Arc::new);
+        snapshot.pricing = snapshot.pricing_context().map(Arc::new);
         snapshot.search = Arc::new(snapshot.build_search());
         let mut report = self.report;
         report.counts = BTreeMap::from([

@@ -15,7 +15,7 @@ impl Snapshot {
     /// their rules, and the sales taxes. Taxes computed by Python code
     /// (`amount_type = code`) are left out: a product that has one cannot be
     /// priced, rather than priced wrongly.
-    pub(super) fn build_pricing(&self) -> Option<PricingContext> {
+    pub fn pricing_context(&self) -> Option<PricingContext> {
         let series = OdooSeries::from_serie(&self.series)?;
         let company = self.companies.first();
         let company_currency = company.map(|c| c.currency_id.id);

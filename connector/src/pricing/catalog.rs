@@ -454,7 +454,7 @@ impl PricingContext {
         self.rules.get(&pricelist)
     }
 
-    pub(crate) fn taxes(&self) -> &HashMap<TaxId, Tax> {
+    pub fn taxes(&self) -> &HashMap<TaxId, Tax> {
         &self.taxes
     }
 }

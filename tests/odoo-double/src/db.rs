@@ -11,7 +11,7 @@ use connector::domain::Domain;
 use connector::xmlrpc::{Fault, Struct, Value};
 
 use crate::faults::OdooError;
-use crate::pricing::{DefaultPricer, LinePricer};
+use crate::pricing::{ConnectorPricer, LinePricer};
 use crate::read::Env;
 use crate::schema::{Compute, FieldDef, FieldType, ModelSchema, OnDelete, Series};
 
@@ -220,7 +220,7 @@ impl Database {
             tables,
             credentials: HashMap::new(),
             clock: Clock::default(),
-            pricer: Arc::new(DefaultPricer),
+            pricer: Arc::new(ConnectorPricer),
             sequences: HashMap::new(),
             suppress_variant: false,
         }

@@ -29,7 +29,9 @@ mod server;
 
 pub use dataset::{Dataset, DatasetError, DatasetUser, ExtraField};
 pub use db::{Database, DATETIME_FORMAT, DATE_FORMAT, SUPERUSER};
-pub use pricing::{AmountRequest, DefaultPricer, LineAmounts, LinePrice, LinePricer, PriceRequest};
+pub use pricing::{
+    AmountRequest, ConnectorPricer, DefaultPricer, LineAmounts, LinePrice, LinePricer, PriceRequest,
+};
 pub use schema::Series;
 pub use server::{Call, Misbehaviour, OdooDouble};
 

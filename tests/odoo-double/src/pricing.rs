@@ -318,3 +318,110 @@ mod tests {
         assert_eq!(round_precision(4.33, 0.05), 4.35);
     }
 }
+
+/// Prices lines exactly as the connector does (`connector::pricing`, held
+/// to Odoo's own pricing by the parity files), from the double's data: the
+/// double's default, so that orders it stores carry the amounts Odoo would
+/// put on them. A line the engine cannot price (no pricelist, a product it
+/// does not know) falls back to [`DefaultPricer`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectorPricer;
+
+impl LinePricer for ConnectorPricer {
+    fn price(&self, db: &Database, request: &PriceRequest) -> LinePrice {
+        let priced = (|| {
+            let ctx = connector_context(db)?;
+            let pricelist = connector::pricing::PricelistId(request.pricelist_id?);
+            let quantity = decimal(request.quantity)?;
+            let line = connector::pricing::price_line(
+                &ctx,
+                pricelist,
+                connector::pricing::ProductId(request.product_id),
+                quantity,
+                request.date,
+            )
+            .ok()?;
+            Some(LinePrice {
+                price_unit: float(line.price_unit),
+                discount: float(line.discount),
+            })
+        })();
+        priced.unwrap_or_else(|| default_price(db, request))
+    }
+
+    fn amounts(&self, db: &Database, request: &AmountRequest) -> LineAmounts {
+        let computed = (|| {
+            let ctx = connector_context(db)?;
+            let ids: Vec<connector::pricing::TaxId> = request
+                .tax_ids
+                .iter()
+                .copied()
+                .map(connector::pricing::TaxId)
+                .collect();
+            let taxes = connector::pricing::tax::flatten(ctx.taxes(), &ids).ok()?;
+            let hundred = connector::pricing::Decimal::ONE_HUNDRED;
+            let price = decimal(request.price_unit)? * (hundred - decimal(request.discount)?) / hundred;
+            let amounts = connector::pricing::tax::line_amounts(
+                ctx.series(),
+                ctx.tax_rounding(),
+                ctx.currency(),
+                &taxes,
+                price,
+                decimal(request.quantity)?,
+            );
+            Some(LineAmounts {
+                price_subtotal: float(amounts.subtotal),
+                price_tax: float(amounts.tax),
+                price_total: float(amounts.total),
+            })
+        })();
+        computed.unwrap_or_else(|| default_amounts(db, request))
+    }
+}
+
+/// The connector's pricing context for the double's current data, built as
+/// the mirror builds it: through the same typed records.
+fn connector_context(db: &Database) -> Option<connector::pricing::PricingContext> {
+    use connector::domain::{field, Domain};
+    use connector::mirror::{Collection, Mirrored, Snapshot};
+    use connector::records::*;
+
+    fn rows<R: Record>(db: &Database, domain: &Domain) -> Option<Vec<R>> {
+        let schema = db.schema(R::MODEL)?;
+        let available: std::collections::HashSet<String> = schema.fields.keys().cloned().collect();
+        let fields = R::field_names(&available).ok()?;
+        let ids = db.search_with(R::MODEL, domain, false).ok()?;
+        let rows = db.read(R::MODEL, &ids, &fields).ok()?;
+        let value =
+            connector::xmlrpc::Value::Array(rows.into_iter().map(connector::xmlrpc::Value::Struct).collect());
+        connector::records::decode("odoo-double pricing", value).ok()
+    }
+    fn collection<R: Mirrored>(db: &Database, domain: &Domain) -> Option<Collection<R>> {
+        Some(Collection {
+            records: rows::<R>(db, domain)?.into_iter().map(|r| (r.id(), r)).collect(),
+            watermark: None,
+        })
+    }
+
+    let all = Domain::All;
+    let mut snapshot = Snapshot::default();
+    snapshot.series = db.series().to_string();
+    snapshot.templates = collection::<ProductTemplate>(db, &all)?;
+    snapshot.variants = collection::<ProductVariant>(db, &all)?;
+    snapshot.product_categories = collection::<ProductCategory>(db, &all)?;
+    snapshot.pricelists = collection::<Pricelist>(db, &all)?;
+    snapshot.pricelist_items = collection::<PricelistItem>(db, &all)?;
+    snapshot.taxes = rows::<Tax>(db, &field("type_tax_use").eq("sale"))?;
+    snapshot.currencies = rows::<Currency>(db, &all)?;
+    snapshot.companies = rows::<Company>(db, &all)?;
+    snapshot.pricing_context()
+}
+
+fn decimal(value: f64) -> Option<connector::pricing::Decimal> {
+    connector::records::fields::decimal_from_f64(value)
+}
+
+fn float(value: connector::pricing::Decimal) -> f64 {
+    use std::str::FromStr;
+    f64::from_str(&value.to_string()).unwrap_or(0.0)
+}

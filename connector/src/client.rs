@@ -651,6 +651,13 @@ impl Client {
         let url = format!("{}{}", self.inner.base_url, request.path);
         let body = request.body.to_string();
         let label = call.label();
+        // Marked sensitive so that no debug output of the request shows it.
+        let mut authorization =
+            reqwest::header::HeaderValue::from_str(&format!("bearer {}", creds.secret.expose_secret()))
+                .map_err(|_| {
+                    Error::Config("the API key holds characters an HTTP header cannot carry".into())
+                })?;
+        authorization.set_sensitive(true);
         self.with_retries(&label, call.is_read(), || async {
             let response = self
                 .inner
@@ -658,10 +665,7 @@ impl Client {
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .header("X-Odoo-Database", &self.inner.database)
-                .header(
-                    reqwest::header::AUTHORIZATION,
-                    format!("bearer {}", creds.secret.expose_secret()),
-                )
+                .header(reqwest::header::AUTHORIZATION, authorization.clone())
                 .body(body.clone())
                 .send()
                 .await

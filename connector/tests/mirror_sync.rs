@@ -479,3 +479,67 @@ async fn the_company_tax_rounding_setting_is_followed() {
     }
     assert_ne!(totals[0], totals[1], "{totals:?}");
 }
+
+/// Without website_sale (no public categories, no publication) and without
+/// calendar (no pickup slots), the mirror adapts and keeps working.
+#[tokio::test]
+async fn without_the_optional_modules_the_mirror_still_works() {
+    for missing in [
+        &["website_sale"][..],
+        &["calendar"],
+        &["website_sale", "calendar"],
+    ] {
+        let dataset = missing.iter().fold(Dataset::shop(), |d, m| d.without_module(m));
+        let double = OdooDouble::start(dataset).await.unwrap();
+        let client = Client::builder(double.url())
+            .database(double.db())
+            .credentials(Credentials::new(double.admin_login(), double.admin_password()))
+            .build()
+            .unwrap();
+        let config = MirrorConfig {
+            languages: vec!["fr_FR".into(), "en_US".into()],
+            pickup_horizon: TimeDelta::days(365 * 10),
+            ..MirrorConfig::default()
+        };
+        let mirror = Mirror::new(client, config);
+        mirror
+            .full_sync()
+            .await
+            .unwrap_or_else(|e| panic!("{missing:?}: {e}"));
+        let snapshot = mirror.snapshot();
+        let website = !missing.contains(&"website_sale");
+        let calendar = !missing.contains(&"calendar");
+        assert_eq!(snapshot.modules.website_sale, website, "{missing:?}");
+        assert_eq!(snapshot.modules.calendar, calendar, "{missing:?}");
+        assert_eq!(snapshot.public_categories.is_empty(), !website, "{missing:?}");
+        assert_eq!(snapshot.pickup_slots.is_empty(), !calendar, "{missing:?}");
+        // Without publication, every product for sale is in the shop.
+        let on_sale = double.with_db(|db| {
+            let mut domain = connector::field("sale_ok").eq(true);
+            if website {
+                domain = domain & connector::field("is_published").eq(true);
+            }
+            db.search("product.template", &domain).unwrap().len()
+        });
+        assert_eq!(snapshot.templates.len(), on_sale, "{missing:?}");
+        assert!(
+            !snapshot.search.search("baguette", "fr_FR", 5).is_empty(),
+            "{missing:?}"
+        );
+        double.clear_calls();
+        mirror.sync().await.unwrap();
+        let calls = double.calls();
+        assert!(
+            calls
+                .iter()
+                .all(|c| c.model.as_deref() != Some("calendar.event") || calendar),
+            "{missing:?}"
+        );
+        assert!(
+            calls
+                .iter()
+                .all(|c| c.model.as_deref() != Some("product.public.category") || website),
+            "{missing:?}"
+        );
+    }
+}

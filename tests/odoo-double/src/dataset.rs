@@ -135,6 +135,10 @@ pub struct Dataset {
     /// Fields added to the built-in schema, by model.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra_fields: BTreeMap<String, Vec<ExtraField>>,
+    /// Optional modules the emulated Odoo lacks (`website_sale`,
+    /// `calendar`): their models and fields do not exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub without_modules: Vec<String>,
 }
 
 impl Dataset {
@@ -162,6 +166,7 @@ impl Dataset {
             users: Vec::new(),
             records: BTreeMap::new(),
             extra_fields: BTreeMap::new(),
+            without_modules: Vec::new(),
         }
     }
 
@@ -192,6 +197,24 @@ impl Dataset {
     pub fn with_series(mut self, series: &str) -> Dataset {
         self.series = series.to_owned();
         self.server_version = None;
+        self
+    }
+
+    /// The same data on an Odoo without the optional `module`
+    /// (`website_sale` or `calendar`): its models and fields are gone, and
+    /// so are the records' values of them.
+    pub fn without_module(mut self, module: &str) -> Dataset {
+        if let Some((models, fields)) = schema::module_parts(module) {
+            for model in models {
+                self.records.remove(*model);
+            }
+            for (model, field) in fields {
+                for record in self.records.get_mut(*model).into_iter().flatten() {
+                    record.remove(*field);
+                }
+            }
+            self.without_modules.push(module.to_owned());
+        }
         self
     }
 
@@ -271,6 +294,9 @@ impl<'a> Loader<'a> {
         let series = Series::parse(&dataset.series)
             .ok_or_else(|| invalid(format!("unsupported series {:?} (16.0 to 19.0)", dataset.series)))?;
         let mut schemas = schema::models(series);
+        for module in &dataset.without_modules {
+            schema::remove_module(&mut schemas, module);
+        }
         for (model, fields) in &dataset.extra_fields {
             let Some(s) = schemas.get_mut(model) else { continue };
             let s = Arc::make_mut(s);

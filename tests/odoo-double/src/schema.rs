@@ -417,6 +417,46 @@ const LANGS: &[(&str, &str)] = &[
     ("it_IT", "Italian / Italiano"),
 ];
 
+/// The models and the fields of other models that an optional module adds,
+/// for emulating an Odoo without it: `website_sale` (public categories,
+/// publication) and `calendar` (events and their types).
+pub fn module_parts(
+    module: &str,
+) -> Option<(&'static [&'static str], &'static [(&'static str, &'static str)])> {
+    const WEBSITE_FIELDS: &[(&str, &str)] = &[
+        ("product.template", "public_categ_ids"),
+        ("product.template", "is_published"),
+        ("product.template", "website_published"),
+        ("product.template", "website_sequence"),
+        ("product.template", "website_description"),
+        ("product.product", "public_categ_ids"),
+        ("product.product", "is_published"),
+        ("product.product", "website_published"),
+        ("product.product", "website_sequence"),
+        ("product.product", "website_description"),
+    ];
+    match module {
+        "website_sale" => Some((&["product.public.category"], WEBSITE_FIELDS)),
+        "calendar" => Some((&["calendar.event", "calendar.event.type"], &[])),
+        _ => None,
+    }
+}
+
+/// Removes what `module` adds from `schemas` (see [`module_parts`]).
+pub fn remove_module(schemas: &mut BTreeMap<String, Arc<ModelSchema>>, module: &str) {
+    let Some((models, fields)) = module_parts(module) else {
+        return;
+    };
+    for model in models {
+        schemas.remove(*model);
+    }
+    for (model, field) in fields {
+        if let Some(schema) = schemas.get_mut(*model) {
+            Arc::make_mut(schema).fields.remove(*field);
+        }
+    }
+}
+
 /// Every model of `series`, by name.
 pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
     let v = series.major();

@@ -417,12 +417,14 @@ const LANGS: &[(&str, &str)] = &[
     ("it_IT", "Italian / Italiano"),
 ];
 
+/// What an optional module adds: its models, and its fields (model, field)
+/// on other models.
+pub type ModuleParts = (&'static [&'static str], &'static [(&'static str, &'static str)]);
+
 /// The models and the fields of other models that an optional module adds,
 /// for emulating an Odoo without it: `website_sale` (public categories,
 /// publication) and `calendar` (events and their types).
-pub fn module_parts(
-    module: &str,
-) -> Option<(&'static [&'static str], &'static [(&'static str, &'static str)])> {
+pub fn module_parts(module: &str) -> Option<ModuleParts> {
     const WEBSITE_FIELDS: &[(&str, &str)] = &[
         ("product.template", "public_categ_ids"),
         ("product.template", "is_published"),

@@ -1,16 +1,15 @@
-//! The storefront binary. For now it offers the `sync` command that a cron
-//! runs to check and refresh the mirror of the Odoo catalog.
+//! The storefront binary: `serve` runs the server; `sync` is for cron.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{bail, Context as _};
-use connector::mirror::{Mirror, MirrorConfig};
-use connector::{Client, Credentials, Transport};
+use anyhow::Context as _;
+use connector::mirror::Mirror;
 
-const USAGE: &str = "usage: storefront sync
+const USAGE: &str = "usage: storefront serve | storefront sync
 
 Commands:
+  serve   run the server: /healthz, /readyz, POST /admin/resync; the mirror
+          is synced at start and every STOREFRONT_RESYNC_SECS
   sync    read the catalog from Odoo once and print a one-line summary
           (exit status 1 and a one-line message when Odoo cannot be read)
 
@@ -22,13 +21,18 @@ Settings (environment variables):
   ODOO_API_KEY    its API key (instead of ODOO_PASSWORD; needed for JSON-2)
   ODOO_TRANSPORT  xmlrpc, json2 or auto (JSON-2 on Odoo 19+ with an API key) (default: xmlrpc)
   SHOP_LANGUAGES  the shop's languages, default language first (default: fr_FR,en_US)
-  ODOO_TIMEOUT_SECS  the limit for one call to Odoo (default: 30)";
+  ODOO_TIMEOUT_SECS  the limit for one call to Odoo (default: 30)
+  STOREFRONT_BIND  the address the server listens on (default: 127.0.0.1:8080)
+  STOREFRONT_RESYNC_SECS  seconds between resyncs, 0 for none (default: 300)
+  STOREFRONT_ADMIN_TOKEN  bearer token of the admin endpoints (at least 16
+                   characters; without it they do not exist)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
     match command {
         Some("sync") => run(sync()),
+        Some("serve") => run(serve()),
         Some("--version" | "-V") => {
             println!("storefront {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -58,46 +62,22 @@ fn run(result: anyhow::Result<String>) -> ExitCode {
     }
 }
 
-fn setting(name: &str) -> anyhow::Result<String> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
-        _ => bail!("the setting {name} is missing"),
-    }
+fn serve() -> anyhow::Result<String> {
+    let settings = storefront::settings::Settings::from_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = storefront::startup::Application::build(settings).await?;
+        eprintln!("storefront: listening on port {}", app.port());
+        app.run_until_stopped().await?;
+        Ok("storefront: stopped".to_owned())
+    })
 }
 
 fn sync() -> anyhow::Result<String> {
-    let url = setting("ODOO_URL")?;
-    let timeout = match std::env::var("ODOO_TIMEOUT_SECS") {
-        Ok(v) => v
-            .trim()
-            .parse::<u64>()
-            .context("ODOO_TIMEOUT_SECS must be a whole number of seconds")?,
-        Err(_) => 30,
-    };
-    let credentials = match std::env::var("ODOO_API_KEY") {
-        Ok(key) if !key.trim().is_empty() => Credentials::api_key(setting("ODOO_USER")?, key.trim()),
-        _ => Credentials::new(setting("ODOO_USER")?, setting("ODOO_PASSWORD")?),
-    };
-    let transport: Transport = match std::env::var("ODOO_TRANSPORT") {
-        Ok(t) if !t.trim().is_empty() => t.parse().context("ODOO_TRANSPORT")?,
-        _ => Transport::XmlRpc,
-    };
-    let client = Client::builder(&url)
-        .database(setting("ODOO_DB")?)
-        .credentials(credentials)
-        .transport(transport)
-        .timeout(Duration::from_secs(timeout))
-        .build()?;
-    let languages: Vec<String> = std::env::var("SHOP_LANGUAGES")
-        .unwrap_or_else(|_| "fr_FR,en_US".into())
-        .split(',')
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect();
-    let config = MirrorConfig {
-        languages,
-        ..MirrorConfig::default()
-    };
+    let settings = storefront::settings::Settings::from_env()?;
+    let url = settings.odoo.url.clone();
+    let client = settings.odoo.client()?;
+    let config = settings.mirror();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let mirror = Mirror::new(client, config);

@@ -1,0 +1,100 @@
+//! Keeping the mirror fresh: a sync at start, then on a schedule and on
+//! request; how the last one went is kept for `/readyz`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use connector::mirror::{Mirror, SyncReport};
+use tokio::sync::watch;
+
+/// How the last sync went.
+#[derive(Debug, Clone, Default)]
+pub struct SyncStatus {
+    /// When the last successful sync ended.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last sync's error, if it failed.
+    pub last_error: Option<String>,
+    /// Whether Odoo answered the last sync; `None` before the first.
+    pub odoo_reachable: Option<bool>,
+    /// Syncs attempted.
+    pub attempts: u64,
+}
+
+/// The mirror and how its syncs went, shared by the server's workers.
+#[derive(Debug, Clone)]
+pub struct Resync {
+    mirror: Arc<Mirror>,
+    status: Arc<Mutex<SyncStatus>>,
+    attempts: watch::Sender<u64>,
+}
+
+impl Resync {
+    /// Keeps `mirror` fresh.
+    pub fn new(mirror: Arc<Mirror>) -> Self {
+        Self {
+            mirror,
+            status: Arc::new(Mutex::new(SyncStatus::default())),
+            attempts: watch::Sender::new(0),
+        }
+    }
+
+    /// The mirror.
+    pub fn mirror(&self) -> &Mirror {
+        &self.mirror
+    }
+
+    /// How the last sync went.
+    pub fn status(&self) -> SyncStatus {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Syncs now (incrementally once there is a snapshot) and records the
+    /// outcome. The mirror runs one sync at a time.
+    pub async fn sync_now(&self) -> Result<SyncReport, connector::Error> {
+        let result = self.mirror.sync().await;
+        {
+            let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+            status.attempts += 1;
+            match &result {
+                Ok(_) => {
+                    status.last_success = Some(Utc::now());
+                    status.last_error = None;
+                    status.odoo_reachable = Some(true);
+                }
+                Err(e) => {
+                    status.last_error = Some(e.to_string());
+                    status.odoo_reachable = Some(!matches!(
+                        e.kind(),
+                        connector::ErrorKind::Transport | connector::ErrorKind::Timeout
+                    ));
+                }
+            }
+            self.attempts.send_replace(status.attempts);
+        }
+        result
+    }
+
+    /// Waits until at least `n` syncs were attempted (for tests and for a
+    /// start that wants the first snapshot).
+    pub async fn attempted(&self, n: u64) {
+        let mut seen = self.attempts.subscribe();
+        let _ = seen.wait_for(|count| *count >= n).await;
+    }
+
+    /// Syncs now, then every `every` (if set), until the task is aborted.
+    pub fn spawn_schedule(&self, every: Option<Duration>) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let _ = this.sync_now().await;
+            let Some(every) = every else { return };
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let _ = this.sync_now().await;
+            }
+        })
+    }
+}

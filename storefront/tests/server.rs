@@ -1,0 +1,127 @@
+//! The server against the Odoo double, over real HTTP on port 0: health,
+//! readiness before and after the first sync and with Odoo down, and the
+//! admin resync behind its token.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+
+use odoo_double::{Dataset, OdooDouble};
+use storefront::settings::Settings;
+use storefront::startup::Application;
+
+const TOKEN: &str = "a-long-enough-admin-token";
+
+struct Running {
+    base: String,
+    app_resync: storefront::resync::Resync,
+    http: reqwest::Client,
+}
+
+async fn spawn(double: &OdooDouble) -> Running {
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("STOREFRONT_BIND", "127.0.0.1:0".to_owned()),
+        ("ODOO_URL", double.url()),
+        ("ODOO_DB", double.db().to_owned()),
+        ("ODOO_USER", double.admin_login().to_owned()),
+        ("ODOO_PASSWORD", double.admin_password().to_owned()),
+        ("STOREFRONT_RESYNC_SECS", "0".to_owned()),
+        ("STOREFRONT_ADMIN_TOKEN", TOKEN.to_owned()),
+    ]);
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let app_resync = app.resync().clone();
+    tokio::spawn(app.run_until_stopped());
+    Running {
+        base,
+        app_resync,
+        http: reqwest::Client::new(),
+    }
+}
+
+async fn readyz(app: &Running) -> (u16, serde_json::Value) {
+    let response = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    (status, body)
+}
+
+#[tokio::test]
+async fn health_and_readiness_follow_the_syncs() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let app = spawn(&double).await;
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    app.app_resync.attempted(1).await;
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ready"], true);
+    assert!(body["snapshot"]["products"].as_u64().unwrap() > 5, "{body}");
+    assert_eq!(body["odoo"]["reachable"], true);
+
+    // Odoo goes down: the snapshot stays, and readiness says Odoo is away.
+    double.stop().await;
+    let resync = app
+        .http
+        .post(format!("{}/admin/resync", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resync.status().as_u16(), 502);
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["odoo"]["reachable"], false, "{body}");
+    assert!(
+        body["odoo"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach Odoo"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn not_ready_without_a_snapshot() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    double.stop().await;
+    let app = spawn(&double).await;
+    app.app_resync.attempted(1).await;
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["ready"], false);
+    assert_eq!(body["odoo"]["reachable"], false);
+}
+
+#[tokio::test]
+async fn the_admin_resync_needs_the_token() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let app = spawn(&double).await;
+    app.app_resync.attempted(1).await;
+    let url = format!("{}/admin/resync", app.base);
+    for request in [
+        app.http.post(&url),
+        app.http.post(&url).bearer_auth("wrong-token-of-some-length"),
+        app.http
+            .post(&url)
+            .header("Authorization", format!("Basic {TOKEN}")),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 401);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+    double.clear_calls();
+    let response = app.http.post(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert!(
+        body["summary"].as_str().unwrap().starts_with("incremental sync"),
+        "{body}"
+    );
+    assert!(!double.calls().is_empty(), "the resync did not call Odoo");
+}

@@ -543,3 +543,77 @@ async fn without_the_optional_modules_the_mirror_still_works() {
         );
     }
 }
+
+fn scratch_file(name: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "connector-tests-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    dir.join(name)
+}
+
+/// A saved snapshot reads back whole, derives its search and prices again,
+/// and a mirror started from it resyncs incrementally.
+#[tokio::test]
+async fn a_saved_snapshot_reads_back_whole() {
+    use connector::mirror::SnapshotFileError;
+    let (_double, mirror) = start(Transport::XmlRpc).await;
+    let snapshot = mirror.snapshot();
+    let path = scratch_file("snapshot.json");
+    snapshot.save(&path).unwrap();
+    let loaded = Snapshot::load(&path).unwrap();
+    assert_eq!(loaded.templates.records, snapshot.templates.records);
+    assert_eq!(loaded.templates.watermark, snapshot.templates.watermark);
+    assert_eq!(loaded.variants.records, snapshot.variants.records);
+    assert_eq!(loaded.partners.records, snapshot.partners.records);
+    assert_eq!(loaded.users, snapshot.users);
+    assert_eq!(loaded.taxes, snapshot.taxes);
+    assert_eq!(loaded.pricelist_items.records, snapshot.pricelist_items.records);
+    assert_eq!(loaded.pickup_slots.records, snapshot.pickup_slots.records);
+    assert_eq!(loaded.product_translations, snapshot.product_translations);
+    assert_eq!(loaded.modules, snapshot.modules);
+    assert_eq!(loaded.synced_at, snapshot.synced_at);
+    // Derived again: search and prices answer as before.
+    assert_eq!(
+        loaded.search.search("bag", "fr_FR", 5),
+        snapshot.search.search("bag", "fr_FR", 5)
+    );
+    let (_, partner) = loaded.customer("claire@example.com").unwrap();
+    let pricelist = PricelistId(partner.property_product_pricelist.as_ref().unwrap().id);
+    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    for variant in loaded.variants.records.keys() {
+        let price = |s: &Snapshot| {
+            price_line(
+                s.pricing.as_ref().unwrap(),
+                pricelist,
+                ProductId(*variant),
+                Decimal::TWO,
+                day,
+            )
+            .unwrap()
+        };
+        assert_eq!(price(&loaded), price(&snapshot));
+    }
+    // A mirror started from it resyncs incrementally.
+    let restarted = Mirror::with_snapshot(mirror.client().clone(), MirrorConfig::default(), loaded);
+    let report = restarted.sync().await.unwrap();
+    assert!(!report.full);
+
+    // Damaged or missing files are errors, not panics.
+    std::fs::write(&path, b"{\"format\": 1, \"snapshot\": {\"templates\": 7}}").unwrap();
+    assert!(matches!(
+        Snapshot::load(&path),
+        Err(SnapshotFileError::Format { .. })
+    ));
+    std::fs::write(&path, b"{\"format\": 99, \"snapshot\": {}}").unwrap();
+    assert!(matches!(
+        Snapshot::load(&path),
+        Err(SnapshotFileError::Format { .. })
+    ));
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(Snapshot::load(&path), Err(SnapshotFileError::Io { .. })));
+    let _ = std::fs::remove_dir(path.parent().unwrap());
+}

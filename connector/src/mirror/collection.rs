@@ -41,7 +41,11 @@ pub struct Paging {
 }
 
 /// The records of one model, by id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "R: serde::Serialize",
+    deserialize = "R: serde::de::DeserializeOwned"
+))]
 pub struct Collection<R> {
     /// The records.
     pub records: BTreeMap<i64, R>,

@@ -11,6 +11,7 @@
 
 mod collection;
 mod images;
+mod persist;
 mod prices;
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +24,7 @@ use serde::Deserialize;
 
 pub use collection::{Collection, Delta, Mirrored, ModelQuery, Paging};
 pub use images::{Image, ImageCache, ImageSize};
+pub use persist::SnapshotFileError;
 
 use crate::client::Client;
 use crate::domain::{field, Domain};
@@ -69,7 +71,7 @@ impl Default for MirrorConfig {
 }
 
 /// Optional Odoo modules the mirror adapts to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Modules {
     /// website_sale: public categories and `is_published`.
     pub website_sale: bool,
@@ -78,7 +80,7 @@ pub struct Modules {
 }
 
 /// A product's name and description in one language.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct Translation {
     /// The record's id.
     pub id: i64,
@@ -93,7 +95,7 @@ pub struct Translation {
 pub type Translations = BTreeMap<i64, Translation>;
 
 /// Everything the shop sells from, as of one sync. Immutable.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Snapshot {
     /// When the sync that made it began.
@@ -135,8 +137,10 @@ pub struct Snapshot {
     /// Pickup slots within the horizon.
     pub pickup_slots: Collection<CalendarEvent>,
     /// Everything prices depend on, derived from the records above.
+    #[serde(skip)]
     pub pricing: Option<Arc<PricingContext>>,
     /// The product search index, derived from the records above.
+    #[serde(skip)]
     pub search: Arc<SearchIndex>,
 }
 
@@ -177,6 +181,13 @@ impl Snapshot {
         }
         names.reverse();
         names.join(" / ")
+    }
+
+    /// Builds what is derived from the records: the pricing context and the
+    /// search index.
+    fn derive(&mut self) {
+        self.pricing = self.pricing_context().map(Arc::new);
+        self.search = Arc::new(self.build_search());
     }
 
     fn build_search(&self) -> SearchIndex {
@@ -523,8 +534,7 @@ impl Sync<'_> {
             pricing: None,
             search: Arc::default(),
         };
-        snapshot.pricing = snapshot.pricing_context().map(Arc::new);
-        snapshot.search = Arc::new(snapshot.build_search());
+        snapshot.derive();
         let mut report = self.report;
         report.counts = BTreeMap::from([
             ("products", snapshot.templates.len()),

@@ -8,7 +8,7 @@ use super::{FieldSpec, Record};
 
 /// A calendar event (`calendar.event`): a pickup slot when it is in the
 /// "Pickup" category. A recurrence is stored as one event per occurrence.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct CalendarEvent {
     /// The id.

@@ -8,7 +8,7 @@ use super::fields::{self, Many2one};
 use super::{FieldSpec, Record};
 
 /// A product (`product.template`): what the shop lists.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProductTemplate {
     /// The id.
@@ -83,7 +83,7 @@ impl Record for ProductTemplate {
 }
 
 /// A variant (`product.product`): what an order line sells.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProductVariant {
     /// The id.
@@ -134,7 +134,7 @@ impl Record for ProductVariant {
 
 /// A website category (`product.public.category`); the model exists only
 /// with website_sale (else the shop uses [`ProductCategory`]).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublicCategory {
     /// The id.
@@ -169,7 +169,7 @@ impl Record for PublicCategory {
 
 /// An internal product category (`product.category`): the shop's
 /// categories without website_sale, and what pricelist rules apply to.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProductCategory {
     /// The id.
@@ -213,7 +213,7 @@ selection! {
 /// Up to Odoo 18 a unit belongs to a category (`category_id`) and has a
 /// `uom_type`; Odoo 19 dropped both for a unit it is relative to
 /// (`relative_uom_id`, `relative_factor`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct Uom {
     /// The id.

@@ -71,6 +71,13 @@ impl From<Many2one> for Value {
     }
 }
 
+/// Written as Odoo writes it: `[id, "name"]`.
+impl serde::Serialize for Many2one {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.id, &self.name).serialize(serializer)
+    }
+}
+
 impl<'de> Deserialize<'de> for Many2one {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Many2oneVisitor;
@@ -188,6 +195,11 @@ impl Visitor<'_> for DecimalVisitor {
 pub mod decimal {
     use super::*;
 
+    /// Writes the decimal as text, which reads back exactly.
+    pub fn serialize<S: serde::Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
         deserializer.deserialize_any(DecimalVisitor)
@@ -198,6 +210,17 @@ pub mod decimal {
 /// [`Decimal`]; an absent member is `None` too with `#[serde(default)]`.
 pub mod opt_decimal {
     use super::*;
+
+    /// Writes the decimal as text, or null.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<Decimal>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => serializer.collect_str(d),
+            None => serializer.serialize_none(),
+        }
+    }
 
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
@@ -225,6 +248,11 @@ pub mod opt_decimal {
 pub mod datetime {
     use super::*;
 
+    /// Writes Odoo's `YYYY-MM-DD HH:MM:SS`.
+    pub fn serialize<S: serde::Serializer>(value: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_datetime(value))
+    }
+
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(deserializer)?;
@@ -235,6 +263,17 @@ pub mod datetime {
 /// An optional datetime field (`false` is `None`).
 pub mod opt_datetime {
     use super::*;
+
+    /// Writes Odoo's `YYYY-MM-DD HH:MM:SS`, or null.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => serializer.collect_str(&format_datetime(d)),
+            None => serializer.serialize_none(),
+        }
+    }
 
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(
@@ -251,6 +290,11 @@ pub mod opt_datetime {
 pub mod date {
     use super::*;
 
+    /// Writes `YYYY-MM-DD`.
+    pub fn serialize<S: serde::Serializer>(value: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&value.format("%Y-%m-%d"))
+    }
+
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
         let text = String::deserialize(deserializer)?;
@@ -261,6 +305,17 @@ pub mod date {
 /// An optional date field (`false` is `None`).
 pub mod opt_date {
     use super::*;
+
+    /// Writes `YYYY-MM-DD`, or null.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<NaiveDate>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => serializer.collect_str(&d.format("%Y-%m-%d")),
+            None => serializer.serialize_none(),
+        }
+    }
 
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
@@ -276,6 +331,11 @@ pub mod opt_date {
 pub mod x2many {
     use super::*;
 
+    /// Writes the ids.
+    pub fn serialize<S: serde::Serializer>(value: &[i64], serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(value, serializer)
+    }
+
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Error> {
         Ok(Option::<Vec<i64>>::deserialize(deserializer)?.unwrap_or_default())
@@ -288,9 +348,32 @@ pub mod x2many {
 pub mod opt_bool {
     use super::*;
 
+    /// Writes the boolean, or null for a field the server lacks.
+    pub fn serialize<S: serde::Serializer>(value: &Option<bool>, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(value, serializer)
+    }
+
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-        bool::deserialize(deserializer).map(Some)
+        // Not `Option<bool>`: Odoo's `false` is a value here, not "empty";
+        // only a null (a saved snapshot's absent field) is `None`.
+        struct OptBool;
+        impl<'de> Visitor<'de> for OptBool {
+            type Value = Option<bool>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+        }
+        deserializer.deserialize_any(OptBool)
     }
 }
 
@@ -299,6 +382,17 @@ pub mod opt_bool {
 pub mod opt_base64 {
     use super::*;
     use base64::Engine as _;
+
+    /// Writes base64 text, or null.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<Vec<u8>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(bytes) => serializer.collect_str(&base64::engine::general_purpose::STANDARD.encode(bytes)),
+            None => serializer.serialize_none(),
+        }
+    }
 
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u8>>, D::Error> {

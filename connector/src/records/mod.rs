@@ -29,7 +29,7 @@ macro_rules! selection {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $value)] $variant, )+
         }

@@ -8,7 +8,7 @@ use super::pricing::PriceInclusion;
 use super::{FieldSpec, Record};
 
 /// A customer or contact (`res.partner`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct Partner {
     /// The id.
@@ -46,7 +46,7 @@ impl Record for Partner {
 }
 
 /// A login (`res.users`); customers are portal users (`share`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct User {
     /// The id (the uid `authenticate` answers).
@@ -76,7 +76,7 @@ impl Record for User {
 }
 
 /// A company (`res.company`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct Company {
     /// The id.

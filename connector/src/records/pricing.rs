@@ -21,7 +21,7 @@ selection! {
 }
 
 /// A pricelist (`product.pricelist`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct Pricelist {
     /// The id.
@@ -98,7 +98,7 @@ selection! {
 }
 
 /// A pricelist rule (`product.pricelist.item`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct PricelistItem {
     /// The id.
@@ -218,7 +218,7 @@ selection! {
 /// default (`company_price_include`): `price_include` is then resolved as
 /// Odoo does (see [`Tax::resolve_price_include`]), falling back to the value
 /// the server computed when a part was not read.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(from = "TaxWire")]
 #[non_exhaustive]
 pub struct Tax {
@@ -336,7 +336,7 @@ selection! {
 }
 
 /// A currency (`res.currency`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct Currency {
     /// The id.

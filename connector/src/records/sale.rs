@@ -28,7 +28,7 @@ selection! {
 }
 
 /// A sale order (`sale.order`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct SaleOrder {
     /// The id.
@@ -81,7 +81,7 @@ impl Record for SaleOrder {
 }
 
 /// A line of a sale order (`sale.order.line`), as Odoo priced it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct SaleOrderLine {
     /// The id.
@@ -123,7 +123,7 @@ impl Record for SaleOrderLine {
 
 /// A tag of sale orders (`crm.tag`); the storefront names one after each
 /// pickup slot.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct CrmTag {
     /// The id.

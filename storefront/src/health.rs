@@ -26,6 +26,7 @@ pub async fn readyz(resync: web::Data<Resync>) -> HttpResponse {
         "snapshot": snapshot.synced_at.map(|at| json!({
             "synced_at": at.to_rfc3339(),
             "products": snapshot.product_count(),
+            "source": if status.serving_saved { "saved" } else { "odoo" },
         })),
         "odoo": {
             "reachable": status.odoo_reachable,

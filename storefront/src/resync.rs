@@ -1,6 +1,7 @@
 //! Keeping the mirror fresh: a sync at start, then on a schedule and on
 //! request; how the last one went is kept for `/readyz`.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ pub struct SyncStatus {
     pub odoo_reachable: Option<bool>,
     /// Syncs attempted.
     pub attempts: u64,
+    /// Whether the snapshot served was read from the data directory at start
+    /// and no sync has succeeded since.
+    pub serving_saved: bool,
 }
 
 /// The mirror and how its syncs went, shared by the server's workers.
@@ -27,15 +31,21 @@ pub struct Resync {
     mirror: Arc<Mirror>,
     status: Arc<Mutex<SyncStatus>>,
     attempts: watch::Sender<u64>,
+    snapshot_file: Option<PathBuf>,
 }
 
 impl Resync {
-    /// Keeps `mirror` fresh.
-    pub fn new(mirror: Arc<Mirror>) -> Self {
+    /// Keeps `mirror` fresh, saving each new snapshot to `snapshot_file`;
+    /// `serving_saved` when the mirror starts from a saved one.
+    pub fn new(mirror: Arc<Mirror>, snapshot_file: Option<PathBuf>, serving_saved: bool) -> Self {
         Self {
             mirror,
-            status: Arc::new(Mutex::new(SyncStatus::default())),
+            status: Arc::new(Mutex::new(SyncStatus {
+                serving_saved,
+                ..SyncStatus::default()
+            })),
             attempts: watch::Sender::new(0),
+            snapshot_file,
         }
     }
 
@@ -53,6 +63,9 @@ impl Resync {
     /// outcome. The mirror runs one sync at a time.
     pub async fn sync_now(&self) -> Result<SyncReport, connector::Error> {
         let result = self.mirror.sync().await;
+        if result.is_ok() {
+            self.save().await;
+        }
         {
             let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
             status.attempts += 1;
@@ -61,6 +74,7 @@ impl Resync {
                     status.last_success = Some(Utc::now());
                     status.last_error = None;
                     status.odoo_reachable = Some(true);
+                    status.serving_saved = false;
                 }
                 Err(e) => {
                     status.last_error = Some(e.to_string());
@@ -73,6 +87,21 @@ impl Resync {
             self.attempts.send_replace(status.attempts);
         }
         result
+    }
+
+    /// Saves the current snapshot, off the async workers (it is a large
+    /// write); a failure is logged, the shop goes on.
+    async fn save(&self) {
+        let Some(path) = self.snapshot_file.clone() else {
+            return;
+        };
+        let snapshot = self.mirror.snapshot();
+        let saved = tokio::task::spawn_blocking(move || snapshot.save(&path)).await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not save the snapshot"),
+            Err(e) => tracing::warn!(error = %e, "could not save the snapshot"),
+        }
     }
 
     /// Waits until at least `n` syncs were attempted (for tests and for a

@@ -51,6 +51,9 @@ pub struct Settings {
     /// `STOREFRONT_ADMIN_TOKEN`: the bearer token of the admin endpoints;
     /// without it they answer 404.
     pub admin_token: Option<String>,
+    /// `STOREFRONT_DATA_DIR`: where the storefront keeps its files, such as
+    /// the last snapshot (default `data`).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Settings {
@@ -123,7 +126,13 @@ impl Settings {
             languages,
             resync_every: (resync > 0).then(|| Duration::from_secs(resync)),
             admin_token,
+            data_dir: get("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
         })
+    }
+
+    /// The file of the last snapshot.
+    pub fn snapshot_file(&self) -> std::path::PathBuf {
+        self.data_dir.join("snapshot.json")
     }
 
     /// The mirror's configuration.

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::{web, App, HttpServer};
-use connector::mirror::Mirror;
+use connector::mirror::{Mirror, Snapshot};
 
 use crate::admin::{self, AdminToken};
 use crate::health;
@@ -34,8 +34,34 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on STOREFRONT_BIND={}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let mirror = Arc::new(Mirror::new(settings.odoo.client()?, settings.mirror()));
-        let resync = Resync::new(mirror);
+        let client = settings.odoo.client()?;
+        let file = settings.snapshot_file();
+        // The last snapshot, if one was saved: the shop serves it until
+        // Odoo answers, so a restart while Odoo is away still sells.
+        let saved = if file.exists() {
+            match Snapshot::load(&file) {
+                Ok(snapshot) => {
+                    tracing::warn!(
+                        synced_at = ?snapshot.synced_at,
+                        products = snapshot.product_count(),
+                        "serving the saved snapshot until Odoo answers"
+                    );
+                    Some(snapshot)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "starting without the saved snapshot");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let serving_saved = saved.is_some();
+        let mirror = Arc::new(match saved {
+            Some(snapshot) => Mirror::with_snapshot(client, settings.mirror(), snapshot),
+            None => Mirror::new(client, settings.mirror()),
+        });
+        let resync = Resync::new(mirror, Some(file), serving_saved);
         let schedule = resync.spawn_schedule(settings.resync_every);
         let state = web::Data::new(resync.clone());
         let token = web::Data::new(AdminToken(settings.admin_token.clone()));

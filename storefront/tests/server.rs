@@ -17,8 +17,24 @@ struct Running {
     http: reqwest::Client,
 }
 
+/// A fresh data directory for one test.
+fn data_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "storefront-tests-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
 async fn spawn(double: &OdooDouble) -> Running {
+    spawn_in(double, &data_dir()).await
+}
+
+async fn spawn_in(double: &OdooDouble, data: &std::path::Path) -> Running {
     let vars: HashMap<&str, String> = HashMap::from([
+        ("STOREFRONT_DATA_DIR", data.display().to_string()),
         ("STOREFRONT_BIND", "127.0.0.1:0".to_owned()),
         ("ODOO_URL", double.url()),
         ("ODOO_DB", double.db().to_owned()),
@@ -124,4 +140,45 @@ async fn the_admin_resync_needs_the_token() {
         "{body}"
     );
     assert!(!double.calls().is_empty(), "the resync did not call Odoo");
+}
+
+#[tokio::test]
+async fn a_restart_with_odoo_unreachable_serves_the_saved_snapshot() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let data = data_dir();
+    let first = spawn_in(&double, &data).await;
+    first.app_resync.attempted(1).await;
+    let (_, before) = readyz(&first).await;
+    assert_eq!(before["snapshot"]["source"], "odoo", "{before}");
+    assert!(data.join("snapshot.json").is_file(), "no snapshot saved");
+
+    double.stop().await;
+    let second = spawn_in(&double, &data).await;
+    second.app_resync.attempted(1).await;
+    let (status, body) = readyz(&second).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["snapshot"]["source"], "saved", "{body}");
+    assert_eq!(
+        body["snapshot"]["products"], before["snapshot"]["products"],
+        "{body}"
+    );
+    assert_eq!(
+        body["snapshot"]["synced_at"], before["snapshot"]["synced_at"],
+        "{body}"
+    );
+    assert_eq!(body["odoo"]["reachable"], false, "{body}");
+
+    // Odoo back: the next sync replaces it.
+    double.resume().await.unwrap();
+    let response = second
+        .http
+        .post(format!("{}/admin/resync", second.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let (_, after) = readyz(&second).await;
+    assert_eq!(after["snapshot"]["source"], "odoo", "{after}");
+    let _ = std::fs::remove_dir_all(&data);
 }

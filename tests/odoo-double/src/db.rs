@@ -14,6 +14,7 @@ use crate::faults::OdooError;
 use crate::pricing::{ConnectorPricer, LinePricer};
 use crate::read::Env;
 use crate::schema::{Compute, FieldDef, FieldType, ModelSchema, OnDelete, Series};
+use connector::records::Command;
 
 /// Odoo's datetime format.
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -142,18 +143,6 @@ impl Ctx {
 struct Clock {
     fixed: Option<NaiveDateTime>,
     offset: Duration,
-}
-
-/// An x2many command.
-#[derive(Debug, Clone)]
-enum Command {
-    Create(Struct),
-    Update(i64, Struct),
-    Delete(i64),
-    Unlink(i64),
-    Link(i64),
-    Clear,
-    Set(Vec<i64>),
 }
 
 /// The double's data: every model's records, the users' credentials, the
@@ -939,32 +928,17 @@ impl Database {
         }
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            let Value::Array(cmd) = item else {
-                if let Value::Int(id) = item {
-                    out.push(Command::Link(*id));
-                    continue;
+            out.push(match item {
+                // A bare id links it.
+                Value::Int(id) => Command::Link(*id),
+                // `(6, 0, False)` empties the field, as Odoo reads it.
+                Value::Array(cmd)
+                    if cmd.first().and_then(Value::as_i64) == Some(6)
+                        && cmd.get(2).is_some_and(Value::is_false) =>
+                {
+                    Command::Set(Vec::new())
                 }
-                return Err(bad());
-            };
-            let code = cmd.first().and_then(Value::as_i64).ok_or_else(bad)?;
-            let id = cmd.get(1).and_then(Value::as_i64).unwrap_or(0);
-            let vals = || match cmd.get(2) {
-                Some(Value::Struct(s)) => Ok(s.clone()),
-                _ => Err(bad()),
-            };
-            out.push(match code {
-                0 => Command::Create(vals()?),
-                1 => Command::Update(id, vals()?),
-                2 => Command::Delete(id),
-                3 => Command::Unlink(id),
-                4 => Command::Link(id),
-                5 => Command::Clear,
-                6 => Command::Set(match cmd.get(2) {
-                    Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_i64).collect(),
-                    Some(v) if v.is_false() => Vec::new(),
-                    _ => return Err(bad()),
-                }),
-                _ => return Err(bad()),
+                other => Command::from_value(other).ok_or_else(bad)?,
             });
         }
         Ok(out)

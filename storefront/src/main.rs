@@ -25,7 +25,9 @@ Settings (environment variables):
   STOREFRONT_BIND  the address the server listens on (default: 127.0.0.1:8080)
   STOREFRONT_RESYNC_SECS  seconds between resyncs, 0 for none (default: 300)
   STOREFRONT_ADMIN_TOKEN  bearer token of the admin endpoints (at least 16
-                   characters; without it they do not exist)";
+                   characters; without it they do not exist)
+  STOREFRONT_DATA_DIR  where the last snapshot is kept (default: data)
+  STOREFRONT_LOG   the log level of serve: error, warn, info, debug, trace (default: info)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -64,10 +66,29 @@ fn run(result: anyhow::Result<String>) -> ExitCode {
 
 fn serve() -> anyhow::Result<String> {
     let settings = storefront::settings::Settings::from_env()?;
+    // Logs to standard error; STOREFRONT_LOG picks the level (default info).
+    let level = match std::env::var("STOREFRONT_LOG")
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "" | "info" => tracing::Level::INFO,
+        "error" => tracing::Level::ERROR,
+        "warn" => tracing::Level::WARN,
+        "debug" => tracing::Level::DEBUG,
+        "trace" => tracing::Level::TRACE,
+        other => anyhow::bail!("STOREFRONT_LOG must be error, warn, info, debug or trace, not {other:?}"),
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = storefront::startup::Application::build(settings).await?;
-        eprintln!("storefront: listening on port {}", app.port());
+        tracing::info!(port = app.port(), "storefront listening");
         app.run_until_stopped().await?;
         Ok("storefront: stopped".to_owned())
     })

@@ -182,3 +182,44 @@ async fn a_restart_with_odoo_unreachable_serves_the_saved_snapshot() {
     assert_eq!(after["snapshot"]["source"], "odoo", "{after}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// `storefront serve` logs which transport it chose (here JSON-2: Odoo 19
+/// with an API key and `ODOO_TRANSPORT=auto`).
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_logs_the_transport_it_chose() {
+    use std::io::BufRead as _;
+    let double = OdooDouble::start(Dataset::shop().with_series("19.0"))
+        .await
+        .unwrap();
+    let data = data_dir();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storefront"))
+        .arg("serve")
+        .env_clear()
+        .env("STOREFRONT_BIND", "127.0.0.1:0")
+        .env("STOREFRONT_DATA_DIR", &data)
+        .env("ODOO_URL", double.url())
+        .env("ODOO_DB", double.db())
+        .env("ODOO_USER", double.admin_login())
+        .env("ODOO_API_KEY", double.admin_api_key().unwrap())
+        .env("ODOO_TRANSPORT", "auto")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // Reads until the line shows (or the process ends), then stops it.
+    let found = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.contains("chose the Odoo transport"))
+    });
+    let line = tokio::time::timeout(std::time::Duration::from_secs(60), found).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line
+        .expect("no log line in time")
+        .unwrap()
+        .expect("serve ended without logging its transport");
+    assert!(line.contains("json2") && line.contains("19.0"), "{line}");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -64,6 +64,20 @@ impl Settings {
 
     /// Reads the settings through `lookup` (the environment, or a map in
     /// tests).
+    ///
+    /// ```
+    /// use storefront::settings::Settings;
+    ///
+    /// let vars = [("ODOO_URL", "https://odoo.example.com"), ("ODOO_DB", "shop"),
+    ///              ("ODOO_USER", "storefront"), ("ODOO_API_KEY", "0123456789abcdef")];
+    /// let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+    /// let settings = Settings::from_lookup(lookup).unwrap();
+    /// assert_eq!(settings.bind.port(), 8080);
+    /// assert!(settings.odoo.credentials.is_api_key());
+    ///
+    /// let err = Settings::from_lookup(|_| None).unwrap_err();
+    /// assert_eq!(err.to_string(), "the setting ODOO_URL is missing");
+    /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
         let get = |name: &str| {
             lookup(name)

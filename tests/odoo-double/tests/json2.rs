@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use connector::xmlrpc::{Fault, Struct, Value};
 use odoo_double::{Call, Dataset, Misbehaviour, OdooDouble};
 use serde_json::{json, Value as Json};
-use support::{json2, send, Answer, Odoo};
+use support::{json2, send, Answer, Odoo, Report};
 
 const KEY: &str = "json2-test-admin-key-0123456789abcdef";
 
@@ -44,130 +44,18 @@ fn series_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-#[derive(Default)]
-struct Report {
-    errors: Vec<String>,
-    /// Values compared with a type (not `false` on either side).
-    compared: usize,
-}
-
-fn is_datetime(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 19
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b' ',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        })
-}
-
-fn is_many2one(items: &[Json]) -> bool {
-    matches!(items, [Json::Number(n), Json::String(_)] if n.is_i64())
-}
-
-fn type_name(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "bool",
-        Json::Number(n) if n.is_f64() => "float",
-        Json::Number(_) => "int",
-        Json::String(_) => "string",
-        Json::Array(_) => "list",
-        Json::Object(_) => "object",
-    }
-}
-
-/// Whether `ours` has the shape of `recorded` (errors go to `report`).
+/// The shape check of the XML-RPC replay, on JSON read into the same value
+/// tree (integers stay ints, other numbers doubles, null nil).
 fn same_shape(path: &str, recorded: &Json, ours: &Json, report: &mut Report) -> bool {
-    let mut scratch = Report::default();
-    shape(path, recorded, ours, &mut scratch);
-    let ok = scratch.errors.is_empty();
-    report.compared += scratch.compared;
-    report.errors.extend(scratch.errors);
-    ok
+    support::same_shape(path, &from_json(recorded), &from_json(ours), report)
 }
 
 fn shape(path: &str, recorded: &Json, ours: &Json, report: &mut Report) {
-    match (recorded, ours) {
-        (Json::Bool(false), _) | (_, Json::Bool(false)) => {}
-        (Json::Number(_), Json::Number(_)) | (Json::Bool(_), Json::Bool(_)) | (Json::Null, Json::Null)
-            if type_name(recorded) == type_name(ours) =>
-        {
-            report.compared += 1;
-        }
-        (Json::String(r), Json::String(o)) => {
-            report.compared += 1;
-            if is_datetime(r) && !is_datetime(o) {
-                report
-                    .errors
-                    .push(format!("{path}: {o:?} is not a datetime like {r:?}"));
-            }
-        }
-        (Json::Array(r), Json::Array(o)) => {
-            report.compared += 1;
-            if r.is_empty() {
-                return;
-            }
-            if o.is_empty() {
-                report.errors.push(format!(
-                    "{path}: empty list where Odoo answered {} item(s)",
-                    r.len()
-                ));
-                return;
-            }
-            if is_many2one(r) {
-                if !is_many2one(o) {
-                    report.errors.push(format!(
-                        "{path}: {ours} is not a many2one [id, name] like {recorded}"
-                    ));
-                }
-                return;
-            }
-            for (i, item) in o.iter().enumerate() {
-                let item_path = format!("{path}[{i}]");
-                let mut best: Option<Report> = None;
-                for candidate in r {
-                    let mut attempt = Report::default();
-                    shape(&item_path, candidate, item, &mut attempt);
-                    if attempt.errors.is_empty() {
-                        best = Some(attempt);
-                        break;
-                    }
-                    if best
-                        .as_ref()
-                        .is_none_or(|b| attempt.errors.len() < b.errors.len())
-                    {
-                        best = Some(attempt);
-                    }
-                }
-                if let Some(b) = best {
-                    report.compared += b.compared;
-                    report.errors.extend(b.errors);
-                }
-            }
-        }
-        (Json::Object(r), Json::Object(o)) => {
-            report.compared += 1;
-            let missing: Vec<&String> = r.keys().filter(|k| !o.contains_key(*k)).collect();
-            let extra: Vec<&String> = o.keys().filter(|k| !r.contains_key(*k)).collect();
-            if !missing.is_empty() || !extra.is_empty() {
-                report.errors.push(format!(
-                    "{path}: keys differ: missing {missing:?}, extra {extra:?}"
-                ));
-            }
-            for (k, rv) in r {
-                if let Some(ov) = o.get(k) {
-                    shape(&format!("{path}.{k}"), rv, ov, report);
-                }
-            }
-        }
-        _ => report.errors.push(format!(
-            "{path}: {} where Odoo sent {} ({recorded})",
-            type_name(ours),
-            type_name(recorded)
-        )),
-    }
+    support::shape(path, &from_json(recorded), &from_json(ours), report)
+}
+
+fn from_json(json: &Json) -> Value {
+    connector::json2::from_json(json.clone())
 }
 
 const ERROR_KEYS: [&str; 5] = ["name", "message", "arguments", "context", "debug"];

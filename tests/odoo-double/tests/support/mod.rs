@@ -288,3 +288,127 @@ fn shared_dir(name: &str) -> std::path::PathBuf {
         .cloned()
         .unwrap_or_else(|| panic!("no recordings at {candidates:?}"))
 }
+
+// ----- shapes of answers ---------------------------------------------------
+
+/// What a shape comparison found.
+#[derive(Default)]
+pub struct Report {
+    pub errors: Vec<String>,
+    /// Values compared with a type (not `false` on either side).
+    pub compared: usize,
+}
+
+pub fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+pub fn is_many2one(items: &[Value]) -> bool {
+    matches!(items, [Value::Int(_), Value::String(_)])
+}
+
+/// Whether `ours` has the shape of `recorded` (errors go to `report`).
+pub fn same_shape(path: &str, recorded: &Value, ours: &Value, report: &mut Report) -> bool {
+    let mut scratch = Report::default();
+    shape(path, recorded, ours, &mut scratch);
+    let ok = scratch.errors.is_empty();
+    report.compared += scratch.compared;
+    report.errors.extend(scratch.errors);
+    ok
+}
+
+/// Compares the shape of `ours` with Odoo's `recorded` answer: `false`
+/// stands for any empty value; values of the same type, many2one as
+/// `[id, name]`, datetimes as text, structs with the same keys, lists item
+/// by item against their best-matching recorded item.
+pub fn shape(path: &str, recorded: &Value, ours: &Value, report: &mut Report) {
+    match (recorded, ours) {
+        (Value::Bool(false), _) | (_, Value::Bool(false)) => {}
+        (Value::Int(_), Value::Int(_))
+        | (Value::Double(_), Value::Double(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Base64(_), Value::Base64(_))
+        | (Value::DateTime(_), Value::DateTime(_))
+        | (Value::Nil, Value::Nil) => report.compared += 1,
+        (Value::String(r), Value::String(o)) => {
+            report.compared += 1;
+            if is_datetime(r) && !is_datetime(o) {
+                report
+                    .errors
+                    .push(format!("{path}: {o:?} is not a datetime like {r:?}"));
+            }
+        }
+        (Value::Array(r), Value::Array(o)) => {
+            report.compared += 1;
+            if r.is_empty() {
+                return;
+            }
+            if o.is_empty() {
+                report.errors.push(format!(
+                    "{path}: empty list where Odoo answered {} item(s)",
+                    r.len()
+                ));
+                return;
+            }
+            if is_many2one(r) {
+                if !is_many2one(o) {
+                    report.errors.push(format!(
+                        "{path}: {ours} is not a many2one [id, name] like {recorded}"
+                    ));
+                }
+                return;
+            }
+            for (i, item) in o.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                let mut best: Option<Report> = None;
+                for candidate in r {
+                    let mut attempt = Report::default();
+                    shape(&item_path, candidate, item, &mut attempt);
+                    if attempt.errors.is_empty() {
+                        best = Some(attempt);
+                        break;
+                    }
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| attempt.errors.len() < b.errors.len())
+                    {
+                        best = Some(attempt);
+                    }
+                }
+                if let Some(b) = best {
+                    report.compared += b.compared;
+                    report.errors.extend(b.errors);
+                }
+            }
+        }
+        (Value::Struct(r), Value::Struct(o)) => {
+            report.compared += 1;
+            let rk: Vec<&str> = r.iter().map(|(k, _)| k).collect();
+            let ok: Vec<&str> = o.iter().map(|(k, _)| k).collect();
+            let missing: Vec<&&str> = rk.iter().filter(|k| !ok.contains(k)).collect();
+            let extra: Vec<&&str> = ok.iter().filter(|k| !rk.contains(k)).collect();
+            if !missing.is_empty() || !extra.is_empty() {
+                report.errors.push(format!(
+                    "{path}: keys differ: missing {missing:?}, extra {extra:?}"
+                ));
+            }
+            for (k, rv) in r.iter() {
+                if let Some(ov) = o.get(k) {
+                    shape(&format!("{path}.{k}"), rv, ov, report);
+                }
+            }
+        }
+        _ => report.errors.push(format!(
+            "{path}: {} where Odoo sent {} ({recorded})",
+            ours.type_name(),
+            recorded.type_name()
+        )),
+    }
+}

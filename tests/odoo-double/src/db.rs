@@ -1120,17 +1120,7 @@ impl Database {
         values: &Struct,
     ) -> Result<(), OdooError> {
         let schema = self.schema_arc(model)?;
-        let missing: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| !self.exists(model, *id))
-            .collect();
-        if !missing.is_empty() {
-            return Err(OdooError::MissingRecord {
-                model: model.to_owned(),
-                ids: missing,
-            });
-        }
+        self.all_exist(model, ids)?;
         for &id in ids {
             let pending = self.apply_values(ctx, &schema, id, values, false)?;
             self.apply_pending(ctx, &schema, id, pending)?;
@@ -1140,21 +1130,27 @@ impl Database {
         Ok(())
     }
 
-    // ----- unlink ------------------------------------------------------
-
-    pub(crate) fn unlink_records(&mut self, ctx: &Ctx, model: &str, ids: &[i64]) -> Result<(), OdooError> {
-        self.table(model)?;
+    /// Odoo's MissingError for the `ids` of `model` that do not exist.
+    fn all_exist(&self, model: &str, ids: &[i64]) -> Result<(), OdooError> {
         let missing: Vec<i64> = ids
             .iter()
             .copied()
             .filter(|id| !self.exists(model, *id))
             .collect();
-        if !missing.is_empty() {
-            return Err(OdooError::MissingRecord {
-                model: model.to_owned(),
-                ids: missing,
-            });
+        if missing.is_empty() {
+            return Ok(());
         }
+        Err(OdooError::MissingRecord {
+            model: model.to_owned(),
+            ids: missing,
+        })
+    }
+
+    // ----- unlink ------------------------------------------------------
+
+    pub(crate) fn unlink_records(&mut self, ctx: &Ctx, model: &str, ids: &[i64]) -> Result<(), OdooError> {
+        self.table(model)?;
+        self.all_exist(model, ids)?;
         if model == "sale.order" {
             for &id in ids {
                 let state = self

@@ -311,14 +311,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             kwargs: Struct::new(),
         },
     };
-    lock(&shared.calls).push(call.clone());
-
-    let latency = lock(&shared.control).latency;
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    if let Some(m) = shared.take_misbehaviour() {
-        return misbehave(m, Wire::Xml).await;
+    if let Some(bad_answer) = admit(&shared, call.clone(), Wire::Xml).await {
+        return bad_answer;
     }
     let xml = match decoded {
         Err(e) => {
@@ -354,6 +348,21 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
 enum Wire {
     Xml,
     Json,
+}
+
+/// What every call goes through first, whichever the API: it is logged,
+/// delayed by the configured latency, and answered badly when a
+/// misbehaviour is pending (`Some` then).
+async fn admit(shared: &Shared, call: Call, wire: Wire) -> Option<Result<Response<Body>, io::Error>> {
+    lock(&shared.calls).push(call);
+    let latency = lock(&shared.control).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match shared.take_misbehaviour() {
+        Some(m) => Some(misbehave(m, wire).await),
+        None => None,
+    }
 }
 
 async fn misbehave(m: Misbehaviour, wire: Wire) -> Result<Response<Body>, io::Error> {
@@ -501,14 +510,8 @@ async fn handle_json2(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Res
             _ => Struct::new(),
         },
     };
-    lock(&shared.calls).push(call.clone());
-
-    let latency = lock(&shared.control).latency;
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    if let Some(m) = shared.take_misbehaviour() {
-        return misbehave(m, Wire::Json).await;
+    if let Some(bad_answer) = admit(&shared, call.clone(), Wire::Json).await {
+        return bad_answer;
     }
     let params = match parsed {
         Json2Body::NotJson => {

@@ -5,12 +5,14 @@
 //!   `object.execute_kw`), with typed calls and typed errors ([`error`]).
 //! - [`domain`]: search domains, built as trees.
 //! - [`records`]: typed records of the models the storefront reads and writes.
+//! - [`orders`]: draft sale orders written, found by their key, read, cancelled.
 
 pub mod client;
 pub mod domain;
 pub mod error;
 pub mod json2;
 pub mod mirror;
+pub mod orders;
 pub mod pricing;
 pub mod records;
 pub mod search;

@@ -1,10 +1,12 @@
 //! Admin endpoints, behind the bearer token `STOREFRONT_ADMIN_TOKEN`; they
-//! do not exist (404) when no token is configured.
+//! do not exist (404) when no token is configured: the resync, and the
+//! outbox of orders not yet in Odoo.
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::resync::Resync;
+use crate::state::AppState;
 
 /// The configured admin token.
 #[derive(Debug, Clone)]
@@ -51,5 +53,54 @@ pub async fn resync(
     match resync.sync_now().await {
         Ok(report) => HttpResponse::Ok().json(json!({"summary": report.summary()})),
         Err(e) => HttpResponse::BadGateway().json(json!({"error": e.to_string()})),
+    }
+}
+
+/// The orders not yet in Odoo (pending or refused), oldest first, with
+/// their attempts and last error.
+#[get("/admin/outbox")]
+pub async fn outbox_list(request: HttpRequest, token: web::Data<AdminToken>, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(refusal) = refuse(&request, &token) {
+        return refusal;
+    }
+    match state.store.undelivered_orders(500).await {
+        Ok(orders) => {
+            let orders: Vec<_> = orders
+                .iter()
+                .map(|o| {
+                    json!({
+                        "key": o.key,
+                        "partner_id": o.partner_id,
+                        "slot_id": o.slot_id,
+                        "state": o.state.as_str(),
+                        "attempts": o.attempts,
+                        "next_attempt_at": chrono::DateTime::from_timestamp(o.next_attempt_at, 0).map(|t| t.to_rfc3339()),
+                        "last_error": o.last_error,
+                        "created_at": chrono::DateTime::from_timestamp(o.created_at, 0).map(|t| t.to_rfc3339()),
+                    })
+                })
+                .collect();
+            HttpResponse::Ok().json(json!({"orders": orders}))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the outbox");
+            HttpResponse::InternalServerError().json(json!({"error": "the store cannot be read"}))
+        }
+    }
+}
+
+/// Tries every order not yet in Odoo now (refused ones too, after the
+/// staff fixed the cause); answers how many reached Odoo.
+#[post("/admin/outbox/retry")]
+pub async fn outbox_retry(request: HttpRequest, token: web::Data<AdminToken>, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(refusal) = refuse(&request, &token) {
+        return refusal;
+    }
+    match state.outbox.retry_all().await {
+        Ok(delivered) => HttpResponse::Ok().json(json!({"delivered": delivered})),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the outbox");
+            HttpResponse::InternalServerError().json(json!({"error": "the store cannot be read"}))
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use connector::mirror::MirrorConfig;
 use connector::{Client, Credentials, Transport};
+use rust_decimal::Decimal;
 
 /// How to reach Odoo.
 #[derive(Debug, Clone)]
@@ -54,12 +55,88 @@ pub struct Settings {
     /// `STOREFRONT_DATA_DIR`: where the storefront keeps its files, such as
     /// the last snapshot (default `data`).
     pub data_dir: std::path::PathBuf,
+    /// What the shop shows and sells.
+    pub shop: ShopSettings,
+    /// `STOREFRONT_DATABASE_URL`: the store of carts, favorites, sessions
+    /// (default: SQLite `storefront.db` in the data directory).
+    pub database_url: Option<String>,
+    /// `STOREFRONT_SESSION_SECRET`: the key that signs session cookies (at
+    /// least 32 characters). Without it, one is generated and kept in
+    /// `session.key` in the data directory, so sessions survive a restart.
+    pub session_secret: Option<String>,
+    /// `STOREFRONT_PUBLIC_URL`: the address customers use, e.g.
+    /// `https://shop.example.com`; cookies are marked Secure when it is https.
+    pub public_url: Option<String>,
+    /// `STOREFRONT_OVERRIDE_DIR`: a directory whose `templates/` and
+    /// `assets/` replace the embedded files of the same name.
+    pub override_dir: Option<std::path::PathBuf>,
+    /// `STOREFRONT_OUTBOX_SECS`: how often orders not yet in Odoo are
+    /// retried, at most (default 15; each waits its own growing delay).
+    pub outbox_every: Duration,
+}
+
+/// How taxes are shown in prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxDisplay {
+    /// Prices with taxes (shops selling to consumers).
+    Included,
+    /// Prices without taxes (shops selling to businesses).
+    Excluded,
+}
+
+/// What the shop shows and sells.
+#[derive(Debug, Clone)]
+pub struct ShopSettings {
+    /// `SHOP_NAME`: the shop's name (default: the Odoo company's).
+    pub name: Option<String>,
+    /// `SHOP_HOME_TEXT`: the home page's text.
+    pub home_text: String,
+    /// `SHOP_TAX_DISPLAY`: `included` (default) or `excluded`.
+    pub tax_display: TaxDisplay,
+    /// `SHOP_MINIMUM_ORDER`: the smallest order, in the shop's currency, as
+    /// displayed (default 10.00).
+    pub minimum_order: Decimal,
+    /// `SHOP_DEFAULT_PRICELIST`: the id of the pricelist of customers who
+    /// have none (default: the first pricelist).
+    pub default_pricelist: Option<i64>,
+    /// `SHOP_TIMEZONE`: the shop's time zone, for pickup windows (default
+    /// `Europe/Paris`).
+    pub time_zone: chrono_tz::Tz,
+    /// `SHOP_PICKUP_CATEGORY`: the calendar event category of pickup slots
+    /// (default `Pickup`).
+    pub pickup_category: String,
+    /// `SHOP_PICKUP_CUTOFF_HOURS`: orders for a slot close this many hours
+    /// before it starts (default 12).
+    pub pickup_cutoff_hours: u32,
+    /// `SHOP_PICKUP_HORIZON_DAYS`: slots are offered this many days ahead
+    /// (default 14).
+    pub pickup_horizon_days: u32,
+    /// `SHOP_PICKUP_CAPACITY`: orders per slot when its description has no
+    /// `Capacity: N` line (default: unlimited).
+    pub pickup_capacity: Option<u32>,
+    /// `SHOP_PASSWORD_RESET_URL`: where "forgot password" leads (default:
+    /// Odoo's `/web/reset_password` at `ODOO_URL`).
+    pub password_reset_url: String,
+    /// `SHOP_DEMO_LOGINS`: logins and passwords shown on the home page
+    /// (`login:password,...`; for the demo only).
+    pub demo_logins: Vec<(String, String)>,
 }
 
 impl Settings {
     /// Reads the settings from the environment.
+    ///
+    /// `STOREFRONT_SETTINGS_FILE` may name a file of `NAME=value` lines (the
+    /// same names; `#` starts a comment); the environment wins over it.
     pub fn from_env() -> anyhow::Result<Settings> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let file = match std::env::var("STOREFRONT_SETTINGS_FILE") {
+            Ok(path) if !path.trim().is_empty() => {
+                let text = std::fs::read_to_string(path.trim())
+                    .with_context(|| format!("cannot read STOREFRONT_SETTINGS_FILE={path}"))?;
+                parse_settings_file(&text).context("STOREFRONT_SETTINGS_FILE")?
+            }
+            _ => std::collections::HashMap::new(),
+        };
+        Self::from_lookup(|name| std::env::var(name).ok().or_else(|| file.get(name).cloned()))
     }
 
     /// Reads the settings through `lookup` (the environment, or a map in
@@ -128,6 +205,83 @@ impl Settings {
             bail!("STOREFRONT_ADMIN_TOKEN must be at least 16 characters long");
         }
         let resync = number("STOREFRONT_RESYNC_SECS", 300)?;
+        let small = |name: &str, default: u32| -> anyhow::Result<u32> {
+            u32::try_from(number(name, u64::from(default))?)
+                .with_context(|| format!("{name} is too large"))
+        };
+        let tax_display = match get("SHOP_TAX_DISPLAY").as_deref() {
+            None | Some("included") => TaxDisplay::Included,
+            Some("excluded") => TaxDisplay::Excluded,
+            Some(other) => bail!("SHOP_TAX_DISPLAY must be included or excluded, not {other:?}"),
+        };
+        let minimum_order = match get("SHOP_MINIMUM_ORDER") {
+            Some(v) => v
+                .parse::<Decimal>()
+                .ok()
+                .filter(|d| !d.is_sign_negative())
+                .with_context(|| format!("SHOP_MINIMUM_ORDER must be an amount like 10.00, not {v:?}"))?,
+            None => Decimal::new(1000, 2),
+        };
+        let default_pricelist = match get("SHOP_DEFAULT_PRICELIST") {
+            Some(v) => Some(
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .with_context(|| format!("SHOP_DEFAULT_PRICELIST must be a pricelist id, not {v:?}"))?,
+            ),
+            None => None,
+        };
+        let time_zone = match get("SHOP_TIMEZONE") {
+            Some(v) => v
+                .parse::<chrono_tz::Tz>()
+                .map_err(|_| anyhow::anyhow!("SHOP_TIMEZONE must be a time zone like Europe/Paris, not {v:?}"))?,
+            None => chrono_tz::Europe::Paris,
+        };
+        let pickup_capacity = match get("SHOP_PICKUP_CAPACITY") {
+            Some(_) => Some(small("SHOP_PICKUP_CAPACITY", 0)?),
+            None => None,
+        };
+        let session_secret = get("STOREFRONT_SESSION_SECRET");
+        if session_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            bail!("STOREFRONT_SESSION_SECRET must be at least 32 characters long");
+        }
+        let public_url = get("STOREFRONT_PUBLIC_URL");
+        if let Some(u) = &public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                bail!("STOREFRONT_PUBLIC_URL must start with http:// or https://, not {u:?}");
+            }
+        }
+        let database_url = get("STOREFRONT_DATABASE_URL");
+        if let Some(u) = &database_url {
+            if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                bail!("STOREFRONT_DATABASE_URL must start with sqlite: or postgres://");
+            }
+        }
+        let demo_logins = get("SHOP_DEMO_LOGINS")
+            .map(|v| {
+                v.split(',')
+                    .filter_map(|pair| {
+                        let (login, password) = pair.split_once(':')?;
+                        Some((login.trim().to_owned(), password.trim().to_owned()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let shop = ShopSettings {
+            name: get("SHOP_NAME"),
+            home_text: get("SHOP_HOME_TEXT").unwrap_or_default(),
+            tax_display,
+            minimum_order,
+            default_pricelist,
+            time_zone,
+            pickup_category: get("SHOP_PICKUP_CATEGORY").unwrap_or_else(|| "Pickup".into()),
+            pickup_cutoff_hours: small("SHOP_PICKUP_CUTOFF_HOURS", 12)?,
+            pickup_horizon_days: small("SHOP_PICKUP_HORIZON_DAYS", 14)?.clamp(1, 366),
+            pickup_capacity,
+            password_reset_url: get("SHOP_PASSWORD_RESET_URL")
+                .unwrap_or_else(|| format!("{}/web/reset_password", url.trim_end_matches('/'))),
+            demo_logins,
+        };
         Ok(Settings {
             bind,
             odoo: OdooSettings {
@@ -141,6 +295,12 @@ impl Settings {
             resync_every: (resync > 0).then(|| Duration::from_secs(resync)),
             admin_token,
             data_dir: get("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
+            shop,
+            database_url,
+            session_secret,
+            public_url,
+            override_dir: get("STOREFRONT_OVERRIDE_DIR").map(Into::into),
+            outbox_every: Duration::from_secs(number("STOREFRONT_OUTBOX_SECS", 15)?.max(1)),
         })
     }
 
@@ -153,9 +313,38 @@ impl Settings {
     pub fn mirror(&self) -> MirrorConfig {
         MirrorConfig {
             languages: self.languages.clone(),
+            pickup_category: self.shop.pickup_category.clone(),
+            pickup_horizon: chrono::TimeDelta::days(i64::from(self.shop.pickup_horizon_days) + 1),
             ..MirrorConfig::default()
         }
     }
+
+    /// Whether customers reach the shop over HTTPS (cookies are then Secure).
+    pub fn https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Reads a settings file: `NAME=value` lines, blank lines and `#` comments;
+/// a value may be quoted.
+fn parse_settings_file(text: &str) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let mut map = std::collections::HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            bail!("line {}: expected NAME=value", n + 1);
+        };
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        map.insert(name.trim().to_owned(), value.to_owned());
+    }
+    Ok(map)
 }
 
 #[cfg(test)]
@@ -187,6 +376,18 @@ mod tests {
         assert_eq!(s.languages, ["fr_FR", "en_US"]);
         assert_eq!(s.resync_every, Some(Duration::from_secs(300)));
         assert!(s.admin_token.is_none());
+        assert_eq!(s.shop.minimum_order.to_string(), "10.00");
+        assert_eq!(s.shop.tax_display, TaxDisplay::Included);
+        assert_eq!(s.shop.password_reset_url, "http://odoo/web/reset_password");
+        assert!(!s.https());
+    }
+
+    #[test]
+    fn settings_file_lines() {
+        let map = parse_settings_file("# shop\nSHOP_NAME = \"Chez Nous\"\n\nSHOP_MINIMUM_ORDER=15\n").unwrap();
+        assert_eq!(map["SHOP_NAME"], "Chez Nous");
+        assert_eq!(map["SHOP_MINIMUM_ORDER"], "15");
+        assert!(parse_settings_file("just words").is_err());
     }
 
     #[test]
@@ -207,6 +408,15 @@ mod tests {
                 "STOREFRONT_ADMIN_TOKEN",
             ),
             (&[("SHOP_LANGUAGES", "fr_FR,<script>")][..], "SHOP_LANGUAGES"),
+            (&[("SHOP_TAX_DISPLAY", "maybe")][..], "SHOP_TAX_DISPLAY"),
+            (&[("SHOP_MINIMUM_ORDER", "-5")][..], "SHOP_MINIMUM_ORDER"),
+            (&[("SHOP_MINIMUM_ORDER", "ten")][..], "SHOP_MINIMUM_ORDER"),
+            (&[("SHOP_TIMEZONE", "Mars/Olympus")][..], "SHOP_TIMEZONE"),
+            (&[("SHOP_PICKUP_CUTOFF_HOURS", "-1")][..], "SHOP_PICKUP_CUTOFF_HOURS"),
+            (&[("SHOP_DEFAULT_PRICELIST", "zero")][..], "SHOP_DEFAULT_PRICELIST"),
+            (&[("STOREFRONT_SESSION_SECRET", "short")][..], "STOREFRONT_SESSION_SECRET"),
+            (&[("STOREFRONT_PUBLIC_URL", "shop.example.com")][..], "STOREFRONT_PUBLIC_URL"),
+            (&[("STOREFRONT_DATABASE_URL", "mysql://x")][..], "STOREFRONT_DATABASE_URL"),
         ] {
             let mut all: Vec<(&str, &str)> = BASE
                 .iter()

@@ -3,13 +3,33 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::{web, App, HttpServer};
-use connector::mirror::{Mirror, Snapshot};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context as _;
+use connector::mirror::{ImageCache, Mirror, Snapshot};
 
 use crate::admin::{self, AdminToken};
-use crate::health;
+use crate::catalog::CatalogCache;
+use crate::render::Renderer;
 use crate::resync::Resync;
+use crate::session::SessionKey;
 use crate::settings::Settings;
+use crate::state::{session_middleware, AppState};
+use crate::store::Store;
+use crate::visit::{PageError, Visit};
+use crate::checkout::SlotBook;
+use crate::orders::History;
+use crate::outbox::Outbox;
+use crate::{account, api, checkout, health, orders, pages};
+
+/// The largest form or JSON body accepted.
+const BODY_LIMIT: usize = 16 * 1024;
+/// The memory given to product images.
+const IMAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// What pages may load: only the shop's own files.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The built server, listening, not yet running.
 pub struct Application {
@@ -17,6 +37,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     resync: Resync,
     schedule: tokio::task::JoinHandle<()>,
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Application {
@@ -35,6 +56,20 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on STOREFRONT_BIND={}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let client = settings.odoo.client()?;
+        let renderer = Renderer::load(settings.override_dir.as_deref())?;
+        let store = match &settings.database_url {
+            Some(url) => Store::open(url).await.context("cannot open STOREFRONT_DATABASE_URL")?,
+            None => Store::open_in_dir(&settings.data_dir)
+                .await
+                .with_context(|| format!("cannot open the store in STOREFRONT_DATA_DIR={}", settings.data_dir.display()))?,
+        };
+        let key = match &settings.session_secret {
+            Some(secret) => SessionKey::from_secret(secret),
+            None => SessionKey::load_or_create(&settings.data_dir)?,
+        };
+        let images = ImageCache::new(client.clone(), IMAGE_CACHE_BYTES);
+        let outbox = Outbox::new(store.clone(), client.clone());
+        let worker = outbox.spawn(settings.outbox_every);
         let file = settings.snapshot_file();
         // The last snapshot, if one was saved: the shop serves it until
         // Odoo answers, so a restart while Odoo is away still sells.
@@ -63,15 +98,55 @@ impl Application {
         });
         let resync = Resync::new(mirror, Some(file), serving_saved);
         let schedule = resync.spawn_schedule(settings.resync_every);
-        let state = web::Data::new(resync.clone());
+        let resync_data = web::Data::new(resync.clone());
         let token = web::Data::new(AdminToken(settings.admin_token.clone()));
+        let state = web::Data::new(AppState {
+            secure_cookies: settings.https(),
+            settings,
+            resync: resync.clone(),
+            store,
+            renderer,
+            key,
+            images,
+            catalog: CatalogCache::default(),
+            outbox,
+            slot_book: SlotBook::default(),
+            history: History::default(),
+        });
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(resync_data.clone())
                 .app_data(token.clone())
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(|e, req| {
+                    bad_input(req, &format!("The form could not be read: {e}"), e.into())
+                }))
+                .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(|e, req| {
+                    bad_input(req, &format!("The JSON body could not be read: {e}"), e.into())
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|e, req| {
+                    bad_input(req, &format!("The query string could not be read: {e}"), e.into())
+                }))
+                .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
+                .wrap(from_fn(session_middleware))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((header::REFERRER_POLICY, "same-origin"))
+                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)),
+                )
                 .service(health::healthz)
                 .service(health::readyz)
                 .service(admin::resync)
+                .service(admin::outbox_list)
+                .service(admin::outbox_retry)
+                .configure(api::routes)
+                .configure(checkout::routes)
+                .configure(orders::routes)
+                .configure(account::routes)
+                .configure(pages::routes)
+                .default_service(web::to(not_found))
         })
         .listen(listener)?
         .run();
@@ -80,12 +155,18 @@ impl Application {
             server,
             resync,
             schedule,
+            worker,
         })
     }
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle that stops the server (tests restart shops with it).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// The mirror's keeper.
@@ -97,6 +178,29 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.schedule.abort();
+        self.worker.abort();
         result
+    }
+}
+
+/// A request the extractors could not read: a clear 400, in JSON under
+/// `/api/`.
+fn bad_input(req: &HttpRequest, message: &str, cause: actix_web::Error) -> actix_web::Error {
+    let response = if req.path().starts_with("/api/") {
+        HttpResponse::BadRequest().json(serde_json::json!({"error": {"code": "bad_request", "message": message}}))
+    } else {
+        HttpResponse::BadRequest()
+            .content_type("text/plain; charset=utf-8")
+            .body(message.to_owned())
+    };
+    actix_web::error::InternalError::from_response(cause, response).into()
+}
+
+/// Anything else: 404, as a page or as JSON.
+async fn not_found(visit: Visit) -> HttpResponse {
+    if visit.request.path().starts_with("/api/") {
+        api::error_response(&visit, api::ApiError::NotFound)
+    } else {
+        visit.fail(PageError::NotFound).await
     }
 }

@@ -1,0 +1,266 @@
+//! The cart: kept in the store per customer (so it survives restarts and
+//! follows the customer across devices), its quantities checked against the
+//! product's unit, and priced as Odoo will price the order.
+
+use connector::pricing::{order_totals, LinePrice, OrderTotals};
+use rust_decimal::Decimal;
+
+use crate::catalog::{image_url, QuantityError, Shelf};
+use crate::store::Store;
+use crate::views::{CartLineView, CartView, TotalsView};
+use crate::visit::Customer;
+
+/// Why a cart change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CartError {
+    /// The product is not (or no longer) sold.
+    #[error("this product is not sold")]
+    Unavailable,
+    /// The quantity is not acceptable.
+    #[error(transparent)]
+    Quantity(#[from] QuantityError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl CartError {
+    /// The message key.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            CartError::Unavailable => "product_unavailable",
+            CartError::Quantity(q) => q.message_key(),
+            CartError::Store(_) => "server_error",
+        }
+    }
+}
+
+/// How a quantity arrives: typed in a form, or a JSON number.
+#[derive(Debug, Clone, Copy)]
+pub enum QuantityInput<'a> {
+    /// Text from a form (`0,5` allowed).
+    Text(&'a str),
+    /// A decimal from the JSON API.
+    Number(Decimal),
+}
+
+/// One priced line.
+#[derive(Debug, Clone)]
+pub struct PricedLine {
+    /// The variant.
+    pub product_id: i64,
+    /// Its product.
+    pub template_id: i64,
+    /// The quantity.
+    pub quantity: Decimal,
+    /// The prices Odoo will compute.
+    pub price: LinePrice,
+    /// The price of one unit at this quantity, as displayed.
+    pub unit_amount: Decimal,
+    /// The line's amount, as displayed.
+    pub amount: Decimal,
+}
+
+/// A cart with its prices.
+#[derive(Debug, Clone)]
+pub struct PricedCart {
+    /// The lines still sold.
+    pub lines: Vec<PricedLine>,
+    /// Odoo's totals of those lines.
+    pub totals: OrderTotals,
+    /// The total as displayed (with or without taxes).
+    pub displayed_total: Decimal,
+    /// What is missing to reach the minimum order, if anything.
+    pub missing: Option<Decimal>,
+    /// Variants dropped from the cart because they are no longer sold.
+    pub removed: Vec<i64>,
+}
+
+impl PricedCart {
+    /// Whether the cart holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Checks a quantity of variant `product_id` for the cart.
+pub fn check_quantity(
+    shelf: &Shelf<'_>,
+    product_id: i64,
+    quantity: QuantityInput<'_>,
+    allow_zero: bool,
+) -> Result<Decimal, CartError> {
+    let (_, template) = shelf.index.variant(product_id).ok_or(CartError::Unavailable)?;
+    let rule = shelf.index.quantity_rule(template);
+    Ok(match quantity {
+        QuantityInput::Text(text) => rule.parse(text, allow_zero)?,
+        QuantityInput::Number(value) => rule.check(value, allow_zero)?,
+    })
+}
+
+/// Adds to the cart; returns the product (template) id.
+pub async fn add(
+    store: &Store,
+    shelf: &Shelf<'_>,
+    customer: &Customer,
+    product_id: i64,
+    quantity: QuantityInput<'_>,
+) -> Result<i64, CartError> {
+    let quantity = check_quantity(shelf, product_id, quantity, false)?;
+    let template_id = shelf
+        .index
+        .variant(product_id)
+        .map(|(_, t)| t.id)
+        .ok_or(CartError::Unavailable)?;
+    let now = chrono::Utc::now().timestamp();
+    let total = store
+        .add_to_cart(customer.partner_id, product_id, quantity, now)
+        .await?;
+    if total > crate::catalog::MAX_QUANTITY {
+        // Put it back to the largest quantity allowed rather than refuse
+        // what was already there.
+        store
+            .set_cart_quantity(customer.partner_id, product_id, crate::catalog::MAX_QUANTITY, now)
+            .await?;
+        return Err(CartError::Quantity(QuantityError::TooLarge));
+    }
+    Ok(template_id)
+}
+
+/// Sets a line's quantity (zero removes it).
+pub async fn set(
+    store: &Store,
+    shelf: &Shelf<'_>,
+    customer: &Customer,
+    product_id: i64,
+    quantity: QuantityInput<'_>,
+) -> Result<Decimal, CartError> {
+    let in_cart = store.cart(customer.partner_id).await?;
+    let known = in_cart.iter().any(|l| l.product_id == product_id);
+    let quantity = match check_quantity(shelf, product_id, quantity, true) {
+        Err(CartError::Unavailable) if known => Decimal::ZERO,
+        other => other?,
+    };
+    if !known && quantity.is_zero() {
+        return Ok(quantity);
+    }
+    store
+        .set_cart_quantity(customer.partner_id, product_id, quantity, chrono::Utc::now().timestamp())
+        .await?;
+    Ok(quantity)
+}
+
+/// The cart priced for the customer; lines of products no longer sold are
+/// dropped from the store and reported in `removed`.
+pub async fn priced(
+    store: &Store,
+    shelf: &Shelf<'_>,
+    customer: &Customer,
+    minimum: Decimal,
+) -> Result<PricedCart, CartError> {
+    let stored = store.cart(customer.partner_id).await?;
+    let mut lines = Vec::new();
+    let mut removed = Vec::new();
+    for line in stored {
+        let priced = shelf
+            .index
+            .variant(line.product_id)
+            .and_then(|(_, t)| Some((t.id, shelf.price(line.product_id, line.quantity)?)));
+        match priced {
+            Some((template_id, price)) => {
+                let amount = shelf.displayed(&price);
+                let unit_amount = match shelf.tax_display {
+                    crate::settings::TaxDisplay::Included => {
+                        shelf.price(line.product_id, Decimal::ONE).map(|p| p.price_total)
+                    }
+                    crate::settings::TaxDisplay::Excluded => Some(price.effective_price_unit()),
+                }
+                .unwrap_or(amount);
+                lines.push(PricedLine {
+                    product_id: line.product_id,
+                    template_id,
+                    quantity: line.quantity,
+                    price,
+                    unit_amount,
+                    amount,
+                });
+            }
+            None => {
+                store.remove_from_cart(customer.partner_id, line.product_id).await?;
+                removed.push(line.product_id);
+            }
+        }
+    }
+    let totals = match shelf.index.snapshot.pricing.as_deref() {
+        Some(ctx) => {
+            let prices: Vec<LinePrice> = lines.iter().map(|l| l.price.clone()).collect();
+            order_totals(ctx, &prices)
+        }
+        None => OrderTotals {
+            amount_untaxed: Decimal::ZERO,
+            amount_tax: Decimal::ZERO,
+            amount_total: Decimal::ZERO,
+        },
+    };
+    let displayed_total = match shelf.tax_display {
+        crate::settings::TaxDisplay::Included => totals.amount_total,
+        crate::settings::TaxDisplay::Excluded => totals.amount_untaxed,
+    };
+    let missing = (!lines.is_empty() && displayed_total < minimum).then(|| minimum - displayed_total);
+    Ok(PricedCart {
+        lines,
+        totals,
+        displayed_total,
+        missing,
+        removed,
+    })
+}
+
+/// The cart page's values.
+pub fn view(shelf: &Shelf<'_>, cart: &PricedCart, minimum: Decimal) -> CartView {
+    let lines = cart
+        .lines
+        .iter()
+        .filter_map(|line| {
+            let template = shelf.index.template(line.template_id)?;
+            let (variant, _) = shelf.index.variant(line.product_id)?;
+            let unit = shelf.index.unit(template);
+            let rule = shelf.index.quantity_rule(template);
+            let name = if shelf.index.variants_of(template.id).len() > 1 {
+                variant.display_name.clone()
+            } else {
+                shelf.index.snapshot.product_name(template, shelf.lang).to_owned()
+            };
+            Some(CartLineView {
+                product_id: line.product_id,
+                url: format!("/products/{}", template.id),
+                name,
+                image_url: image_url(template, "small"),
+                quantity_text: shelf.quantity_text(line.quantity, &unit),
+                quantity: rule.input(line.quantity),
+                unit: shelf.unit_name(&unit),
+                unit_price: shelf.price_view(line.unit_amount),
+                amount: shelf.price_view(line.amount),
+            })
+        })
+        .collect();
+    CartView {
+        lines,
+        totals: TotalsView {
+            untaxed: shelf.money(cart.totals.amount_untaxed),
+            tax: shelf.money(cart.totals.amount_tax),
+            total: shelf.money(cart.totals.amount_total),
+        },
+        below_minimum: cart.missing.map(|missing| {
+            shelf.messages.format(
+                "below_minimum",
+                &[("missing", &shelf.money(missing)), ("minimum", &shelf.money(minimum))],
+            )
+        }),
+        removed: cart
+            .removed
+            .iter()
+            .map(|_| shelf.messages.get("product_unavailable").to_owned())
+            .collect(),
+    }
+}

@@ -1,0 +1,412 @@
+//! The shop's pages: home, categories, products, search, favorites, the
+//! cart and its forms; product images and static assets. Every page is
+//! rendered from the snapshot in memory; only images are fetched from Odoo
+//! (once per version, then cached).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use connector::mirror::ImageSize;
+use serde::Deserialize;
+
+use crate::cart::{self, QuantityInput};
+use crate::catalog::page_of;
+use crate::visit::{local_path, PageError, SearchQuery, Visit};
+
+/// How many products a search looks at, at most.
+const SEARCH_LIMIT: usize = 480;
+
+/// `?page=N`, tolerant: anything else is page 1.
+#[derive(Debug, Deserialize, Default)]
+struct PageQuery {
+    #[serde(default)]
+    page: Option<String>,
+}
+
+fn page_number(text: Option<&str>) -> usize {
+    text.and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1).max(1)
+}
+
+/// Parses an id from a path segment; anything else is "not found".
+fn id(text: &str) -> Result<i64, PageError> {
+    text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(PageError::NotFound)
+}
+
+/// The home page: a welcome for visitors, the categories and favorites for
+/// customers.
+#[get("/")]
+async fn home_page(visit: Visit) -> HttpResponse {
+    let result = async {
+        let m = visit.messages();
+        let mut context = tera::Context::new();
+        context.insert("home_text", &visit.state.settings.shop.home_text);
+        let demo: Vec<serde_json::Value> = visit
+            .state
+            .settings
+            .shop
+            .demo_logins
+            .iter()
+            .map(|(login, password)| serde_json::json!({"login": login, "password": password}))
+            .collect();
+        context.insert("demo_logins", &demo);
+        match &visit.customer {
+            Some(customer) if visit.index.snapshot.synced_at.is_some() => {
+                let (favorites, cart) = visit.favorites_and_cart(customer).await?;
+                let shelf = visit.shelf(customer, &favorites, &cart);
+                let favorite_ids: Vec<i64> = visit
+                    .state
+                    .store
+                    .favorites(customer.partner_id)
+                    .await?
+                    .into_iter()
+                    .take(8)
+                    .collect();
+                context.insert("categories", &shelf.category_links(visit.index.roots(), &[]));
+                context.insert("favorites", &shelf.cards(&favorite_ids));
+            }
+            _ => {
+                context.insert("categories", &Vec::<()>::new());
+                context.insert("favorites", &Vec::<()>::new());
+            }
+        }
+        Ok(visit
+            .render(StatusCode::OK, "home.html", m.get("page_title_home"), context)
+            .await)
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// A category: its subcategories and a page of its products.
+#[get("/categories/{id}")]
+async fn category_page(visit: Visit, path: web::Path<String>, query: web::Query<PageQuery>) -> HttpResponse {
+    let result = async {
+        let customer = visit.customer()?;
+        let id = id(&path)?;
+        if !visit.index.has_category(id) || visit.index.products_in(id).is_empty() {
+            return Err(PageError::NotFound);
+        }
+        let (favorites, cart) = visit.favorites_and_cart(customer).await?;
+        let shelf = visit.shelf(customer, &favorites, &cart);
+        let base = format!("/categories/{id}?");
+        let (ids, paging) = page_of(visit.index.products_in(id), page_number(query.page.as_deref()), &base);
+        let ancestry = visit.index.ancestry(id);
+        let mut context = tera::Context::new();
+        let link = shelf.category_link(id, true);
+        context.insert(
+            "breadcrumb",
+            &ancestry
+                .iter()
+                .map(|c| shelf.category_link(*c, *c == id))
+                .collect::<Vec<_>>(),
+        );
+        context.insert("children", &shelf.category_links(visit.index.children(id), &[]));
+        context.insert("products", &shelf.cards(ids));
+        context.insert("paging", &paging);
+        let title = link.name.clone();
+        context.insert("category", &link);
+        Ok(visit.render(StatusCode::OK, "category.html", &title, context).await)
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// A product.
+#[get("/products/{id}")]
+async fn product_page(visit: Visit, path: web::Path<String>) -> HttpResponse {
+    let result = async {
+        let customer = visit.customer()?;
+        let id = id(&path)?;
+        let (favorites, cart) = visit.favorites_and_cart(customer).await?;
+        let shelf = visit.shelf(customer, &favorites, &cart);
+        let detail = shelf.detail(id).ok_or(PageError::NotFound)?;
+        let title = detail.card.name.clone();
+        let mut context = tera::Context::new();
+        context.insert("product", &detail);
+        Ok(visit.render(StatusCode::OK, "product.html", &title, context).await)
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// Search results.
+#[get("/search")]
+async fn search_page(visit: Visit, query: web::Query<SearchQuery>) -> HttpResponse {
+    let result = async {
+        let customer = visit.customer()?;
+        let (favorites, cart) = visit.favorites_and_cart(customer).await?;
+        let shelf = visit.shelf(customer, &favorites, &cart);
+        let text: String = query.q.chars().take(200).collect();
+        let hits: Vec<i64> = visit
+            .index
+            .snapshot
+            .search
+            .search(&text, &visit.lang, SEARCH_LIMIT)
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let base = format!("/search?q={}&", crate::visit::percent_encode(&text));
+        let (ids, paging) = page_of(&hits, page_number(query.page.as_deref()), &base);
+        let mut context = tera::Context::new();
+        context.insert("query", &text);
+        context.insert("products", &shelf.cards(ids));
+        context.insert("paging", &paging);
+        let title = visit.messages().get("page_title_search").to_owned();
+        Ok(visit.render(StatusCode::OK, "search.html", &title, context).await)
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// The customer's favorites.
+#[get("/favorites")]
+async fn favorites_page(visit: Visit) -> HttpResponse {
+    let result = async {
+        let customer = visit.customer()?;
+        let (favorites, cart) = visit.favorites_and_cart(customer).await?;
+        let shelf = visit.shelf(customer, &favorites, &cart);
+        let ids = visit.state.store.favorites(customer.partner_id).await?;
+        let mut context = tera::Context::new();
+        context.insert("products", &shelf.cards(&ids));
+        let title = visit.messages().get("page_title_favorites").to_owned();
+        Ok(visit.render(StatusCode::OK, "favorites.html", &title, context).await)
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// The favorite toggle, as posted.
+#[derive(Debug, Deserialize)]
+struct FavoriteForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    template_id: String,
+    #[serde(default)]
+    favorite: String,
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// Marks or unmarks a favorite.
+#[post("/favorites")]
+async fn set_favorite(visit: Visit, form: web::Form<FavoriteForm>) -> HttpResponse {
+    let result = async {
+        let customer = visit.customer()?;
+        if !visit.csrf_ok(&form.csrf_token) {
+            return Err(PageError::Csrf);
+        }
+        let id = id(form.template_id.trim())?;
+        let favorite = match form.favorite.as_str() {
+            "1" | "true" | "on" => true,
+            "0" | "false" | "off" => false,
+            _ => return Err(PageError::BadRequest(visit.messages().get("bad_request").to_owned())),
+        };
+        if favorite && visit.index.template(id).is_none() {
+            return Err(PageError::NotFound);
+        }
+        visit
+            .state
+            .store
+            .set_favorite(customer.partner_id, id, favorite, chrono::Utc::now().timestamp())
+            .await?;
+        let key = if favorite {
+            "favorite_added"
+        } else {
+            "favorite_removed"
+        };
+        Ok(visit.redirect_with(form.back.as_deref().unwrap_or("/favorites"), Some((key, Some(id)))))
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// The cart.
+#[get("/cart")]
+async fn cart_page(visit: Visit) -> HttpResponse {
+    let result = async {
+        let customer = visit.customer()?;
+        let (favorites, cart) = visit.favorites_and_cart(customer).await?;
+        let shelf = visit.shelf(customer, &favorites, &cart);
+        let minimum = visit.state.settings.shop.minimum_order;
+        let priced = cart::priced(&visit.state.store, &shelf, customer, minimum)
+            .await
+            .map_err(|e| PageError::Internal(e.into()))?;
+        let mut context = tera::Context::new();
+        context.insert("cart", &cart::view(&shelf, &priced, minimum));
+        let title = visit.messages().get("page_title_cart").to_owned();
+        Ok(visit.render(StatusCode::OK, "cart.html", &title, context).await)
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// A cart form, as posted.
+#[derive(Debug, Deserialize)]
+struct CartForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    product_id: String,
+    #[serde(default)]
+    quantity: Option<String>,
+    #[serde(default)]
+    back: Option<String>,
+}
+
+enum CartAction {
+    Add,
+    Update,
+    Remove,
+}
+
+async fn change_cart(visit: &Visit, form: &CartForm, action: CartAction) -> Result<HttpResponse, PageError> {
+    let customer = visit.customer()?;
+    if !visit.csrf_ok(&form.csrf_token) {
+        return Err(PageError::Csrf);
+    }
+    let product_id = id(form.product_id.trim())?;
+    let (favorites, cart) = visit.favorites_and_cart(customer).await?;
+    let shelf = visit.shelf(customer, &favorites, &cart);
+    let store = &visit.state.store;
+    let quantity = form.quantity.as_deref().unwrap_or("");
+    let outcome = match action {
+        CartAction::Add => {
+            let quantity = if quantity.trim().is_empty() { "1" } else { quantity };
+            cart::add(store, &shelf, customer, product_id, QuantityInput::Text(quantity))
+                .await
+                .map(|template| ("added_to_cart", Some(template), form.back.as_deref().unwrap_or("/cart")))
+        }
+        CartAction::Update => cart::set(store, &shelf, customer, product_id, QuantityInput::Text(quantity))
+            .await
+            .map(|q| {
+                let key = if q.is_zero() {
+                    "removed_from_cart"
+                } else {
+                    "cart_updated"
+                };
+                (key, None, "/cart")
+            }),
+        CartAction::Remove => cart::set(store, &shelf, customer, product_id, QuantityInput::Number(0.into()))
+            .await
+            .map(|_| ("removed_from_cart", None, "/cart")),
+    };
+    match outcome {
+        Ok((key, arg, back)) => Ok(visit.redirect_with(back, Some((key, arg)))),
+        Err(cart::CartError::Store(e)) => Err(PageError::Internal(e.into())),
+        Err(cart::CartError::Unavailable) => Err(PageError::NotFound),
+        Err(e) => Err(PageError::BadRequest(visit.messages().get(e.message_key()).to_owned())),
+    }
+}
+
+/// Adds to the cart.
+#[post("/cart")]
+async fn add_to_cart(visit: Visit, form: web::Form<CartForm>) -> HttpResponse {
+    let result = change_cart(&visit, &form, CartAction::Add).await;
+    visit.respond(result).await
+}
+
+/// Changes a line's quantity (zero removes it).
+#[post("/cart/update")]
+async fn update_cart(visit: Visit, form: web::Form<CartForm>) -> HttpResponse {
+    let result = change_cart(&visit, &form, CartAction::Update).await;
+    visit.respond(result).await
+}
+
+/// Removes a line.
+#[post("/cart/remove")]
+async fn remove_from_cart(visit: Visit, form: web::Form<CartForm>) -> HttpResponse {
+    let result = change_cart(&visit, &form, CartAction::Remove).await;
+    visit.respond(result).await
+}
+
+/// A product's image (`small`, `medium`, `large`), fetched from Odoo once
+/// per version; the placeholder when it has none or Odoo cannot be reached.
+#[get("/images/products/{id}/{size}")]
+async fn product_image(visit: Visit, path: web::Path<(String, String)>) -> HttpResponse {
+    let result = async {
+        visit.customer()?;
+        let (id_text, size) = path.into_inner();
+        let template = visit.index.template(id(&id_text)?).ok_or(PageError::NotFound)?;
+        let size = match size.as_str() {
+            "small" => ImageSize::Small,
+            "medium" => ImageSize::Medium,
+            "large" => ImageSize::Large,
+            _ => return Err(PageError::NotFound),
+        };
+        match visit.state.images.get(template.id, template.write_date, size).await {
+            Ok(Some(image)) => Ok(HttpResponse::Ok()
+                .content_type(image.content_type)
+                .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+                .insert_header(("x-content-type-options", "nosniff"))
+                .body(image.bytes.clone())),
+            Ok(None) => Ok(placeholder(&visit)),
+            Err(e) => {
+                tracing::warn!(product = template.id, error = %e, "cannot fetch an image");
+                Ok(placeholder(&visit))
+            }
+        }
+    }
+    .await;
+    visit.respond(result).await
+}
+
+fn placeholder(visit: &Visit) -> HttpResponse {
+    match visit.state.renderer.asset("placeholder.svg") {
+        Some(asset) => HttpResponse::Ok()
+            .content_type(asset.content_type)
+            .insert_header((header::CACHE_CONTROL, "private, max-age=300"))
+            .body(asset.bytes.to_vec()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// A static file, embedded or overridden.
+#[get("/assets/{path:.*}")]
+async fn static_asset(req: HttpRequest, path: web::Path<String>, state: web::Data<crate::state::AppState>) -> HttpResponse {
+    let Some(asset) = state.renderer.asset(&path) else {
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("not found");
+    };
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag));
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, asset.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header(("x-content-type-options", "nosniff"));
+    if fresh {
+        response.finish()
+    } else {
+        response.content_type(asset.content_type).body(asset.bytes.to_vec())
+    }
+}
+
+/// Where "back" leads after a form, checked.
+pub fn back_to(back: Option<&str>, default: &str) -> String {
+    local_path(back.unwrap_or(default))
+}
+
+/// The routes of this module.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(home_page)
+        .service(category_page)
+        .service(product_page)
+        .service(search_page)
+        .service(favorites_page)
+        .service(set_favorite)
+        .service(cart_page)
+        .service(add_to_cart)
+        .service(update_cart)
+        .service(remove_from_cart)
+        .service(product_image)
+        .service(static_asset);
+}

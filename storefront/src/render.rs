@@ -1,0 +1,214 @@
+//! Pages and static files: the tera templates and assets embedded at build
+//! time (see `build.rs`), each replaceable by a file of the same name in the
+//! override directory, and the messages of each language.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// A static file.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Its bytes.
+    pub bytes: Arc<[u8]>,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// A strong validator: a hash of the bytes.
+    pub etag: String,
+}
+
+/// The messages of one language, by key.
+#[derive(Debug, Clone, Default)]
+pub struct Messages {
+    map: Map<String, Value>,
+    value: Value,
+}
+
+impl Messages {
+    fn new(map: Map<String, Value>) -> Self {
+        Self {
+            value: Value::Object(map.clone()),
+            map,
+        }
+    }
+
+    /// The message of `key` (the key itself when missing, so a gap shows and
+    /// never breaks a page).
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        self.map.get(key).and_then(Value::as_str).unwrap_or(key)
+    }
+
+    /// The message of `key` with `{name}` placeholders filled.
+    pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.get(key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// All of them, for templates (`m`).
+    pub fn as_value(&self) -> &Value {
+        &self.value
+    }
+}
+
+/// Renders pages and serves assets.
+#[derive(Debug)]
+pub struct Renderer {
+    tera: tera::Tera,
+    messages: HashMap<String, Messages>,
+    assets: HashMap<String, Asset>,
+}
+
+impl Renderer {
+    /// The embedded files, each replaced by the file of the same name under
+    /// `override_dir/templates` or `override_dir/assets` when there is one.
+    /// A template that does not parse stops the start, naming the file.
+    pub fn load(override_dir: Option<&Path>) -> anyhow::Result<Renderer> {
+        let mut templates: HashMap<String, Vec<u8>> = embedded::TEMPLATES
+            .iter()
+            .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
+            .collect();
+        let mut assets: HashMap<String, Vec<u8>> = embedded::ASSETS
+            .iter()
+            .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
+            .collect();
+        if let Some(dir) = override_dir {
+            if !dir.is_dir() {
+                anyhow::bail!("STOREFRONT_OVERRIDE_DIR={} is not a directory", dir.display());
+            }
+            overrides(&dir.join("templates"), &mut templates)?;
+            overrides(&dir.join("assets"), &mut assets)?;
+        }
+        let mut tera = tera::Tera::default();
+        let mut pages = Vec::new();
+        let mut messages = HashMap::new();
+        for (name, bytes) in &templates {
+            if let Some(lang) = name
+                .strip_prefix("messages/")
+                .and_then(|n| n.strip_suffix(".json"))
+            {
+                let map: Map<String, Value> = serde_json::from_slice(bytes)
+                    .with_context(|| format!("templates/{name} is not a JSON object of messages"))?;
+                messages.insert(lang.to_owned(), Messages::new(map));
+            } else if name.ends_with(".html") {
+                let text = std::str::from_utf8(bytes)
+                    .with_context(|| format!("templates/{name} is not UTF-8"))?;
+                pages.push((name.clone(), text.to_owned()));
+            }
+        }
+        tera.add_raw_templates(pages)
+            .map_err(|e| anyhow::anyhow!("{}", error_chain(&e)))
+            .context("a template does not parse")?;
+        tera.autoescape_on(vec![".html"]);
+        // Tera's default also escapes `/`, which mangles every URL for no
+        // gain: `&`, `<`, `>`, `"` and `'` are what HTML needs.
+        tera.set_escape_fn(escape_html);
+        let assets = assets
+            .into_iter()
+            .map(|(name, bytes)| {
+                let etag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..12]));
+                let content_type = content_type(&name);
+                (
+                    name,
+                    Asset {
+                        bytes: bytes.into(),
+                        content_type,
+                        etag,
+                    },
+                )
+            })
+            .collect();
+        Ok(Renderer {
+            tera,
+            messages,
+            assets,
+        })
+    }
+
+    /// Renders template `name`.
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, tera::Error> {
+        self.tera.render(name, context)
+    }
+
+    /// The messages of a language (`fr`, `en`), falling back to English.
+    pub fn messages(&self, lang: &str) -> &Messages {
+        static EMPTY: std::sync::OnceLock<Messages> = std::sync::OnceLock::new();
+        self.messages
+            .get(lang)
+            .or_else(|| self.messages.get("en"))
+            .unwrap_or_else(|| EMPTY.get_or_init(Messages::default))
+    }
+
+    /// The asset at `path` (relative to `assets/`), if there is one. The
+    /// path is looked up, never joined to a directory: `..` finds nothing.
+    pub fn asset(&self, path: &str) -> Option<&Asset> {
+        self.assets.get(path)
+    }
+}
+
+/// Reads the files under `dir` into `files`, by relative path.
+fn overrides(dir: &Path, files: &mut HashMap<String, Vec<u8>>) -> anyhow::Result<()> {
+    fn walk(base: &Path, dir: &Path, files: &mut HashMap<String, Vec<u8>>) -> anyhow::Result<()> {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(base, &path, files)?;
+            } else if let Ok(relative) = path.strip_prefix(base) {
+                let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                files.insert(relative.to_string_lossy().replace('\\', "/"), bytes);
+            }
+        }
+        Ok(())
+    }
+    if dir.is_dir() {
+        walk(dir, dir, files)?;
+    }
+    Ok(())
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or_default() {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "json" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    crate::account::escape_html(text)
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A tera error with its causes (tera puts the useful part in the source).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}

@@ -1,0 +1,198 @@
+//! Sessions and CSRF tokens.
+//!
+//! Every visitor gets a session cookie holding a random id and its HMAC
+//! (`<id>.<mac>`, HttpOnly, SameSite=Lax, Secure over HTTPS): a forged or
+//! altered cookie is simply a new visitor. The CSRF token of a session is
+//! derived from its id with the same key, so it needs no storage and changes
+//! whenever the session does (at login and logout). A logged-in customer's
+//! session is a row of the store, keyed by the SHA-256 of the id, so that
+//! logging out ends it everywhere the cookie was copied to.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "sf_session";
+/// The language cookie's name (not secret: it only picks a language).
+pub const LANG_COOKIE: &str = "sf_lang";
+/// How long a logged-in session lasts.
+pub const SESSION_DAYS: i64 = 30;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key that signs session cookies and derives CSRF tokens.
+#[derive(Clone)]
+pub struct SessionKey {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionKey(..)")
+    }
+}
+
+impl SessionKey {
+    /// A key from a secret (any length; hashed to 32 bytes).
+    pub fn from_secret(secret: &str) -> Self {
+        Self {
+            key: Sha256::digest(secret.as_bytes()).into(),
+        }
+    }
+
+    /// The key kept in `dir/session.key`, created (random, readable by the
+    /// owner only) the first time, so sessions survive restarts.
+    pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
+        let file = dir.join("session.key");
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            let text = text.trim();
+            anyhow::ensure!(text.len() >= 32, "{} is too short: delete it to get a new one", file.display());
+            return Ok(Self::from_secret(text));
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let secret = random_token();
+        write_private(&file, &secret).with_context(|| format!("cannot write {}", file.display()))?;
+        Ok(Self::from_secret(&secret))
+    }
+
+    fn mac(&self, purpose: &str, data: &str) -> HmacSha256 {
+        // A key of any length is accepted by HMAC: this cannot fail.
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(purpose.as_bytes());
+        mac.update(b":");
+        mac.update(data.as_bytes());
+        mac
+    }
+
+    /// The cookie value of session `id`.
+    pub fn sign(&self, id: &str) -> String {
+        let tag = self.mac("session", id).finalize().into_bytes();
+        format!("{id}.{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The session id of a cookie value, if its signature holds.
+    pub fn verify(&self, cookie: &str) -> Option<String> {
+        let (id, tag) = cookie.split_once('.')?;
+        if id.len() != 43 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return None;
+        }
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        self.mac("session", id).verify_slice(&tag).ok()?;
+        Some(id.to_owned())
+    }
+
+    /// The CSRF token of session `id`.
+    pub fn csrf_token(&self, id: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac("csrf", id).finalize().into_bytes())
+    }
+
+    /// Whether `token` is the CSRF token of session `id` (constant time).
+    pub fn check_csrf(&self, id: &str, token: &str) -> bool {
+        match URL_SAFE_NO_PAD.decode(token.trim()) {
+            Ok(tag) => self.mac("csrf", id).verify_slice(&tag).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// A new random session id: 32 bytes, base64url (43 characters).
+pub fn new_session_id() -> String {
+    random_token()
+}
+
+/// What the store keeps of a session id.
+pub fn hash_session_id(id: &str) -> String {
+    crate::render::hex(&Sha256::digest(id.as_bytes()))
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        // Without randomness no session can be safe: stop loudly.
+        panic!("the system's random number generator failed: {e}");
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut f = options.open(file)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// The `Set-Cookie` of a session.
+pub fn session_cookie(value: String, secure: bool, persistent: bool) -> actix_web::cookie::Cookie<'static> {
+    let mut cookie = actix_web::cookie::Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .finish();
+    if persistent {
+        cookie.set_max_age(actix_web::cookie::time::Duration::days(SESSION_DAYS));
+    }
+    cookie
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_ids_verify_and_forgeries_do_not() {
+        let key = SessionKey::from_secret("a secret of at least thirty-two chars");
+        let id = new_session_id();
+        assert_eq!(id.len(), 43);
+        let cookie = key.sign(&id);
+        assert_eq!(key.verify(&cookie).as_deref(), Some(id.as_str()));
+        let other = SessionKey::from_secret("another secret of thirty-two characters");
+        assert_eq!(other.verify(&cookie), None);
+        let mut tampered = cookie.clone();
+        tampered.replace_range(0..1, if cookie.starts_with('A') { "B" } else { "A" });
+        assert_eq!(key.verify(&tampered), None);
+        for junk in ["", ".", "abc", "abc.def", &format!("{id}."), &format!("{id}.!!!")] {
+            assert_eq!(key.verify(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_belong_to_their_session() {
+        let key = SessionKey::from_secret("a secret of at least thirty-two chars");
+        let (a, b) = (new_session_id(), new_session_id());
+        let token = key.csrf_token(&a);
+        assert!(key.check_csrf(&a, &token));
+        assert!(!key.check_csrf(&b, &token));
+        assert!(!key.check_csrf(&a, ""));
+        assert!(!key.check_csrf(&a, "not base64 ☃"));
+    }
+
+    #[test]
+    fn the_key_file_is_created_once() {
+        let dir = std::env::temp_dir().join(format!("sf-key-{}", new_session_id()));
+        let first = SessionKey::load_or_create(&dir).unwrap();
+        let second = SessionKey::load_or_create(&dir).unwrap();
+        assert_eq!(first.key, second.key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.join("session.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

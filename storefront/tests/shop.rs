@@ -1,0 +1,701 @@
+//! The shop end to end, over real HTTP against the Odoo double: logging in,
+//! browsing, searching, favorites, the cart at the customer's own prices,
+//! escaping, CSRF, the JSON API and its OpenAPI document.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::str::FromStr;
+
+use connector::pricing::{price_line, price_order, OrderLine, PriceDate};
+use odoo_double::{Dataset, OdooDouble};
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde_json::json;
+use support::{spawn, spawn_with, Shop, CAMILLE, CLAIRE, PRO};
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+/// The first variant of product (template) `template`.
+fn variant_of(shop: &Shop, template: i64) -> i64 {
+    shop.resync.mirror().snapshot().templates.records[&template].product_variant_ids[0]
+}
+
+/// What the pricing engine says one unit of `variant` costs, taxes
+/// included, on `pricelist`.
+fn engine_price(shop: &Shop, pricelist: i64, variant: i64, quantity: Decimal) -> Decimal {
+    let snapshot = shop.resync.mirror().snapshot();
+    let ctx = snapshot.pricing.as_deref().unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    price_line(ctx, pricelist.into(), variant.into(), quantity, PriceDate::At(now))
+        .unwrap()
+        .price_total
+}
+
+fn money_en(amount: Decimal) -> String {
+    format!("{:.2}\u{a0}€", amount)
+}
+
+#[tokio::test]
+async fn a_customer_browses_searches_and_fills_a_cart_at_their_prices() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+
+    // Home: the categories.
+    let home = browser.get("/").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("/categories/1"), "{}", home.body);
+    assert!(home.body.contains("Claire Martin"));
+
+    // A category page with Claire's (Members, −10 %) price of the baguette.
+    let breads = browser.get("/categories/2").await;
+    assert_eq!(breads.status, 200, "{}", breads.body);
+    assert!(breads.body.contains("Traditional baguette"));
+    let baguette = variant_of(&shop, 1);
+    let members_price = engine_price(&shop, 2, baguette, Decimal::ONE);
+    assert_eq!(members_price, d("1.17"));
+    assert!(breads.body.contains(&money_en(members_price)), "{}", breads.body);
+    // The parent category lists its subcategories' products too.
+    let bakery = browser.get("/categories/1").await;
+    assert!(bakery.body.contains("Traditional baguette") && bakery.body.contains("Croissant"));
+
+    // The product page: the price, the unit, a reference price per kg.
+    let page = browser.get("/products/1").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&money_en(members_price)));
+    assert!(page.body.contains("/kg"), "a reference price per kg: {}", page.body);
+
+    // Search, accents and case ignored, in the customer's language.
+    let found = browser.get("/search?q=COMTE").await;
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains("Comté 18 months"), "{}", found.body);
+    let typeahead = browser.get("/api/v1/products?q=bague&per_page=8").await.json();
+    assert_eq!(typeahead["products"][0]["name"], "Traditional baguette", "{typeahead}");
+
+    // Favorites.
+    let marked = browser
+        .post_form_csrf("/favorites", &[("template_id", "7"), ("favorite", "1"), ("back", "/categories/5")])
+        .await;
+    assert_eq!(marked.status, 303);
+    assert_eq!(marked.location(), Some("/categories/5"));
+    let favorites = browser.get("/favorites").await;
+    assert!(favorites.body.contains("Comté 18 months"));
+    assert!(!favorites.body.contains("Traditional baguette"));
+
+    // The cart: 3 baguettes (by the unit) and 0.75 kg of Comté (by weight).
+    let comte = variant_of(&shop, 7);
+    let added = browser
+        .post_form_csrf("/cart", &[("product_id", &baguette.to_string()), ("quantity", "3")])
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let added = browser
+        .post_form_csrf("/cart", &[("product_id", &comte.to_string()), ("quantity", "0,75")])
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let snapshot = shop.resync.mirror().snapshot();
+    let expected = price_order(
+        snapshot.pricing.as_deref().unwrap(),
+        2.into(),
+        &[
+            OrderLine {
+                product_id: baguette.into(),
+                quantity: d("3"),
+            },
+            OrderLine {
+                product_id: comte.into(),
+                quantity: d("0.75"),
+            },
+        ],
+        PriceDate::At(chrono::Utc::now().naive_utc()),
+    )
+    .unwrap();
+    let cart = browser.get("/cart").await;
+    assert_eq!(cart.status, 200);
+    assert!(cart.body.contains(&money_en(expected.totals.amount_total)), "{}", cart.body);
+    assert!(cart.body.contains(&money_en(expected.lines[1].price_total)), "{}", cart.body);
+    let api = browser.get("/api/v1/cart").await.json();
+    assert_eq!(api["totals"]["total"], expected.totals.amount_total.to_string());
+    assert_eq!(api["lines"][1]["quantity"], "0.75");
+    assert_eq!(api["lines"][0]["amount"], expected.lines[0].price_total.to_string());
+
+    // Change and remove lines.
+    let updated = browser
+        .post_form_csrf("/cart/update", &[("product_id", &baguette.to_string()), ("quantity", "5")])
+        .await;
+    assert_eq!(updated.status, 303);
+    let api = browser.get("/api/v1/cart").await.json();
+    assert_eq!(api["lines"][0]["quantity"], "5");
+    let removed = browser
+        .post_form_csrf("/cart/remove", &[("product_id", &comte.to_string())])
+        .await;
+    assert_eq!(removed.status, 303);
+    let api = browser.get("/api/v1/cart").await.json();
+    assert_eq!(api["lines"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_customer_on_another_pricelist_sees_other_prices() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let members = shop.browser();
+    members.log_in(CAMILLE.0, CAMILLE.1).await;
+    let pro = shop.browser();
+    pro.log_in(PRO.0, PRO.1).await;
+    let baguette = variant_of(&shop, 1);
+    let member_price = engine_price(&shop, 2, baguette, Decimal::ONE);
+    let pro_price = engine_price(&shop, 3, baguette, Decimal::ONE);
+    assert_ne!(member_price, pro_price);
+    let a = members.get("/api/v1/products/1").await.json();
+    let b = pro.get("/api/v1/products/1").await.json();
+    assert_eq!(a["price"]["amount"], member_price.to_string());
+    assert_eq!(b["price"]["amount"], pro_price.to_string());
+    let page = pro.get("/products/1").await;
+    assert!(page.body.contains(&format!("{}", pro_price).replace('.', ",")), "French for pro: {}", page.body);
+}
+
+#[tokio::test]
+async fn anonymous_visitors_only_see_the_home_login_and_sign_up() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    for path in ["/", "/login", "/signup", "/assets/style.css", "/assets/app.js"] {
+        let answer = browser.get(path).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    }
+    for path in [
+        "/categories/1",
+        "/products/1",
+        "/search?q=pain",
+        "/favorites",
+        "/cart",
+        "/images/products/1/small?v=1",
+    ] {
+        let answer = browser.get(path).await;
+        assert_eq!(answer.status, 303, "{path}");
+        let location = answer.location().unwrap();
+        assert!(location.starts_with("/login?next="), "{path} → {location}");
+    }
+    for path in ["/api/v1/categories", "/api/v1/products", "/api/v1/cart", "/api/v1/favorites"] {
+        let answer = browser.get(path).await;
+        assert_eq!(answer.status, 401, "{path}");
+        assert_eq!(answer.json()["error"]["code"], "login_required");
+    }
+    // The home page shows no product to visitors.
+    let home = browser.get("/").await;
+    assert!(!home.body.contains("Traditional baguette"));
+    // After logging in, the page asked for first.
+    let next = browser.get("/products/1").await;
+    let login_path = next.location().unwrap().to_owned();
+    let form = browser.get(&login_path).await;
+    assert!(form.body.contains("/products/1"), "the form keeps next: {}", form.body);
+    let answer = browser
+        .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", CLAIRE.1), ("next", "/products/1")])
+        .await;
+    assert_eq!(answer.location(), Some("/products/1"));
+    // next never leads away from the shop.
+    let other = shop.browser();
+    let answer = other
+        .post_form_csrf(
+            "/login",
+            &[("login", CLAIRE.0), ("password", CLAIRE.1), ("next", "https://evil.example/")],
+        )
+        .await;
+    assert_eq!(answer.location(), Some("/"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_an_error_opens_no_session_and_is_slowed_down() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    let before = {
+        browser.get("/login").await;
+        browser.cookie("sf_session").unwrap()
+    };
+    let answer = browser
+        .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", "wrong")])
+        .await;
+    assert_eq!(answer.status, 401);
+    assert!(answer.body.contains("role=\"alert\""), "{}", answer.body);
+    assert_eq!(browser.cookie("sf_session").unwrap(), before, "no new session");
+    assert_eq!(browser.get("/cart").await.status, 303);
+    let session = browser.get("/api/v1/session").await.json();
+    assert_eq!(session["authenticated"], false);
+
+    // Two more failures, then even the right password must wait.
+    for _ in 0..2 {
+        let answer = browser
+            .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", "wrong")])
+            .await;
+        assert_eq!(answer.status, 401);
+    }
+    let calls_before = double.calls().iter().filter(|c| c.method == "authenticate").count();
+    let answer = browser
+        .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", CLAIRE.1)])
+        .await;
+    assert_eq!(answer.status, 429, "{}", answer.body);
+    assert!(answer.headers.contains_key("retry-after"));
+    let calls_after = double.calls().iter().filter(|c| c.method == "authenticate").count();
+    assert_eq!(calls_before, calls_after, "a throttled login does not reach Odoo");
+    // Another account from the same address is not held back.
+    shop.browser().log_in(CAMILLE.0, CAMILLE.1).await;
+    // And over the API: a JSON error with the same status.
+    let api = shop.browser();
+    let answer = api
+        .json_csrf(Method::POST, "/api/v1/session", Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})))
+        .await;
+    assert_eq!(answer.status, 429);
+    assert_eq!(answer.json()["error"]["code"], "login_throttled");
+}
+
+#[tokio::test]
+async fn names_and_descriptions_from_odoo_are_escaped() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    double.with_db(|db| {
+        db.set("product.template", 1, "name", "<script>alert('name')</script> Baguette")
+            .unwrap();
+        db.set(
+            "product.template",
+            1,
+            "description_sale",
+            "<img src=x onerror=alert(1)> & <b>bold</b>",
+        )
+        .unwrap();
+        db.set("product.public.category", 2, "name", "<i>Breads</i>").unwrap();
+    });
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    for path in ["/products/1", "/categories/2", "/search?q=baguette", "/categories/1"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(!page.body.contains("<script>alert"), "{path}: {}", page.body);
+        assert!(!page.body.contains("<img src=x"), "{path}");
+        assert!(!page.body.contains("<i>Breads</i>"), "{path}");
+    }
+    let page = browser.get("/products/1").await;
+    assert!(page.body.contains("&lt;script&gt;alert("), "{}", page.body);
+    assert!(page.body.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;&#x2F;b&gt;")
+        || page.body.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"));
+    // The search box echoes the query escaped.
+    let page = browser.get("/search?q=%3Cscript%3Ealert(2)%3C/script%3E").await;
+    assert!(!page.body.contains("<script>alert(2)"));
+    // And JSON carries the text as it is (a client escapes it where it shows it).
+    let api = browser.get("/api/v1/products/1").await.json();
+    assert!(api["name"].as_str().unwrap().starts_with("<script>"));
+}
+
+#[tokio::test]
+async fn every_state_change_needs_the_csrf_token() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let baguette = variant_of(&shop, 1).to_string();
+    browser
+        .post_form_csrf("/cart", &[("product_id", &baguette), ("quantity", "2")])
+        .await;
+    let cart_before = browser.get("/api/v1/cart").await.json();
+    let forms: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/cart", vec![("product_id", &baguette), ("quantity", "1")]),
+        ("/cart/update", vec![("product_id", &baguette), ("quantity", "9")]),
+        ("/cart/remove", vec![("product_id", &baguette)]),
+        ("/favorites", vec![("template_id", "1"), ("favorite", "1")]),
+        ("/language", vec![("lang", "fr_FR"), ("back", "/")]),
+        ("/logout", vec![]),
+        ("/login", vec![("login", CAMILLE.0), ("password", CAMILLE.1)]),
+        ("/signup", vec![("name", "Eve"), ("email", "eve@example.com")]),
+    ];
+    let partners_before = double.with_db(|db| db.ids("res.partner").len());
+    for (path, fields) in &forms {
+        for token in [None, Some("forged-token"), Some("")] {
+            let mut all = fields.clone();
+            if let Some(t) = token {
+                all.push(("csrf_token", t));
+            }
+            let answer = browser.post_form(path, &all).await;
+            assert_eq!(answer.status, 403, "{path} with {token:?}: {}", answer.body);
+        }
+    }
+    // A token of another session does not do either.
+    let other = shop.browser();
+    let stolen = other.csrf().await;
+    let answer = browser
+        .post_form("/cart", &[("product_id", &baguette), ("quantity", "1"), ("csrf_token", &stolen)])
+        .await;
+    assert_eq!(answer.status, 403);
+
+    let api_calls = [
+        (Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": 1, "quantity": "1"}))),
+        (Method::PUT, "/api/v1/cart/lines/1", Some(json!({"quantity": "7"}))),
+        (Method::DELETE, "/api/v1/cart/lines/1", None),
+        (Method::PUT, "/api/v1/favorites/2", None),
+        (Method::DELETE, "/api/v1/favorites/2", None),
+        (Method::DELETE, "/api/v1/session", None),
+        (Method::POST, "/api/v1/session", Some(json!({"login": CAMILLE.0, "password": CAMILLE.1}))),
+    ];
+    for (method, path, body) in api_calls {
+        let answer = browser
+            .send(method.clone(), path, |r| match &body {
+                Some(b) => r.json(b).header("x-csrf-token", "forged"),
+                None => r.header("x-csrf-token", "forged"),
+            })
+            .await;
+        assert_eq!(answer.status, 403, "{method} {path}: {}", answer.body);
+        assert_eq!(answer.json()["error"]["code"], "csrf_failed");
+    }
+    // Nothing changed: same cart, still logged in as Claire, no partner created.
+    assert_eq!(browser.get("/api/v1/cart").await.json(), cart_before);
+    let session = browser.get("/api/v1/session").await.json();
+    assert_eq!(session["customer"]["login"], CLAIRE.0);
+    assert_eq!(browser.get("/api/v1/favorites").await.json()["products"], json!([]));
+    assert_eq!(double.with_db(|db| db.ids("res.partner").len()), partners_before);
+}
+
+#[tokio::test]
+async fn every_route_of_the_openapi_document_answers() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    let doc = browser.get("/api/v1/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.json();
+    assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 9, "{paths:?}");
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let baguette = variant_of(&shop, 1);
+    let mut checked = 0;
+    // Logging out last: the other calls need the session.
+    let mut operations: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| ["get", "post", "put", "delete", "patch"].contains(&m.as_str()))
+                .map(move |m| (path.clone(), m.clone()))
+        })
+        .collect();
+    operations.sort_by_key(|(p, m)| (p == "/api/v1/session" && m == "delete", p.clone(), m != "put"));
+    for (path, method) in operations {
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{template_id}", "1")
+            .replace("{product_id}", &baguette.to_string());
+        let body = match (path.as_str(), method.as_str()) {
+            ("/api/v1/session", "post") => Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})),
+            ("/api/v1/cart/lines", "post") => Some(json!({"product_id": baguette, "quantity": "1"})),
+            (_, "put") if path.contains("/cart/") => Some(json!({"quantity": 2})),
+            _ => None,
+        };
+        let method = Method::from_str(&method.to_uppercase()).unwrap();
+        let answer = browser.json_csrf(method.clone(), &concrete, body).await;
+        assert!(
+            (200..300).contains(&answer.status),
+            "{method} {concrete} answered {}: {}",
+            answer.status,
+            answer.body
+        );
+        checked += 1;
+    }
+    assert!(checked >= 14, "{checked}");
+}
+
+#[tokio::test]
+async fn the_cart_survives_a_restart_and_follows_the_customer() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let data = support::data_dir();
+    let shop = spawn_with(&double, &data, &[]).await;
+    let phone = shop.browser();
+    phone.log_in(CLAIRE.0, CLAIRE.1).await;
+    let comte = variant_of(&shop, 7);
+    let answer = phone
+        .json_csrf(Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": comte, "quantity": 0.5})))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let phone_cookie = phone.cookie("sf_session").unwrap();
+    shop.stop().await;
+
+    let shop = spawn_with(&double, &data, &[]).await;
+    // The same device, after the restart: still logged in, same cart.
+    let phone = shop.browser();
+    phone.set_cookie("sf_session", &phone_cookie);
+    let cart = phone.get("/api/v1/cart").await.json();
+    assert_eq!(cart["lines"][0]["quantity"], "0.5", "{cart}");
+    // Another device: the same cart once logged in.
+    let laptop = shop.browser();
+    laptop.log_in(CLAIRE.0, CLAIRE.1).await;
+    let cart = laptop.get("/api/v1/cart").await.json();
+    assert_eq!(cart["lines"][0]["product_id"], comte);
+    // Logging out on one device ends that session only.
+    let answer = laptop.post_form_csrf("/logout", &[]).await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(laptop.get("/cart").await.status, 303);
+    assert_eq!(phone.get("/cart").await.status, 200);
+}
+
+#[tokio::test]
+async fn quantities_are_checked_on_the_server() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let baguette = variant_of(&shop, 1).to_string();
+    let comte = variant_of(&shop, 7).to_string();
+    for (product, quantity) in [
+        (&baguette, "1.5"),
+        (&baguette, "-1"),
+        (&baguette, "0"),
+        (&baguette, "NaN"),
+        (&baguette, "1e9"),
+        (&baguette, "99999999999999999999999999999"),
+        (&baguette, "<script>"),
+        (&comte, "-0.5"),
+        (&comte, "0.0001"),
+    ] {
+        let answer = browser
+            .post_form_csrf("/cart", &[("product_id", product), ("quantity", quantity)])
+            .await;
+        assert_eq!(answer.status, 400, "{product} × {quantity}: {}", answer.body);
+        assert!(!answer.body.contains("<script>"), "escaped");
+    }
+    for bad in [json!("1.5"), json!(-2), json!("abc"), json!(null), json!(1e300), json!("1e3")] {
+        let answer = browser
+            .json_csrf(Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": baguette.parse::<i64>().unwrap(), "quantity": bad})))
+            .await;
+        assert!(matches!(answer.status, 400 | 422), "{bad}: {} {}", answer.status, answer.body);
+        assert!(answer.json()["error"]["message"].as_str().is_some());
+    }
+    let unknown = browser.post_form_csrf("/cart", &[("product_id", "999999"), ("quantity", "1")]).await;
+    assert_eq!(unknown.status, 404);
+    // Nothing was added.
+    assert_eq!(browser.get("/api/v1/cart").await.json()["lines"], json!([]));
+    // A weighed quantity is rounded to its unit's rounding (g).
+    browser
+        .post_form_csrf("/cart", &[("product_id", &comte), ("quantity", "0.3337")])
+        .await;
+    assert_eq!(browser.get("/api/v1/cart").await.json()["lines"][0]["quantity"], "0.334");
+}
+
+#[tokio::test]
+async fn the_sign_up_request_reaches_odoo_tagged() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    let answer = browser
+        .post_form_csrf(
+            "/signup",
+            &[
+                ("name", "Nina <Dupont>"),
+                ("email", "nina@example.com"),
+                ("phone", "+33 6 00 00 00 00"),
+                ("message", "I'd like to <b>order</b> bread."),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let created = double.with_db(|db| {
+        let ids = db
+            .search("res.partner", &connector::field("email").eq("nina@example.com"))
+            .unwrap();
+        db.read("res.partner", &ids, &["name", "category_id", "comment"]).unwrap()
+    });
+    assert_eq!(created.len(), 1);
+    let partner = &created[0];
+    let tags = format!("{:?}", partner.get("category_id"));
+    assert!(tags.contains('1'), "tagged Web shop request: {tags}");
+    let comment = format!("{:?}", partner.get("comment"));
+    assert!(comment.contains("&lt;b&gt;order&lt;/b&gt;"), "{comment}");
+    // Bad input: named errors, nothing created.
+    let answer = browser
+        .post_form_csrf("/signup", &[("name", ""), ("email", "not-an-email")])
+        .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        double.with_db(|db| db
+            .search("res.partner", &connector::field("email").eq("not-an-email"))
+            .unwrap()
+            .len()),
+        0
+    );
+}
+
+#[tokio::test]
+async fn pages_speak_french_and_english() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    // Claire's partner speaks English.
+    let page = browser.get("/products/1").await;
+    assert!(page.body.contains("lang=\"en\""));
+    assert!(page.body.contains("Traditional baguette"));
+    let answer = browser
+        .post_form_csrf("/language", &[("lang", "fr_FR"), ("back", "/products/1")])
+        .await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.location(), Some("/products/1"));
+    let page = browser.get("/products/1").await;
+    assert!(page.body.contains("lang=\"fr\""), "{}", page.body);
+    assert!(page.body.contains("Baguette tradition"));
+    assert!(page.body.contains("1,17\u{a0}€"));
+    let found = browser.get("/search?q=pomme").await;
+    assert!(found.body.contains("Pommes Gala"), "French search: {}", found.body);
+    // An unknown language is refused.
+    let answer = browser.post_form_csrf("/language", &[("lang", "xx_XX")]).await;
+    assert_eq!(answer.status, 400);
+    // A visitor's browser language picks the page's.
+    let visitor = shop.browser();
+    let page = visitor
+        .send(Method::GET, "/login", |r| r.header("accept-language", "fr-FR,fr;q=0.9"))
+        .await;
+    assert!(page.body.contains("lang=\"fr\""));
+}
+
+#[tokio::test]
+async fn sessions_cookies_are_signed_http_only_and_lax() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("STOREFRONT_PUBLIC_URL", "https://shop.example.com")],
+    )
+    .await;
+    let browser = shop.browser();
+    let answer = browser.get("/login").await;
+    let cookie = answer.headers.get("set-cookie").unwrap();
+    assert!(cookie.starts_with("sf_session="));
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    // A tampered cookie is a new visitor.
+    let value = browser.cookie("sf_session").unwrap();
+    let (id, mac) = value.split_once('.').unwrap();
+    let forged = format!("{}{}.{mac}", &id[..id.len() - 1], if id.ends_with('A') { "B" } else { "A" });
+    browser.set_cookie("sf_session", &forged);
+    let answer = browser.get("/login").await;
+    assert!(answer.headers.get("set-cookie").is_some_and(|c| !c.contains(&forged)));
+    // Security headers.
+    assert!(answer.headers["content-security-policy"].contains("default-src 'self'"));
+    assert_eq!(answer.headers["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn assets_are_embedded_and_a_shop_can_override_them() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let overrides = support::data_dir();
+    std::fs::create_dir_all(overrides.join("assets")).unwrap();
+    std::fs::create_dir_all(overrides.join("templates")).unwrap();
+    std::fs::write(overrides.join("assets/style.css"), "body { color: #123456 }").unwrap();
+    let shop = spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("STOREFRONT_OVERRIDE_DIR", overrides.to_str().unwrap())],
+    )
+    .await;
+    let browser = shop.browser();
+    let css = browser.get("/assets/style.css").await;
+    assert_eq!(css.status, 200);
+    assert_eq!(css.body, "body { color: #123456 }");
+    assert!(css.headers["content-type"].starts_with("text/css"));
+    let js = browser.get("/assets/app.js").await;
+    assert_eq!(js.status, 200, "embedded");
+    for path in [
+        "/assets/../Cargo.toml",
+        "/assets/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/..%2fsettings.rs",
+        "/assets/",
+        "/assets/nope.css",
+    ] {
+        let answer = browser.get(path).await;
+        assert_eq!(answer.status, 404, "{path}");
+    }
+    // A 304 for a cached asset.
+    let etag = js.headers["etag"].clone();
+    let again = browser
+        .send(Method::GET, "/assets/app.js", |r| r.header("if-none-match", etag))
+        .await;
+    assert_eq!(again.status, 304);
+}
+
+#[tokio::test]
+async fn the_api_covers_the_shopping_flow() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    let api = shop.browser();
+    let session = api.get("/api/v1/session").await.json();
+    assert_eq!(session["authenticated"], false);
+    let wrong = api
+        .json_csrf(Method::POST, "/api/v1/session", Some(json!({"login": CLAIRE.0, "password": "nope"})))
+        .await;
+    assert_eq!(wrong.status, 401);
+    let answer = api
+        .json_csrf(Method::POST, "/api/v1/session", Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["customer"]["pricelist_id"], 2);
+    let categories = api.get("/api/v1/categories").await.json();
+    let names: Vec<&str> = categories["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Bakery") && names.contains(&"Cheese"), "{names:?}");
+    let page = api.get("/api/v1/products?category=1&per_page=2&page=2").await.json();
+    assert_eq!(page["per_page"], 2);
+    assert_eq!(page["page"], 2);
+    assert_eq!(page["products"].as_array().unwrap().len(), 2);
+    assert!(page["total"].as_u64().unwrap() > 4);
+    for bad in ["/api/v1/products?per_page=0", "/api/v1/products?page=-1", "/api/v1/products?category=abc"] {
+        let answer = api.get(bad).await;
+        assert_eq!(answer.status, 422, "{bad}");
+    }
+    assert_eq!(api.get("/api/v1/products/424242").await.status, 404);
+    assert_eq!(api.get("/api/v1/products/abc").await.status, 404);
+    let cheese = api.get("/api/v1/products/7").await.json();
+    assert_eq!(cheese["decimal_quantities"], true);
+    assert_eq!(cheese["unit"], "kg");
+    let comte = variant_of(&shop, 7);
+    let cart = api
+        .json_csrf(Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": comte, "quantity": "0.25"})))
+        .await
+        .json();
+    assert_eq!(cart["lines"][0]["quantity"], "0.25");
+    assert!(cart["missing_to_minimum"].is_string(), "under the minimum: {cart}");
+    let cart = api
+        .json_csrf(Method::PUT, &format!("/api/v1/cart/lines/{comte}"), Some(json!({"quantity": 1})))
+        .await
+        .json();
+    assert_eq!(cart["lines"][0]["quantity"], "1");
+    assert_eq!(cart["missing_to_minimum"], serde_json::Value::Null, "{cart}");
+    let answer = api.json_csrf(Method::PUT, "/api/v1/favorites/7", None).await;
+    assert_eq!(answer.status, 204);
+    let favorites = api.get("/api/v1/favorites").await.json();
+    assert_eq!(favorites["products"][0]["id"], 7);
+    let answer = api.json_csrf(Method::PUT, "/api/v1/favorites/424242", None).await;
+    assert_eq!(answer.status, 404);
+    let cart = api
+        .json_csrf(Method::DELETE, &format!("/api/v1/cart/lines/{comte}"), None)
+        .await
+        .json();
+    assert_eq!(cart["lines"], json!([]));
+    let answer = api.json_csrf(Method::DELETE, "/api/v1/session", None).await;
+    assert_eq!(answer.status, 204);
+    assert_eq!(api.get("/api/v1/cart").await.status, 401);
+    // Wrong content type and oversized bodies: clear 4xx.
+    let answer = api
+        .send(Method::POST, "/api/v1/session", |r| r.header("content-type", "text/plain").body("login=x"))
+        .await;
+    assert!((400..500).contains(&answer.status), "{}", answer.status);
+    let big = "x".repeat(100_000);
+    let answer = api
+        .send(Method::POST, "/api/v1/session", |r| r.json(&json!({"login": big, "password": "p"})))
+        .await;
+    assert!((400..500).contains(&answer.status), "{}", answer.status);
+}

@@ -1,0 +1,275 @@
+//! Shared by the storefront's end-to-end tests: a shop started against the
+//! Odoo double on port 0, and a cookie-keeping HTTP client that does not
+//! follow redirects (so tests see them).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use odoo_double::OdooDouble;
+use storefront::settings::Settings;
+use storefront::startup::Application;
+
+/// The admin token of test shops.
+pub const ADMIN_TOKEN: &str = "a-long-enough-admin-token";
+
+/// A fresh data directory for one test.
+pub fn data_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "storefront-e2e-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// A running shop.
+pub struct Shop {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// Its mirror keeper.
+    pub resync: storefront::resync::Resync,
+    /// Its data directory.
+    pub data: std::path::PathBuf,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Shop {
+    /// A new browser on this shop.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Stops the server (a restart is `spawn_in` on the same directory).
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
+
+    /// Syncs now and waits for it.
+    pub async fn sync(&self) {
+        self.resync.sync_now().await.unwrap();
+    }
+}
+
+/// Starts a shop on the double, with a fresh data directory, after its
+/// first sync.
+pub async fn spawn(double: &OdooDouble) -> Shop {
+    spawn_with(double, &data_dir(), &[]).await
+}
+
+/// Starts a shop on the double with data in `data` and extra settings.
+pub async fn spawn_with(double: &OdooDouble, data: &std::path::Path, extra: &[(&str, &str)]) -> Shop {
+    // The server's log, shown with a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_test_writer()
+        .try_init();
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("STOREFRONT_DATA_DIR".to_owned(), data.display().to_string()),
+        ("STOREFRONT_BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        ("ODOO_URL".to_owned(), double.url()),
+        ("ODOO_DB".to_owned(), double.db().to_owned()),
+        ("ODOO_USER".to_owned(), double.admin_login().to_owned()),
+        ("ODOO_PASSWORD".to_owned(), double.admin_password().to_owned()),
+        ("STOREFRONT_RESYNC_SECS".to_owned(), "0".to_owned()),
+        ("STOREFRONT_ADMIN_TOKEN".to_owned(), ADMIN_TOKEN.to_owned()),
+        ("SHOP_LANGUAGES".to_owned(), "en_US,fr_FR".to_owned()),
+    ]);
+    for (k, v) in extra {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let resync = app.resync().clone();
+    let server = app.server_handle();
+    tokio::spawn(app.run_until_stopped());
+    resync.attempted(1).await;
+    Shop {
+        base,
+        resync,
+        data: data.to_owned(),
+        server,
+    }
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status.
+    pub status: u16,
+    /// The headers (lower-case names; repeated ones joined with `\n`).
+    pub headers: BTreeMap<String, String>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Answer {
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").map(String::as_str)
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A client keeping cookies like a browser, not following redirects.
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: Mutex<BTreeMap<String, String>>,
+    /// Extra headers sent with each request.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Browser {
+    /// A browser with no cookies.
+    pub fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+            cookies: Mutex::new(BTreeMap::new()),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The value of a cookie it holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    /// Forgets every cookie.
+    pub fn clear_cookies(&self) {
+        self.cookies.lock().unwrap().clear();
+    }
+
+    /// Sets a cookie by hand.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies.lock().unwrap().insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Sends a request built by `build` on `method path`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Answer {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut request = self.http.request(method, url);
+        let cookie_header: String = self
+            .cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if !cookie_header.is_empty() {
+            request = request.header("cookie", cookie_header);
+        }
+        for (k, v) in &self.headers {
+            request = request.header(k.as_str(), v.as_str());
+        }
+        let response = build(request).send().await.unwrap();
+        let status = response.status().as_u16();
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in response.headers() {
+            let value = value.to_str().unwrap_or_default().to_owned();
+            if name.as_str() == "set-cookie" {
+                self.take_cookie(&value);
+            }
+            headers
+                .entry(name.as_str().to_owned())
+                .and_modify(|v| {
+                    v.push('\n');
+                    v.push_str(&value);
+                })
+                .or_insert(value);
+        }
+        let body = response.text().await.unwrap_or_default();
+        Answer { status, headers, body }
+    }
+
+    fn take_cookie(&self, header: &str) {
+        let mut parts = header.split(';');
+        let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+            return;
+        };
+        let removed = parts.any(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            p == "max-age=0" || p.starts_with("expires=thu, 01 jan 1970")
+        });
+        let mut cookies = self.cookies.lock().unwrap();
+        if removed || value.is_empty() {
+            cookies.remove(name.trim());
+        } else {
+            cookies.insert(name.trim().to_owned(), value.trim().to_owned());
+        }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, |r| r).await
+    }
+
+    /// POST a form.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let fields: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        self.send(reqwest::Method::POST, path, |r| r.form(&fields)).await
+    }
+
+    /// This session's CSRF token (from the API, which shares the session).
+    pub async fn csrf(&self) -> String {
+        let answer = self.get("/api/v1/session").await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    /// POST a form with this session's CSRF token added.
+    pub async fn post_form_csrf(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let token = self.csrf().await;
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(path, &all).await
+    }
+
+    /// A JSON call with this session's CSRF token in `X-CSRF-Token`.
+    pub async fn json_csrf(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> Answer {
+        let token = self.csrf().await;
+        self.send(method, path, |r| {
+            let r = r.header("x-csrf-token", token);
+            match body {
+                Some(b) => r.json(&b),
+                None => r,
+            }
+        })
+        .await
+    }
+
+    /// Logs in through the form; panics unless it works.
+    pub async fn log_in(&self, login: &str, password: &str) {
+        let answer = self
+            .post_form_csrf("/login", &[("login", login), ("password", password), ("next", "/")])
+            .await;
+        assert_eq!(answer.status, 303, "login of {login} failed: {}", answer.body);
+    }
+}
+
+/// The portal customers of the built-in shop dataset.
+pub const CLAIRE: (&str, &str) = ("claire@example.com", "claire-password");
+/// On the same pricelist as Claire (Members).
+pub const CAMILLE: (&str, &str) = ("camille@example.com", "camille-password");
+/// On the Professionals pricelist.
+pub const PRO: (&str, &str) = ("pro@example.com", "pro-password");

@@ -212,3 +212,57 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_files_load_and_both_languages_have_every_message() {
+        let renderer = Renderer::load(None).unwrap();
+        let keys = |lang: &str| -> std::collections::BTreeSet<String> {
+            renderer.messages.get(lang).unwrap().map.keys().cloned().collect()
+        };
+        let (en, fr) = (keys("en"), keys("fr"));
+        assert!(en.len() > 100, "{}", en.len());
+        assert_eq!(en.difference(&fr).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in French");
+        assert_eq!(fr.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in English");
+        for asset in ["style.css", "app.js", "placeholder.svg"] {
+            assert!(renderer.asset(asset).is_some(), "{asset}");
+        }
+        assert!(renderer.asset("../Cargo.toml").is_none());
+    }
+
+    /// Every message key the Rust code asks for exists (a missing one
+    /// would show its key to customers).
+    #[test]
+    fn every_message_the_code_names_exists() {
+        let renderer = Renderer::load(None).unwrap();
+        let en = renderer.messages("en");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for pattern in [".get(\"", ".format(\"", "=> \""] {
+                for piece in text.split(pattern).skip(1) {
+                    let key: String = piece.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                    let looks_like_key = key.len() > 3 && piece[key.len()..].starts_with('"') && key.contains('_');
+                    if looks_like_key && en.map.get(&key).is_none() && !IGNORED.contains(&key.as_str()) {
+                        missing.push(format!("{}: {key}", path.file_name().unwrap().to_string_lossy()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    /// Strings matched by the scan above that are not message keys.
+    const IGNORED: &[&str] = &[
+        "idempotency_key", "product_id", "template_id", "order_key", "slot_id", "csrf_token", "login_required_x",
+    ];
+}

@@ -240,6 +240,45 @@ async fn the_same_checkout_twice_creates_one_order(transport: connector::Transpo
     assert_eq!(answer.status, 400, "{}", answer.body);
 }
 
+/// Odoo creates the order but its answer is lost (a timeout after the
+/// work was done): the retry finds the order by its key and creates none.
+async fn a_lost_answer_does_not_duplicate_the_order(transport: connector::Transport) {
+    let (double, settings) = start(transport).await;
+    let (slot, _) = add_slot(&double, "Shop", 48, None);
+    let shop = shop(&double, &settings).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    fill_cart(&shop, &browser).await;
+    let key = "lost-answer-order-0001";
+    double.lose_answer_on(Some("sale.order"), "create", 1);
+    let answer = browser
+        .post_form_csrf("/checkout", &[("order_key", key), ("slot_id", &slot.to_string())])
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(orders_with_key(&double, key).len(), 1, "Odoo did create it");
+    let page = browser.get(&format!("/orders/{key}")).await;
+    assert!(page.body.contains("will be confirmed"), "{}", page.body);
+    // The customer clicks again (same form, same key), and the outbox retries.
+    let again = browser
+        .post_form_csrf("/checkout", &[("order_key", key), ("slot_id", &slot.to_string())])
+        .await;
+    assert_eq!(again.location(), Some(format!("/orders/{key}").as_str()));
+    let retried = shop
+        .browser()
+        .send(Method::POST, "/admin/outbox/retry", |r| r.bearer_auth(support::ADMIN_TOKEN))
+        .await;
+    assert_eq!(retried.json()["delivered"], 1, "{}", retried.body);
+    assert_eq!(orders_with_key(&double, key).len(), 1, "still one order");
+    let creates = double
+        .calls()
+        .iter()
+        .filter(|c| c.model.as_deref() == Some("sale.order") && c.model_method.as_deref() == Some("create"))
+        .count();
+    assert_eq!(creates, 1, "the retry looked the key up instead of creating");
+    let page = browser.get(&format!("/orders/{key}")).await;
+    assert!(!page.body.contains("will be confirmed"), "{}", page.body);
+}
+
 async fn a_cart_under_the_minimum_is_refused(transport: connector::Transport) {
     let (double, settings) = start(transport).await;
     let (slot, _) = add_slot(&double, "Shop", 48, None);
@@ -466,6 +505,7 @@ macro_rules! over_both_transports {
 over_both_transports!(
     checkout_creates_one_draft_order_with_the_expected_fields,
     the_same_checkout_twice_creates_one_order,
+    a_lost_answer_does_not_duplicate_the_order,
     a_cart_under_the_minimum_is_refused,
     full_and_closed_slots_are_refused,
     of_two_checkouts_for_the_last_place_one_wins,

@@ -359,6 +359,21 @@ async fn every_state_change_needs_the_csrf_token() {
 #[tokio::test]
 async fn every_route_of_the_openapi_document_answers() {
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    // A pickup slot in two days, so that an order can be placed.
+    let start = chrono::Utc::now() + chrono::TimeDelta::days(2);
+    double.with_db(|db| {
+        use connector::xmlrpc::{Struct, Value};
+        db.create(
+            "calendar.event",
+            Struct::new()
+                .with("name", "Pickup")
+                .with("start", start.format("%Y-%m-%d %H:00:00").to_string())
+                .with("stop", (start + chrono::TimeDelta::hours(2)).format("%Y-%m-%d %H:00:00").to_string())
+                .with("location", "Shop")
+                .with("categ_ids", vec![Value::from(vec![Value::from(6), Value::from(0), Value::from(vec![Value::from(1)])])]),
+        )
+        .unwrap()
+    });
     let shop = spawn(&double).await;
     let browser = shop.browser();
     let doc = browser.get("/api/v1/openapi.json").await;
@@ -366,11 +381,38 @@ async fn every_route_of_the_openapi_document_answers() {
     let doc = doc.json();
     assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
     let paths = doc["paths"].as_object().unwrap();
-    assert!(paths.len() >= 9, "{paths:?}");
+    assert!(paths.len() >= 13, "{paths:?}");
     browser.log_in(CLAIRE.0, CLAIRE.1).await;
     let baguette = variant_of(&shop, 1);
-    let mut checked = 0;
-    // Logging out last: the other calls need the session.
+    let slot = browser.get("/api/v1/pickup-slots").await.json()["slots"][0]["id"].as_i64().unwrap();
+    // The order the calls run in: what they need comes first; logging out last.
+    let rank = |path: &str, method: &str| -> usize {
+        const ORDER: &[(&str, &str)] = &[
+            ("/api/v1/session", "get"),
+            ("/api/v1/session", "post"),
+            ("/api/v1/openapi.json", "get"),
+            ("/api/v1/categories", "get"),
+            ("/api/v1/products", "get"),
+            ("/api/v1/products/{id}", "get"),
+            ("/api/v1/favorites/{template_id}", "put"),
+            ("/api/v1/favorites", "get"),
+            ("/api/v1/favorites/{template_id}", "delete"),
+            ("/api/v1/cart/lines", "post"),
+            ("/api/v1/cart/lines/{product_id}", "put"),
+            ("/api/v1/cart", "get"),
+            ("/api/v1/pickup-slots", "get"),
+            ("/api/v1/orders", "post"),
+            ("/api/v1/orders", "get"),
+            ("/api/v1/orders/{reference}", "get"),
+            ("/api/v1/orders/{reference}/cancel", "post"),
+            ("/api/v1/cart/lines/{product_id}", "delete"),
+            ("/api/v1/session", "delete"),
+        ];
+        ORDER
+            .iter()
+            .position(|(p, m)| *p == path && *m == method)
+            .unwrap_or_else(|| panic!("add {method} {path} to this test's order"))
+    };
     let mut operations: Vec<(String, String)> = paths
         .iter()
         .flat_map(|(path, item)| {
@@ -381,20 +423,33 @@ async fn every_route_of_the_openapi_document_answers() {
                 .map(move |m| (path.clone(), m.clone()))
         })
         .collect();
-    operations.sort_by_key(|(p, m)| (p == "/api/v1/session" && m == "delete", p.clone(), m != "put"));
+    operations.sort_by_key(|(p, m)| rank(p, m));
+    let order_key = "openapi-test-order-0001";
+    let mut checked = 0;
     for (path, method) in operations {
         let concrete = path
             .replace("{id}", "1")
             .replace("{template_id}", "1")
-            .replace("{product_id}", &baguette.to_string());
+            .replace("{product_id}", &baguette.to_string())
+            .replace("{reference}", order_key);
         let body = match (path.as_str(), method.as_str()) {
             ("/api/v1/session", "post") => Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})),
-            ("/api/v1/cart/lines", "post") => Some(json!({"product_id": baguette, "quantity": "1"})),
-            (_, "put") if path.contains("/cart/") => Some(json!({"quantity": 2})),
+            ("/api/v1/cart/lines", "post") => Some(json!({"product_id": baguette, "quantity": "10"})),
+            ("/api/v1/orders", "post") => Some(json!({"slot_id": slot, "note": "OpenAPI"})),
+            (_, "put") if path.contains("/cart/") => Some(json!({"quantity": 12})),
             _ => None,
         };
         let method = Method::from_str(&method.to_uppercase()).unwrap();
-        let answer = browser.json_csrf(method.clone(), &concrete, body).await;
+        let token = browser.csrf().await;
+        let answer = browser
+            .send(method.clone(), &concrete, |r| {
+                let r = r.header("x-csrf-token", token).header("idempotency-key", order_key);
+                match body {
+                    Some(b) => r.json(&b),
+                    None => r,
+                }
+            })
+            .await;
         assert!(
             (200..300).contains(&answer.status),
             "{method} {concrete} answered {}: {}",
@@ -403,7 +458,7 @@ async fn every_route_of_the_openapi_document_answers() {
         );
         checked += 1;
     }
-    assert!(checked >= 14, "{checked}");
+    assert!(checked >= 19, "{checked}");
 }
 
 #[tokio::test]

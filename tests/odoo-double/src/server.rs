@@ -161,6 +161,8 @@ struct Control {
     latency: Duration,
     faults: VecDeque<FaultRule>,
     misbehaviour: Option<(Misbehaviour, Option<usize>)>,
+    /// Calls served whose answer is then lost: `(model, method, remaining)`.
+    lost_answers: Vec<(Option<String>, String, usize)>,
 }
 
 #[derive(Debug)]
@@ -186,6 +188,23 @@ impl Shared {
             }
         }
         Some(m)
+    }
+
+    /// Whether the answer to `call` (already served) is to be lost.
+    fn take_lost_answer(&self, call: &Call) -> bool {
+        let mut control = lock(&self.control);
+        let Some(at) = control.lost_answers.iter().position(|(model, method, _)| {
+            model.as_ref().is_none_or(|m| call.model.as_ref() == Some(m))
+                && (call.model_method.as_ref() == Some(method) || call.method == *method)
+        }) else {
+            return false;
+        };
+        let rule = &mut control.lost_answers[at];
+        rule.2 = rule.2.saturating_sub(1);
+        if rule.2 == 0 {
+            control.lost_answers.remove(at);
+        }
+        true
     }
 
     fn take_fault(&self, call: &Call) -> Option<Fault> {
@@ -333,6 +352,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
                     let mut db = lock(&shared.db);
                     dispatch(&mut db, service, &method_call)
                 };
+                if shared.take_lost_answer(&call) {
+                    return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "answer lost on purpose"));
+                }
                 match result {
                     Ok(value) => encode_response(&value),
                     Err(fault) => encode_fault(fault.code, &fault.string),
@@ -548,6 +570,9 @@ async fn handle_json2(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Res
             },
         }
     };
+    if shared.take_lost_answer(&call) {
+        return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "answer lost on purpose"));
+    }
     Ok(json2_answer(result))
 }
 
@@ -720,6 +745,17 @@ impl OdooDouble {
     /// `create`, or `authenticate`) on `model` (`None`: any model).
     pub fn fail_on(&self, model: Option<&str>, method: &str, fault: Fault, times: Option<usize>) {
         self.push_fault(fault, times, model.map(str::to_owned), Some(method.to_owned()));
+    }
+
+    /// Serves the next `times` calls of `method` (on `model`, if given),
+    /// then closes the connection without answering: the client cannot tell
+    /// whether the call was done (a timeout after Odoo did the work).
+    pub fn lose_answer_on(&self, model: Option<&str>, method: &str, times: usize) {
+        if times > 0 {
+            lock(&self.shared.control)
+                .lost_answers
+                .push((model.map(str::to_owned), method.to_owned(), times));
+        }
     }
 
     fn push_fault(&self, fault: Fault, times: Option<usize>, model: Option<String>, method: Option<String>) {

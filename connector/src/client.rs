@@ -135,9 +135,34 @@ pub struct ClientBuilder {
     user_agent: String,
     uid: Option<i64>,
     transport: Transport,
+    on_error: Option<ErrorObserver>,
+}
+
+/// Told of every call that fails (for metrics): the error, after retries.
+#[derive(Clone)]
+pub struct ErrorObserver(Arc<dyn Fn(&Error) + Send + Sync>);
+
+impl ErrorObserver {
+    /// An observer calling `f`.
+    pub fn new(f: impl Fn(&Error) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for ErrorObserver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ErrorObserver(..)")
+    }
 }
 
 impl ClientBuilder {
+    /// Calls `observer` with every error a call ends with (after its
+    /// retries), e.g. to count errors by kind.
+    pub fn on_error(mut self, observer: ErrorObserver) -> Self {
+        self.on_error = Some(observer);
+        self
+    }
+
     /// The API to speak (default: XML-RPC).
     pub fn transport(mut self, transport: Transport) -> Self {
         self.transport = transport;
@@ -232,6 +257,7 @@ impl ClientBuilder {
                     Transport::Auto => None,
                 }),
                 fields: Mutex::new(HashMap::new()),
+                on_error: self.on_error,
             }),
         })
     }
@@ -258,6 +284,7 @@ struct Inner {
     transport: Transport,
     wire: OnceCell<Wire>,
     fields: Mutex<HashMap<String, Arc<HashSet<String>>>>,
+    on_error: Option<ErrorObserver>,
 }
 
 impl fmt::Debug for Client {
@@ -446,6 +473,7 @@ impl Client {
             user_agent: concat!("odoo-storefront-connector/", env!("CARGO_PKG_VERSION")).to_owned(),
             uid: None,
             transport: Transport::XmlRpc,
+            on_error: None,
         }
     }
 
@@ -461,6 +489,18 @@ impl Client {
 
     /// `common.version`: the server's series (needs no credentials).
     pub async fn version(&self) -> Result<ServerVersion, Error> {
+        let result = self.version_unobserved().await;
+        self.observe(result)
+    }
+
+    fn observe<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if let (Err(e), Some(observer)) = (&result, &self.inner.on_error) {
+            (observer.0)(e);
+        }
+        result
+    }
+
+    async fn version_unobserved(&self) -> Result<ServerVersion, Error> {
         let call = MethodCall {
             method: "version".into(),
             params: vec![],
@@ -475,6 +515,11 @@ impl Client {
     /// key) is right, `None` if not. A wrong password is an answer, not an
     /// error.
     pub async fn authenticate(&self, login: &str, password: &str) -> Result<Option<i64>, Error> {
+        let result = self.authenticate_unobserved(login, password).await;
+        self.observe(result)
+    }
+
+    async fn authenticate_unobserved(&self, login: &str, password: &str) -> Result<Option<i64>, Error> {
         let call = Self::authenticate_call(&self.inner.database, login, password);
         let label = "common.authenticate";
         match self.rpc(&self.inner.common_url, label, &call, true).await? {
@@ -508,7 +553,7 @@ impl Client {
             .uid
             .get_or_try_init(|| async {
                 match self
-                    .authenticate(&creds.login, creds.secret.expose_secret())
+                    .authenticate_unobserved(&creds.login, creds.secret.expose_secret())
                     .await?
                 {
                     Some(uid) => {
@@ -544,7 +589,7 @@ impl Client {
         self.inner
             .wire
             .get_or_try_init(|| async {
-                let version = self.version().await?;
+                let version = self.version_unobserved().await?;
                 let key = self
                     .inner
                     .credentials
@@ -574,6 +619,11 @@ impl Client {
     /// Runs a model method (`execute_kw` over XML-RPC, `/json/2/...` over
     /// JSON-2); reads are retried on transient errors, writes never.
     pub async fn execute(&self, call: &KwCall) -> Result<Value, Error> {
+        let result = self.execute_unobserved(call).await;
+        self.observe(result)
+    }
+
+    async fn execute_unobserved(&self, call: &KwCall) -> Result<Value, Error> {
         if self.wire().await? == Wire::Json2 {
             return self.execute_json2(call).await;
         }

@@ -18,6 +18,6 @@ pub mod records;
 pub mod search;
 pub mod xmlrpc;
 
-pub use client::{Client, ClientBuilder, Credentials, Transport};
+pub use client::{Client, ClientBuilder, Credentials, ErrorObserver, Transport};
 pub use domain::{field, Domain};
 pub use error::{Error, ErrorKind, FaultKind};

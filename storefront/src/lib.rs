@@ -17,7 +17,8 @@
 //! - [`render`]: templates, assets and messages; [`views`]: what templates get;
 //!   [`i18n`]: languages and formats.
 //! - [`resync`]: keeps the mirror fresh. [`health`]: `/healthz`, `/readyz`.
-//!   [`admin`]: `POST /admin/resync`, behind the admin token.
+//!   [`admin`]: `POST /admin/resync` and the outbox, behind the admin token.
+//!   [`metrics`]: `/metrics`; [`logging`]: a log line and an id per request.
 
 pub mod account;
 pub mod admin;
@@ -27,6 +28,8 @@ pub mod catalog;
 pub mod checkout;
 pub mod health;
 pub mod i18n;
+pub mod logging;
+pub mod metrics;
 pub mod orders;
 pub mod outbox;
 pub mod pages;

@@ -163,9 +163,9 @@ impl Outbox {
             }
             Err(e) if transient(&e) => {
                 let message = e.to_string();
-                let next = now + backoff(order.attempts + 1);
+                let next = now + backoff(order.attempts.saturating_add(1));
                 self.store.mark_retry(&order.key, &message, next, now).await?;
-                tracing::warn!(attempts = order.attempts + 1, error = %message, "an order waits for Odoo");
+                tracing::warn!(attempts = order.attempts.saturating_add(1), error = %message, "an order waits for Odoo");
                 Ok(Delivery::Retrying(message))
             }
             Err(e) => {

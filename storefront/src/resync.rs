@@ -32,6 +32,7 @@ pub struct Resync {
     status: Arc<Mutex<SyncStatus>>,
     attempts: watch::Sender<u64>,
     snapshot_file: Option<PathBuf>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Resync {
@@ -46,7 +47,14 @@ impl Resync {
             })),
             attempts: watch::Sender::new(0),
             snapshot_file,
+            metrics: None,
         }
+    }
+
+    /// Records each sync in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The mirror.
@@ -62,7 +70,11 @@ impl Resync {
     /// Syncs now (incrementally once there is a snapshot) and records the
     /// outcome. The mirror runs one sync at a time.
     pub async fn sync_now(&self) -> Result<SyncReport, connector::Error> {
+        let started = std::time::Instant::now();
         let result = self.mirror.sync().await;
+        if let Some(metrics) = &self.metrics {
+            metrics.sync(result.as_ref(), started.elapsed());
+        }
         if result.is_ok() {
             self.save().await;
         }

@@ -27,12 +27,20 @@ pub struct OdooSettings {
 impl OdooSettings {
     /// A client for these settings.
     pub fn client(&self) -> anyhow::Result<Client> {
-        Ok(Client::builder(&self.url)
+        Ok(self.builder().build()?)
+    }
+
+    /// A client for these settings telling `observer` of each failed call.
+    pub fn observed_client(&self, observer: connector::ErrorObserver) -> anyhow::Result<Client> {
+        Ok(self.builder().on_error(observer).build()?)
+    }
+
+    fn builder(&self) -> connector::ClientBuilder {
+        Client::builder(&self.url)
             .database(&self.database)
             .credentials(self.credentials.clone())
             .transport(self.transport)
             .timeout(self.timeout)
-            .build()?)
     }
 }
 

@@ -19,6 +19,7 @@ use crate::state::{session_middleware, AppState};
 use crate::store::Store;
 use crate::visit::{PageError, Visit};
 use crate::checkout::SlotBook;
+use crate::metrics::Metrics;
 use crate::orders::History;
 use crate::outbox::Outbox;
 use crate::{account, api, checkout, health, orders, pages};
@@ -55,7 +56,11 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on STOREFRONT_BIND={}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let client = settings.odoo.client()?;
+        let metrics = Arc::new(Metrics::default());
+        let observed = metrics.clone();
+        let client = settings
+            .odoo
+            .observed_client(connector::ErrorObserver::new(move |e| observed.odoo_error(e)))?;
         let renderer = Renderer::load(settings.override_dir.as_deref())?;
         let store = match &settings.database_url {
             Some(url) => Store::open(url).await.context("cannot open STOREFRONT_DATABASE_URL")?,
@@ -96,7 +101,7 @@ impl Application {
             Some(snapshot) => Mirror::with_snapshot(client, settings.mirror(), snapshot),
             None => Mirror::new(client, settings.mirror()),
         });
-        let resync = Resync::new(mirror, Some(file), serving_saved);
+        let resync = Resync::new(mirror, Some(file), serving_saved).with_metrics(metrics.clone());
         let schedule = resync.spawn_schedule(settings.resync_every);
         let resync_data = web::Data::new(resync.clone());
         let token = web::Data::new(AdminToken(settings.admin_token.clone()));
@@ -112,6 +117,7 @@ impl Application {
             outbox,
             slot_book: SlotBook::default(),
             history: History::default(),
+            metrics,
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -129,6 +135,8 @@ impl Application {
                 }))
                 .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
                 .wrap(from_fn(session_middleware))
+                .wrap(from_fn(crate::metrics::middleware))
+                .wrap(from_fn(crate::logging::middleware))
                 .wrap(
                     DefaultHeaders::new()
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -138,6 +146,7 @@ impl Application {
                 )
                 .service(health::healthz)
                 .service(health::readyz)
+                .service(crate::metrics::exposition)
                 .service(admin::resync)
                 .service(admin::outbox_list)
                 .service(admin::outbox_retry)

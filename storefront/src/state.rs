@@ -14,6 +14,7 @@ use connector::Client;
 
 use crate::catalog::{CatalogCache, CatalogIndex};
 use crate::checkout::SlotBook;
+use crate::metrics::Metrics;
 use crate::orders::History;
 use crate::outbox::Outbox;
 use crate::render::Renderer;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub slot_book: SlotBook,
     /// Customers' orders in Odoo, remembered briefly.
     pub history: History,
+    /// The metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {

@@ -223,3 +223,52 @@ async fn serve_logs_the_transport_it_chose() {
     assert!(line.contains("json2") && line.contains("19.0"), "{line}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[tokio::test]
+async fn metrics_expose_requests_syncs_the_outbox_and_odoo_errors() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let app = spawn(&double).await;
+    app.app_resync.attempted(1).await;
+    for path in ["/", "/login", "/categories/1", "/nope"] {
+        app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+    }
+    double.stop().await;
+    let _ = app.app_resync.sync_now().await;
+    let response = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    for series in [
+        "storefront_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"} 1",
+        "storefront_http_requests_total{route=\"/categories/{id}\",method=\"GET\",status=\"303\"} 1",
+        "storefront_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1",
+        // Once asked for, once where /categories/1 sent the visitor.
+        "storefront_http_request_duration_seconds_bucket{route=\"/login\",method=\"GET\",le=\"+Inf\"} 2",
+        "storefront_syncs_total{kind=\"full\",outcome=\"ok\"} 1",
+        "storefront_syncs_total{kind=\"any\",outcome=\"error\"} 1",
+        "storefront_sync_duration_seconds_count{kind=\"full\"} 1",
+        "storefront_mirror_records{model=\"products\"}",
+        "storefront_outbox_depth 0",
+        "storefront_odoo_up 0",
+        "storefront_odoo_errors_total{kind=\"transport\"}",
+    ] {
+        assert!(text.contains(series), "{series} in:\n{text}");
+    }
+    // Every answer carries a request id; a well-formed one is kept.
+    let answer = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["x-request-id"], "abc-123");
+    let answer = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(answer.headers()["x-request-id"], "<script>");
+}

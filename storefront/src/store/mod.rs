@@ -39,10 +39,11 @@ const SCHEMA_VERSION: i64 = 2;
 /// version `i + 1`. Each statement must be valid on SQLite and PostgreSQL.
 /// A later version appends an entry and bumps [`SCHEMA_VERSION`]; an entry is
 /// never edited once released.
-const MIGRATIONS: &[&[&str]] = &[&[
-    // Sessions of logged-in customers, keyed by the SHA-256 (hex) of the
-    // cookie's random id, so that a leaked database gives no session away.
-    "CREATE TABLE IF NOT EXISTS sessions (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        // Sessions of logged-in customers, keyed by the SHA-256 (hex) of the
+        // cookie's random id, so that a leaked database gives no session away.
+        "CREATE TABLE IF NOT EXISTS sessions (
         id_hash TEXT NOT NULL PRIMARY KEY,
         user_id BIGINT NOT NULL,
         partner_id BIGINT NOT NULL,
@@ -51,18 +52,18 @@ const MIGRATIONS: &[&[&str]] = &[&[
         created_at BIGINT NOT NULL,
         expires_at BIGINT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at)",
-    // Failed logins per throttling key ("login:<email>", "ip:<address>").
-    "CREATE TABLE IF NOT EXISTS login_failures (
+        "CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at)",
+        // Failed logins per throttling key ("login:<email>", "ip:<address>").
+        "CREATE TABLE IF NOT EXISTS login_failures (
         throttle_key TEXT NOT NULL PRIMARY KEY,
         failures BIGINT NOT NULL,
         last_failure BIGINT NOT NULL
     )",
-    // One cart per partner; `seq` keeps the order in which lines were first
-    // added (timestamps tie within a second; two lines added at the same
-    // instant on PostgreSQL may share a `seq`, then the product id decides);
-    // `quantity` is a decimal's canonical text.
-    "CREATE TABLE IF NOT EXISTS cart_lines (
+        // One cart per partner; `seq` keeps the order in which lines were first
+        // added (timestamps tie within a second; two lines added at the same
+        // instant on PostgreSQL may share a `seq`, then the product id decides);
+        // `quantity` is a decimal's canonical text.
+        "CREATE TABLE IF NOT EXISTS cart_lines (
         partner_id BIGINT NOT NULL,
         product_id BIGINT NOT NULL,
         quantity TEXT NOT NULL,
@@ -71,20 +72,21 @@ const MIGRATIONS: &[&[&str]] = &[&[
         updated_at BIGINT NOT NULL,
         PRIMARY KEY (partner_id, product_id)
     )",
-    // Favorite product templates per partner, `seq` as for cart lines.
-    "CREATE TABLE IF NOT EXISTS favorites (
+        // Favorite product templates per partner, `seq` as for cart lines.
+        "CREATE TABLE IF NOT EXISTS favorites (
         partner_id BIGINT NOT NULL,
         template_id BIGINT NOT NULL,
         seq BIGINT NOT NULL,
         added_at BIGINT NOT NULL,
         PRIMARY KEY (partner_id, template_id)
     )",
-], &[
-    // Version 2: the order outbox. An order is written here first, under its
-    // idempotency key (Odoo's `client_order_ref`), then delivered to Odoo by
-    // the caller or, if Odoo is away, by a worker retrying later. `state` is
-    // an [`OrderState`]'s text, `payload` the caller's JSON.
-    "CREATE TABLE IF NOT EXISTS orders (
+    ],
+    &[
+        // Version 2: the order outbox. An order is written here first, under its
+        // idempotency key (Odoo's `client_order_ref`), then delivered to Odoo by
+        // the caller or, if Odoo is away, by a worker retrying later. `state` is
+        // an [`OrderState`]'s text, `payload` the caller's JSON.
+        "CREATE TABLE IF NOT EXISTS orders (
         order_key TEXT NOT NULL PRIMARY KEY,
         partner_id BIGINT NOT NULL,
         slot_id BIGINT NOT NULL,
@@ -98,16 +100,17 @@ const MIGRATIONS: &[&[&str]] = &[&[
         created_at BIGINT NOT NULL,
         updated_at BIGINT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS orders_state_next_attempt_at ON orders (state, next_attempt_at)",
-    "CREATE INDEX IF NOT EXISTS orders_slot_id ON orders (slot_id)",
-    "CREATE INDEX IF NOT EXISTS orders_partner_id_created_at ON orders (partner_id, created_at)",
-    // One row per pickup slot ever reserved, locked by an upsert while a
-    // reservation counts the slot's orders: PostgreSQL thus serializes the
-    // reservations of a slot (across instances), so its capacity holds.
-    "CREATE TABLE IF NOT EXISTS slot_locks (
+        "CREATE INDEX IF NOT EXISTS orders_state_next_attempt_at ON orders (state, next_attempt_at)",
+        "CREATE INDEX IF NOT EXISTS orders_slot_id ON orders (slot_id)",
+        "CREATE INDEX IF NOT EXISTS orders_partner_id_created_at ON orders (partner_id, created_at)",
+        // One row per pickup slot ever reserved, locked by an upsert while a
+        // reservation counts the slot's orders: PostgreSQL thus serializes the
+        // reservations of a slot (across instances), so its capacity holds.
+        "CREATE TABLE IF NOT EXISTS slot_locks (
         slot_id BIGINT NOT NULL PRIMARY KEY
     )",
-]];
+    ],
+];
 
 /// Key of the PostgreSQL advisory lock that serializes the migrations of
 /// instances starting together on one database (arbitrary, fixed).
@@ -878,7 +881,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(inserted) = inserted else {
-            let existing = find_order(&mut *tx, order.key).await?;
+            let existing = find_order(&mut tx, order.key).await?;
             tx.rollback().await?;
             return match existing {
                 Some(existing) => Ok(Reservation::Existing(existing)),
@@ -1013,7 +1016,13 @@ impl Store {
     /// while it was on its way): it stays cancelled, Odoo's id is recorded if
     /// none was, and `false`: the caller then cancels it in Odoo. Unknown key:
     /// `false`.
-    pub async fn mark_sent(&self, key: &str, odoo_id: i64, odoo_name: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn mark_sent(
+        &self,
+        key: &str,
+        odoo_id: i64,
+        odoo_name: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         // Locks the row (PostgreSQL) before deciding on its state.
         let row = sqlx::query("UPDATE orders SET state = state WHERE order_key = $1 RETURNING state")
@@ -1133,10 +1142,14 @@ impl Store {
 
 /// The order of a key, on a connection (of a transaction or not).
 async fn find_order(conn: &mut AnyConnection, key: &str) -> Result<Option<OutboxOrder>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", order_columns!(), " FROM orders WHERE order_key = $1"))
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        order_columns!(),
+        " FROM orders WHERE order_key = $1"
+    ))
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.as_ref().map(order_of).transpose()
 }
 

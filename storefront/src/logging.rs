@@ -1,0 +1,52 @@
+//! One log line per request, in a span carrying a request id (taken from a
+//! well-formed `X-Request-Id` header, else made up) that every log line of
+//! the request repeats and the answer echoes. Paths are logged, never query
+//! strings, bodies, cookies or credentials.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument as _;
+
+/// The request id header.
+pub const REQUEST_ID: &str = "x-request-id";
+
+fn new_id() -> String {
+    let mut bytes = [0u8; 8];
+    // A request id needs no secrecy: a clock-based fallback is fine.
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes = (chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64).to_be_bytes();
+    }
+    crate::render::hex(&bytes)
+}
+
+/// Logs each request with its id, status and duration.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_owned)
+        .unwrap_or_else(new_id);
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let started = std::time::Instant::now();
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    let status = response.status().as_u16();
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(status, micros, "answered");
+        } else {
+            tracing::info!(status, micros, "answered");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+    }
+    Ok(response)
+}

@@ -39,18 +39,33 @@ fn refuse(request: &HttpRequest, token: &AdminToken) -> Option<HttpResponse> {
     }
 }
 
-/// Resyncs the mirror now; answers the one-line summary, or 502 with the
-/// error when Odoo could not be read (the previous snapshot stays).
+/// `?full=1` asks for a full sync.
+#[derive(Debug, serde::Deserialize)]
+pub struct ResyncQuery {
+    #[serde(default)]
+    full: Option<String>,
+}
+
+/// Resyncs the mirror now (incrementally, or everything with `?full=1`);
+/// answers the one-line summary, or 502 with the error when Odoo could not
+/// be read (the previous snapshot stays).
 #[post("/admin/resync")]
 pub async fn resync(
     request: HttpRequest,
     token: web::Data<AdminToken>,
     resync: web::Data<Resync>,
+    query: web::Query<ResyncQuery>,
 ) -> HttpResponse {
     if let Some(refusal) = refuse(&request, &token) {
         return refusal;
     }
-    match resync.sync_now().await {
+    let full = matches!(query.full.as_deref(), Some("1" | "true" | "yes"));
+    let result = if full {
+        resync.full_sync_now().await
+    } else {
+        resync.sync_now().await
+    };
+    match result {
         Ok(report) => HttpResponse::Ok().json(json!({"summary": report.summary()})),
         Err(e) => HttpResponse::BadGateway().json(json!({"error": e.to_string()})),
     }

@@ -70,8 +70,21 @@ impl Resync {
     /// Syncs now (incrementally once there is a snapshot) and records the
     /// outcome. The mirror runs one sync at a time.
     pub async fn sync_now(&self) -> Result<SyncReport, connector::Error> {
+        self.run(false).await
+    }
+
+    /// A full sync now (everything read again), recorded like the others.
+    pub async fn full_sync_now(&self) -> Result<SyncReport, connector::Error> {
+        self.run(true).await
+    }
+
+    async fn run(&self, full: bool) -> Result<SyncReport, connector::Error> {
         let started = std::time::Instant::now();
-        let result = self.mirror.sync().await;
+        let result = if full {
+            self.mirror.full_sync().await
+        } else {
+            self.mirror.sync().await
+        };
         if let Some(metrics) = &self.metrics {
             metrics.sync(result.as_ref(), started.elapsed());
         }

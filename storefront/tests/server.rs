@@ -140,6 +140,15 @@ async fn the_admin_resync_needs_the_token() {
         "{body}"
     );
     assert!(!double.calls().is_empty(), "the resync did not call Odoo");
+    let response = app
+        .http
+        .post(format!("{url}?full=1"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert!(body["summary"].as_str().unwrap().starts_with("full sync"), "{body}");
 }
 
 #[tokio::test]

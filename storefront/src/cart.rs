@@ -257,10 +257,21 @@ pub fn view(shelf: &Shelf<'_>, cart: &PricedCart, minimum: Decimal) -> CartView 
                 &[("missing", &shelf.money(missing)), ("minimum", &shelf.money(minimum))],
             )
         }),
+        // Names where the mirror still knows the variant (no longer sold,
+        // still in Odoo); a plain "a product" for one deleted from Odoo.
         removed: cart
             .removed
             .iter()
-            .map(|_| shelf.messages.get("product_unavailable").to_owned())
+            .map(|id| {
+                shelf
+                    .index
+                    .snapshot
+                    .variants
+                    .records
+                    .get(id)
+                    .map(|v| v.display_name.clone())
+                    .unwrap_or_else(|| shelf.messages.get("a_product").to_owned())
+            })
             .collect(),
     }
 }

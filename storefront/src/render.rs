@@ -82,12 +82,21 @@ impl Renderer {
             .iter()
             .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
             .collect();
+        let mut message_overrides = HashMap::new();
         if let Some(dir) = override_dir {
             if !dir.is_dir() {
                 anyhow::bail!("STOREFRONT_OVERRIDE_DIR={} is not a directory", dir.display());
             }
             overrides(&dir.join("templates"), &mut templates)?;
             overrides(&dir.join("assets"), &mut assets)?;
+            // Messages are merged, not replaced: a shop changes the
+            // sentences it wants, and a key added by a new version of the
+            // shop is never missing from its file.
+            for (name, bytes) in templates.iter_mut().filter(|(n, _)| n.starts_with("messages/")) {
+                if let Some((_, embedded)) = embedded::TEMPLATES.iter().find(|(n, _)| n == name) {
+                    message_overrides.insert(name.clone(), std::mem::replace(bytes, embedded.to_vec()));
+                }
+            }
         }
         let mut tera = tera::Tera::default();
         let mut pages = Vec::new();
@@ -97,8 +106,14 @@ impl Renderer {
                 .strip_prefix("messages/")
                 .and_then(|n| n.strip_suffix(".json"))
             {
-                let map: Map<String, Value> = serde_json::from_slice(bytes)
+                let mut map: Map<String, Value> = serde_json::from_slice(bytes)
                     .with_context(|| format!("templates/{name} is not a JSON object of messages"))?;
+                if let Some(custom) = message_overrides.get(name) {
+                    let custom: Map<String, Value> = serde_json::from_slice(custom).with_context(|| {
+                        format!("the override of templates/{name} is not a JSON object of messages")
+                    })?;
+                    map.extend(custom);
+                }
                 messages.insert(lang.to_owned(), Messages::new(map));
             } else if name.ends_with(".html") {
                 let text = std::str::from_utf8(bytes)

@@ -39,6 +39,7 @@ pub struct Application {
     resync: Resync,
     schedule: tokio::task::JoinHandle<()>,
     worker: tokio::task::JoinHandle<()>,
+    janitor: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Application {
@@ -75,6 +76,7 @@ impl Application {
         let images = ImageCache::new(client.clone(), IMAGE_CACHE_BYTES);
         let outbox = Outbox::new(store.clone(), client.clone());
         let worker = outbox.spawn(settings.outbox_every);
+        let janitor = spawn_janitor(store.clone());
         let file = settings.snapshot_file();
         // The last snapshot, if one was saved: the shop serves it until
         // Odoo answers, so a restart while Odoo is away still sells.
@@ -165,6 +167,7 @@ impl Application {
             resync,
             schedule,
             worker,
+            janitor,
         })
     }
 
@@ -188,6 +191,7 @@ impl Application {
         let result = self.server.await;
         self.schedule.abort();
         self.worker.abort();
+        self.janitor.abort();
         result
     }
 }
@@ -212,4 +216,21 @@ async fn not_found(visit: Visit) -> HttpResponse {
     } else {
         visit.fail(PageError::NotFound).await
     }
+}
+
+/// Every hour, forgets expired sessions and login failures older than a day.
+fn spawn_janitor(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            ticks.tick().await;
+            let now = chrono::Utc::now().timestamp();
+            if let Err(e) = store.purge_sessions(now).await {
+                tracing::warn!(error = %e, "cannot purge expired sessions");
+            }
+            if let Err(e) = store.purge_login_failures(now - 86_400).await {
+                tracing::warn!(error = %e, "cannot purge old login failures");
+            }
+        }
+    })
 }

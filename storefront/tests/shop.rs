@@ -647,6 +647,8 @@ async fn assets_are_embedded_and_a_shop_can_override_them() {
     std::fs::create_dir_all(overrides.join("assets")).unwrap();
     std::fs::create_dir_all(overrides.join("templates")).unwrap();
     std::fs::write(overrides.join("assets/style.css"), "body { color: #123456 }").unwrap();
+    std::fs::create_dir_all(overrides.join("templates/messages")).unwrap();
+    std::fs::write(overrides.join("templates/messages/en.json"), r#"{"login_title": "Sign in to Chez Nous"}"#).unwrap();
     let shop = spawn_with(
         &double,
         &support::data_dir(),
@@ -658,6 +660,11 @@ async fn assets_are_embedded_and_a_shop_can_override_them() {
     assert_eq!(css.status, 200);
     assert_eq!(css.body, "body { color: #123456 }");
     assert!(css.headers["content-type"].starts_with("text/css"));
+    // An overridden message replaces its sentence; the others stay.
+    let login = browser.get("/login").await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    assert!(login.body.contains("Sign in to Chez Nous"), "{}", login.body);
+    assert!(login.body.contains("Skip to main content"));
     let js = browser.get("/assets/app.js").await;
     assert_eq!(js.status, 200, "embedded");
     for path in [

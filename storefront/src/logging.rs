@@ -50,3 +50,55 @@ pub async fn middleware(
     }
     Ok(response)
 }
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per line (for log collectors).
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("STOREFRONT_LOG_FORMAT must be text or json, not {other:?}")),
+        }
+    }
+}
+
+/// Reads `STOREFRONT_LOG` (the level) and `STOREFRONT_LOG_FORMAT` (`text`
+/// or `json`) and logs to standard error accordingly.
+pub fn init_from_env() -> anyhow::Result<()> {
+    let level = match std::env::var("STOREFRONT_LOG")
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "" | "info" => tracing::Level::INFO,
+        "error" => tracing::Level::ERROR,
+        "warn" => tracing::Level::WARN,
+        "debug" => tracing::Level::DEBUG,
+        "trace" => tracing::Level::TRACE,
+        other => anyhow::bail!("STOREFRONT_LOG must be error, warn, info, debug or trace, not {other:?}"),
+    };
+    let format: LogFormat = std::env::var("STOREFRONT_LOG_FORMAT")
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!(e))?;
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+    }
+    Ok(())
+}

@@ -132,67 +132,9 @@ async fn run(n: usize) {
 }
 
 /// The built-in shop grown by `n` published products, each with its
-/// variant, written as a dataset (loading a dataset is linear; creating
-/// through the double's ORM snapshots its tables for every write).
+/// variant ([`Dataset::grown`]).
 fn grown_shop(n: usize) -> Dataset {
-    let mut json: serde_json::Value = serde_json::from_str(&Dataset::shop().to_json()).unwrap();
-    let records = json["records"].as_object_mut().unwrap();
-    let ids = |model: &str| -> Vec<i64> {
-        records[model]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_i64().unwrap())
-            .collect()
-    };
-    let (categories, internal, taxes) = (
-        ids("product.public.category"),
-        ids("product.category"),
-        ids("account.tax"),
-    );
-    let uom = ids("uom.uom")[0];
-    let first_template = ids("product.template").into_iter().max().unwrap() + 1;
-    let first_variant = ids("product.product").into_iter().max().unwrap() + 1;
-    let mut templates = Vec::with_capacity(n);
-    let mut variants = Vec::with_capacity(n);
-    for i in 0..n {
-        let (template, variant) = (first_template + i as i64, first_variant + i as i64);
-        templates.push(serde_json::json!({
-            "id": template,
-            "name": {"fr_FR": format!("Pain au levain n°{i}"), "en_US": format!("Sourdough bread no. {i}")},
-            "list_price": 1.0 + (i % 500) as f64 / 100.0,
-            "sale_ok": true,
-            "is_published": true,
-            "default_code": format!("BENCH-{i:06}"),
-            "barcode": format!("376{i:010}"),
-            "description_sale": {"fr_FR": "Farine bio, levain naturel.", "en_US": "Organic flour, natural leaven."},
-            "categ_id": internal[i % internal.len()],
-            "public_categ_ids": [categories[i % categories.len()]],
-            "taxes_id": [taxes[i % taxes.len()]],
-            "uom_id": uom,
-            "write_date": "2026-01-05 08:00:00",
-        }));
-        variants.push(serde_json::json!({
-            "id": variant,
-            "product_tmpl_id": template,
-            "default_code": format!("BENCH-{i:06}"),
-            "barcode": format!("376{i:010}"),
-            "write_date": "2026-01-05 08:00:00",
-        }));
-    }
-    records
-        .get_mut("product.template")
-        .unwrap()
-        .as_array_mut()
-        .unwrap()
-        .extend(templates);
-    records
-        .get_mut("product.product")
-        .unwrap()
-        .as_array_mut()
-        .unwrap()
-        .extend(variants);
-    Dataset::from_json(&json.to_string()).unwrap()
+    Dataset::shop().grown(n)
 }
 
 /// The calls a full sync makes, sent bare: for each model, `search_count`

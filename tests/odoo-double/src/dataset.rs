@@ -219,6 +219,74 @@ impl Dataset {
     }
 
     /// The same data under another database name.
+    /// This dataset with `n` more published products on sale, each with
+    /// its variant, spread over the existing categories and customer taxes
+    /// (for load tests and benchmarks: loading a dataset is linear, where
+    /// creating through the double's ORM snapshots its tables per write).
+    pub fn grown(mut self, n: usize) -> Dataset {
+        let ids = |records: &BTreeMap<String, Vec<Map<String, Json>>>, model: &str| -> Vec<i64> {
+            records
+                .get(model)
+                .map(|rs| rs.iter().filter_map(|r| r.get("id").and_then(Json::as_i64)).collect())
+                .unwrap_or_default()
+        };
+        let public = ids(&self.records, "product.public.category");
+        let internal = ids(&self.records, "product.category");
+        let taxes: Vec<i64> = self
+            .records
+            .get("account.tax")
+            .map(|rs| {
+                rs.iter()
+                    .filter(|r| r.get("type_tax_use").and_then(Json::as_str).is_none_or(|t| t == "sale"))
+                    .filter_map(|r| r.get("id").and_then(Json::as_i64))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let first_template = ids(&self.records, "product.template").into_iter().max().unwrap_or(0) + 1;
+        let first_variant = ids(&self.records, "product.product").into_iter().max().unwrap_or(0) + 1;
+        let pick = |list: &[i64], i: usize| list.get(i % list.len().max(1)).copied();
+        let mut templates = Vec::with_capacity(n);
+        let mut variants = Vec::with_capacity(n);
+        for i in 0..n {
+            let (template, variant) = (first_template + i as i64, first_variant + i as i64);
+            let mut t = serde_json::json!({
+                "id": template,
+                "name": {"fr_FR": format!("Pain au levain n°{i}"), "en_US": format!("Sourdough bread no. {i}")},
+                "list_price": 1.0 + (i % 500) as f64 / 100.0,
+                "sale_ok": true,
+                "is_published": true,
+                "default_code": format!("BENCH-{i:06}"),
+                "barcode": format!("376{i:010}"),
+                "description_sale": {"fr_FR": "Farine bio, levain naturel.", "en_US": "Organic flour, natural leaven."},
+                "taxes_id": pick(&taxes, i).into_iter().collect::<Vec<_>>(),
+                "uom_id": 1,
+                "weight": 0.5,
+                "write_date": "2026-01-05 08:00:00",
+            });
+            if let Some(c) = pick(&internal, i) {
+                t["categ_id"] = c.into();
+            }
+            if let Some(c) = pick(&public, i) {
+                t["public_categ_ids"] = serde_json::json!([c]);
+            }
+            if let Json::Object(t) = t {
+                templates.push(t);
+            }
+            if let Json::Object(v) = serde_json::json!({
+                "id": variant,
+                "product_tmpl_id": template,
+                "default_code": format!("BENCH-{i:06}"),
+                "barcode": format!("376{i:010}"),
+                "write_date": "2026-01-05 08:00:00",
+            }) {
+                variants.push(v);
+            }
+        }
+        self.records.entry("product.template".into()).or_default().extend(templates);
+        self.records.entry("product.product".into()).or_default().extend(variants);
+        self
+    }
+
     pub fn with_db(mut self, db: &str) -> Dataset {
         self.db = db.to_owned();
         self

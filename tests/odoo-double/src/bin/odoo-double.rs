@@ -1,7 +1,7 @@
 //! Serves a dataset on a loopback address, for manual runs:
 //!
 //! ```text
-//! odoo-double [--dataset FILE | --recordings DIR] [--addr 127.0.0.1:8069] [--series 17.0] [--db NAME]
+//! odoo-double [--dataset FILE | --recordings DIR] [--addr 127.0.0.1:8069] [--series 17.0] [--db NAME] [--grow N]
 //! ```
 //!
 //! Without `--dataset` or `--recordings` it serves the built-in shop.
@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use odoo_double::{Dataset, OdooDouble};
 
-const USAGE: &str = "usage: odoo-double [--dataset FILE | --recordings DIR] [--addr 127.0.0.1:8069] [--series 16.0|17.0|18.0|19.0] [--db NAME]";
+const USAGE: &str = "usage: odoo-double [--dataset FILE | --recordings DIR] [--addr 127.0.0.1:8069] [--series 16.0|17.0|18.0|19.0] [--db NAME] [--grow N]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -31,6 +31,7 @@ async fn run() -> Result<(), String> {
     let mut addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8069));
     let mut series = None;
     let mut db = None;
+    let mut grow = 0usize;
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
@@ -45,6 +46,11 @@ async fn run() -> Result<(), String> {
             }
             "--series" => series = Some(value("--series")?),
             "--db" => db = Some(value("--db")?),
+            "--grow" => {
+                grow = value("--grow")?
+                    .parse()
+                    .map_err(|e| format!("--grow needs a number of products: {e}"))?
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -57,7 +63,7 @@ async fn run() -> Result<(), String> {
             "{addr} is not a loopback address; the double is for local use only"
         ));
     }
-    let mut dataset = dataset.unwrap_or_else(Dataset::shop);
+    let mut dataset = dataset.unwrap_or_else(Dataset::shop).grown(grow);
     if let Some(series) = series {
         dataset = dataset.with_series(&series);
     }

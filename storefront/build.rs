@@ -6,8 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()))
-        .join("..");
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into())).join("..");
     let mut out = String::new();
     for (name, dir) in [("TEMPLATES", "templates"), ("ASSETS", "assets")] {
         let dir = root.join(dir);
@@ -17,7 +16,11 @@ fn main() {
         files.sort();
         let _ = writeln!(out, "pub static {name}: &[(&str, &[u8])] = &[");
         for (relative, path) in files {
-            let _ = writeln!(out, "    ({relative:?}, include_bytes!({:?})),", path.display().to_string());
+            let _ = writeln!(
+                out,
+                "    ({relative:?}, include_bytes!({:?})),",
+                path.display().to_string()
+            );
         }
         let _ = writeln!(out, "];");
     }

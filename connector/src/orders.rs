@@ -70,7 +70,11 @@ pub async fn deliver(client: &Client, order: &NewSaleOrder, tag: Option<&str>) -
             order.tag_ids.push(id);
         }
     }
-    let id = client.model("sale.order").create(order.to_values()).send().await?;
+    let id = client
+        .model("sale.order")
+        .create(order.to_values())
+        .send()
+        .await?;
     read(client, id).await?.ok_or_else(|| Error::Decode {
         call: "sale.order.read".into(),
         field: "id".into(),
@@ -108,7 +112,11 @@ pub async fn orders_of(client: &Client, partner_id: i64, limit: u32) -> Result<V
 
 /// Cancels order `id` (`action_cancel`).
 pub async fn cancel(client: &Client, id: i64) -> Result<(), Error> {
-    client.model("sale.order").call_on("action_cancel", vec![id]).send_raw().await?;
+    client
+        .model("sale.order")
+        .call_on("action_cancel", vec![id])
+        .send_raw()
+        .await?;
     Ok(())
 }
 
@@ -125,7 +133,9 @@ impl SlotOrders {
     pub fn active(&self, tag: &str) -> u32 {
         self.by_tag
             .get(tag)
-            .map_or(0, |orders| orders.iter().filter(|(_, cancelled)| !cancelled).count())
+            .map_or(0, |orders| {
+                orders.iter().filter(|(_, cancelled)| !cancelled).count()
+            })
             .try_into()
             .unwrap_or(u32::MAX)
     }
@@ -162,10 +172,10 @@ pub async fn slot_orders(client: &Client, tags: &[String]) -> Result<SlotOrders,
     for order in orders {
         for tag in &order.tag_ids {
             if let Some(name) = names.get(tag) {
-                by_tag
-                    .entry(name.clone())
-                    .or_default()
-                    .push((order.client_order_ref.clone(), order.state == SaleOrderState::Cancel));
+                by_tag.entry(name.clone()).or_default().push((
+                    order.client_order_ref.clone(),
+                    order.state == SaleOrderState::Cancel,
+                ));
             }
         }
     }

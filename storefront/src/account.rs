@@ -95,7 +95,11 @@ fn client_address(visit: &Visit) -> String {
 
 /// Checks credentials with Odoo and opens a session; returns the new
 /// session id and its record.
-pub async fn log_in(visit: &Visit, login: &str, password: &str) -> Result<(String, SessionRecord), LoginError> {
+pub async fn log_in(
+    visit: &Visit,
+    login: &str,
+    password: &str,
+) -> Result<(String, SessionRecord), LoginError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() || login.len() > 256 || password.len() > 1024 {
         return Err(LoginError::Invalid);
@@ -105,7 +109,11 @@ pub async fn log_in(visit: &Visit, login: &str, password: &str) -> Result<(Strin
     let account_key = format!("login:{}", login.to_lowercase());
     let address_key = format!("ip:{}", client_address(visit));
     let keys = [account_key.as_str(), address_key.as_str()];
-    let failures = state.store.login_failures(&keys).await.map_err(LoginError::Store)?;
+    let failures = state
+        .store
+        .login_failures(&keys)
+        .await
+        .map_err(LoginError::Store)?;
     let waits = [
         failures
             .first()
@@ -152,7 +160,11 @@ pub async fn log_in(visit: &Visit, login: &str, password: &str) -> Result<(Strin
         created_at: now,
         expires_at: now + session::SESSION_DAYS * 86_400,
     };
-    state.store.create_session(&record).await.map_err(LoginError::Store)?;
+    state
+        .store
+        .create_session(&record)
+        .await
+        .map_err(LoginError::Store)?;
     Ok((id, record))
 }
 
@@ -188,7 +200,13 @@ async fn login_page(visit: Visit, query: web::Query<NextQuery>) -> HttpResponse 
     login_form(&visit, StatusCode::OK, "", None, &next).await
 }
 
-async fn login_form(visit: &Visit, status: StatusCode, login: &str, error: Option<String>, next: &str) -> HttpResponse {
+async fn login_form(
+    visit: &Visit,
+    status: StatusCode,
+    login: &str,
+    error: Option<String>,
+    next: &str,
+) -> HttpResponse {
     let mut context = tera::Context::new();
     context.insert("login", login);
     context.insert("error", &error);
@@ -287,7 +305,9 @@ async fn switch_language(visit: Visit, form: web::Form<LanguageForm>) -> HttpRes
     }
     if !visit.state.settings.languages.contains(&form.lang) {
         return visit
-            .fail(PageError::BadRequest(visit.messages().get("language_unknown").to_owned()))
+            .fail(PageError::BadRequest(
+                visit.messages().get("language_unknown").to_owned(),
+            ))
             .await;
     }
     let mut response = visit.redirect_with(form.back.as_deref().unwrap_or("/"), None);
@@ -310,7 +330,13 @@ async fn signup_page(visit: Visit) -> HttpResponse {
     signup_form(&visit, StatusCode::OK, &SignupView::default(), &[], false).await
 }
 
-async fn signup_form(visit: &Visit, status: StatusCode, form: &SignupView, errors: &[String], done: bool) -> HttpResponse {
+async fn signup_form(
+    visit: &Visit,
+    status: StatusCode,
+    form: &SignupView,
+    errors: &[String],
+    done: bool,
+) -> HttpResponse {
     let mut context = tera::Context::new();
     context.insert("form", form);
     context.insert("errors", errors);
@@ -349,7 +375,12 @@ pub struct SignupRequest {
 
 impl SignupRequest {
     /// Checks what was typed; the errors are message keys.
-    pub fn parse(name: &str, email: &str, phone: &str, message: &str) -> Result<SignupRequest, Vec<&'static str>> {
+    pub fn parse(
+        name: &str,
+        email: &str,
+        phone: &str,
+        message: &str,
+    ) -> Result<SignupRequest, Vec<&'static str>> {
         let (name, email, phone, message) = (name.trim(), email.trim(), phone.trim(), message.trim());
         let mut errors = Vec::new();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
@@ -358,11 +389,7 @@ impl SignupRequest {
         if !valid_email(email) {
             errors.push("signup_invalid_email");
         }
-        if phone.len() > 32
-            || !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-.()/".contains(c))
-        {
+        if phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || " +-.()/".contains(c)) {
             errors.push("signup_invalid_phone");
         }
         if message.chars().count() > 2000 {
@@ -389,13 +416,19 @@ fn valid_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
         && !domain.contains('@')
 }
 
 /// Creates the partner of a sign-up request in Odoo, tagged
 /// [`SIGNUP_TAG`]; returns its id.
-pub async fn create_signup(client: &Client, request: &SignupRequest, lang: &str) -> Result<i64, connector::Error> {
+pub async fn create_signup(
+    client: &Client,
+    request: &SignupRequest,
+    lang: &str,
+) -> Result<i64, connector::Error> {
     let tags = client
         .model("res.partner.category")
         .search(field("name").eq(SIGNUP_TAG))
@@ -549,6 +582,9 @@ mod tests {
 
     #[test]
     fn messages_are_escaped_for_odoo() {
-        assert_eq!(escape_html("<b>\"x\" & 'y'</b>"), "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;");
+        assert_eq!(
+            escape_html("<b>\"x\" & 'y'</b>"),
+            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
+        );
     }
 }

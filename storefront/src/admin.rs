@@ -74,7 +74,11 @@ pub async fn resync(
 /// The orders not yet in Odoo (pending or refused), oldest first, with
 /// their attempts and last error.
 #[get("/admin/outbox")]
-pub async fn outbox_list(request: HttpRequest, token: web::Data<AdminToken>, state: web::Data<AppState>) -> HttpResponse {
+pub async fn outbox_list(
+    request: HttpRequest,
+    token: web::Data<AdminToken>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     if let Some(refusal) = refuse(&request, &token) {
         return refusal;
     }
@@ -107,7 +111,11 @@ pub async fn outbox_list(request: HttpRequest, token: web::Data<AdminToken>, sta
 /// Tries every order not yet in Odoo now (refused ones too, after the
 /// staff fixed the cause); answers how many reached Odoo.
 #[post("/admin/outbox/retry")]
-pub async fn outbox_retry(request: HttpRequest, token: web::Data<AdminToken>, state: web::Data<AppState>) -> HttpResponse {
+pub async fn outbox_retry(
+    request: HttpRequest,
+    token: web::Data<AdminToken>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     if let Some(refusal) = refuse(&request, &token) {
         return refusal;
     }

@@ -55,8 +55,16 @@ impl<E: Into<anyhow::Error>> From<E> for ApiError {
 pub fn error_response(visit: &Visit, error: ApiError) -> HttpResponse {
     let m = visit.messages();
     let (status, code, message) = match error {
-        ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "login_required", m.get("login_required").to_owned()),
-        ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed", m.get("csrf_failed").to_owned()),
+        ApiError::Unauthorized => (
+            StatusCode::UNAUTHORIZED,
+            "login_required",
+            m.get("login_required").to_owned(),
+        ),
+        ApiError::Csrf => (
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            m.get("csrf_failed").to_owned(),
+        ),
         ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", m.get("not_found").to_owned()),
         ApiError::BadRequest(code, message) => (StatusCode::UNPROCESSABLE_ENTITY, code, message),
         ApiError::Throttled(message, seconds) => {
@@ -67,8 +75,16 @@ pub fn error_response(visit: &Visit, error: ApiError) -> HttpResponse {
         ApiError::Refused(status, code, message) => (status, code, message),
         ApiError::Unavailable(message) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
         ApiError::Internal(e) => {
-            tracing::error!(error = format!("{e:#}"), path = visit.request.path(), "an API call failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "server_error", m.get("server_error").to_owned())
+            tracing::error!(
+                error = format!("{e:#}"),
+                path = visit.request.path(),
+                "an API call failed"
+            );
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                m.get("server_error").to_owned(),
+            )
         }
     };
     HttpResponse::build(status).json(json!({"error": {"code": code, "message": message}}))
@@ -83,7 +99,9 @@ fn respond(visit: &Visit, result: Result<HttpResponse, ApiError>) -> HttpRespons
 
 fn customer(visit: &Visit) -> Result<&Customer, ApiError> {
     if visit.index.snapshot.synced_at.is_none() {
-        return Err(ApiError::Unavailable(visit.messages().get("odoo_unavailable").to_owned()));
+        return Err(ApiError::Unavailable(
+            visit.messages().get("odoo_unavailable").to_owned(),
+        ));
     }
     visit.customer.as_ref().ok_or(ApiError::Unauthorized)
 }
@@ -103,15 +121,16 @@ fn check_csrf(visit: &Visit) -> Result<(), ApiError> {
 }
 
 fn parse_id(text: &str) -> Result<i64, ApiError> {
-    text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(ApiError::NotFound)
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(ApiError::NotFound)
 }
 
 /// The OpenAPI document.
 #[get("/api/v1/openapi.json")]
 async fn openapi_document() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(OPENAPI)
+    HttpResponse::Ok().content_type("application/json").body(OPENAPI)
 }
 
 #[derive(Debug, Serialize)]
@@ -147,7 +166,11 @@ fn session_json(visit: &Visit, csrf_token: String, customer: Option<&Customer>) 
 async fn get_session(visit: Visit) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(session_json(&visit, visit.csrf_token.clone(), visit.customer.as_ref()))
+        .json(session_json(
+            &visit,
+            visit.csrf_token.clone(),
+            visit.customer.as_ref(),
+        ))
 }
 
 /// Credentials.
@@ -173,11 +196,16 @@ async fn create_session(visit: Visit, body: web::Json<LoginJson>) -> HttpRespons
             Err(e) => {
                 let m = visit.messages();
                 Err(match e {
-                    LoginError::Throttled(seconds) => {
-                        ApiError::Throttled(m.format("login_throttled", &[("seconds", &seconds.to_string())]), seconds)
-                    }
+                    LoginError::Throttled(seconds) => ApiError::Throttled(
+                        m.format("login_throttled", &[("seconds", &seconds.to_string())]),
+                        seconds,
+                    ),
                     LoginError::Store(e) => ApiError::Internal(e.into()),
-                    other => ApiError::Refused(other.status(), other.message_key(), m.get(other.message_key()).to_owned()),
+                    other => ApiError::Refused(
+                        other.status(),
+                        other.message_key(),
+                        m.get(other.message_key()).to_owned(),
+                    ),
                 })
             }
         }
@@ -307,17 +335,27 @@ struct ProductsQuery {
     per_page: Option<String>,
 }
 
-fn number_param(visit: &Visit, name: &'static str, text: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
+fn number_param(
+    visit: &Visit,
+    name: &'static str,
+    text: Option<&str>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
-        Some(t) => t.parse::<usize>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-            ApiError::BadRequest(
-                "invalid_parameter",
-                visit
-                    .messages()
-                    .format("parameter_invalid", &[("name", name), ("max", &max.to_string())]),
-            )
-        }),
+        Some(t) => t
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::BadRequest(
+                    "invalid_parameter",
+                    visit
+                        .messages()
+                        .format("parameter_invalid", &[("name", name), ("max", &max.to_string())]),
+                )
+            }),
     }
 }
 
@@ -327,25 +365,42 @@ async fn list_products(visit: Visit, query: web::Query<ProductsQuery>) -> HttpRe
     let result = async {
         let customer = customer(&visit)?;
         let page = number_param(&visit, "page", query.page.as_deref(), 1, 1_000_000)?;
-        let per_page = number_param(&visit, "per_page", query.per_page.as_deref(), catalog::PAGE_SIZE, MAX_PER_PAGE)?;
+        let per_page = number_param(
+            &visit,
+            "per_page",
+            query.per_page.as_deref(),
+            catalog::PAGE_SIZE,
+            MAX_PER_PAGE,
+        )?;
         let index = &visit.index;
-        let in_category: Option<&[i64]> = match query.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            Some(c) => {
-                let id = c.parse::<i64>().ok().filter(|id| index.has_category(*id)).ok_or_else(|| {
-                    ApiError::BadRequest("unknown_category", visit.messages().get("category_unknown").to_owned())
-                })?;
-                Some(index.products_in(id))
-            }
-            None => None,
-        };
+        let in_category: Option<&[i64]> =
+            match query.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+                Some(c) => {
+                    let id = c
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|id| index.has_category(*id))
+                        .ok_or_else(|| {
+                            ApiError::BadRequest(
+                                "unknown_category",
+                                visit.messages().get("category_unknown").to_owned(),
+                            )
+                        })?;
+                    Some(index.products_in(id))
+                }
+                None => None,
+            };
         let ids: Vec<i64> = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
                 let q: String = q.chars().take(200).collect();
-                let allowed: Option<std::collections::HashSet<i64>> = in_category.map(|ids| ids.iter().copied().collect());
+                let allowed: Option<std::collections::HashSet<i64>> =
+                    in_category.map(|ids| ids.iter().copied().collect());
                 index
                     .snapshot
                     .search
-                    .search_filtered(&q, &visit.lang, 480, |id| allowed.as_ref().is_none_or(|a| a.contains(&id)))
+                    .search_filtered(&q, &visit.lang, 480, |id| {
+                        allowed.as_ref().is_none_or(|a| a.contains(&id))
+                    })
                     .into_iter()
                     .map(|h| h.id)
                     .collect()
@@ -358,7 +413,10 @@ async fn list_products(visit: Visit, query: web::Query<ProductsQuery>) -> HttpRe
         let pages = total.div_ceil(per_page).max(1);
         let start = (page - 1).saturating_mul(per_page).min(total);
         let end = (start + per_page).min(total);
-        let items: Vec<ProductJson> = ids[start..end].iter().filter_map(|id| product_json(&shelf, *id)).collect();
+        let items: Vec<ProductJson> = ids[start..end]
+            .iter()
+            .filter_map(|id| product_json(&shelf, *id))
+            .collect();
         Ok(HttpResponse::Ok().json(json!({
             "products": items,
             "page": page,
@@ -405,7 +463,10 @@ async fn get_product(visit: Visit, path: web::Path<String>) -> HttpResponse {
             object.insert("description".into(), json!(detail.description));
             object.insert("reference".into(), json!(detail.reference));
             object.insert("image_large_url".into(), json!(detail.image_large_url));
-            object.insert("category_ids".into(), json!(detail.breadcrumb.iter().map(|c| c.id).collect::<Vec<_>>()));
+            object.insert(
+                "category_ids".into(),
+                json!(detail.breadcrumb.iter().map(|c| c.id).collect::<Vec<_>>()),
+            );
             object.insert("variants".into(), json!(variants));
         }
         Ok(HttpResponse::Ok().json(body))
@@ -512,8 +573,14 @@ fn decimal<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal,
 fn cart_error(visit: &Visit, e: CartError) -> ApiError {
     match e {
         CartError::Store(e) => ApiError::Internal(e.into()),
-        CartError::Unavailable => ApiError::BadRequest("product_unavailable", visit.messages().get("product_unavailable").to_owned()),
-        other => ApiError::BadRequest(other.message_key(), visit.messages().get(other.message_key()).to_owned()),
+        CartError::Unavailable => ApiError::BadRequest(
+            "product_unavailable",
+            visit.messages().get("product_unavailable").to_owned(),
+        ),
+        other => ApiError::BadRequest(
+            other.message_key(),
+            visit.messages().get(other.message_key()).to_owned(),
+        ),
     }
 }
 
@@ -526,9 +593,15 @@ async fn add_line(visit: Visit, body: web::Json<AddLineJson>) -> HttpResponse {
         {
             let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
             let shelf = visit.shelf(customer, &favorites, &cart);
-            cart::add(&visit.state.store, &shelf, customer, body.product_id, QuantityInput::Number(body.quantity))
-                .await
-                .map_err(|e| cart_error(&visit, e))?;
+            cart::add(
+                &visit.state.store,
+                &shelf,
+                customer,
+                body.product_id,
+                QuantityInput::Number(body.quantity),
+            )
+            .await
+            .map_err(|e| cart_error(&visit, e))?;
         }
         Ok(HttpResponse::Ok().json(cart_json(&visit, customer).await?))
     }
@@ -546,9 +619,15 @@ async fn set_line(visit: Visit, path: web::Path<String>, body: web::Json<SetLine
         {
             let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
             let shelf = visit.shelf(customer, &favorites, &cart);
-            cart::set(&visit.state.store, &shelf, customer, product_id, QuantityInput::Number(body.quantity))
-                .await
-                .map_err(|e| cart_error(&visit, e))?;
+            cart::set(
+                &visit.state.store,
+                &shelf,
+                customer,
+                product_id,
+                QuantityInput::Number(body.quantity),
+            )
+            .await
+            .map_err(|e| cart_error(&visit, e))?;
         }
         Ok(HttpResponse::Ok().json(cart_json(&visit, customer).await?))
     }
@@ -780,11 +859,19 @@ async fn create_order(visit: Visit, body: web::Json<NewOrderJson>) -> HttpRespon
                         order_json(&visit, &found)
                     }
                 };
-                let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+                let status = if existed {
+                    StatusCode::OK
+                } else {
+                    StatusCode::CREATED
+                };
                 Ok(HttpResponse::build(status).json(body))
             }
             Err(crate::checkout::CheckoutError::Store(e)) => Err(ApiError::Internal(e.into())),
-            Err(e) => Err(ApiError::Refused(crate::checkout::status_of(&e), e.message_key(), e.message(&visit))),
+            Err(e) => Err(ApiError::Refused(
+                crate::checkout::status_of(&e),
+                e.message_key(),
+                e.message(&visit),
+            )),
         }
     }
     .await;

@@ -145,7 +145,12 @@ pub async fn set(
         return Ok(quantity);
     }
     store
-        .set_cart_quantity(customer.partner_id, product_id, quantity, chrono::Utc::now().timestamp())
+        .set_cart_quantity(
+            customer.partner_id,
+            product_id,
+            quantity,
+            chrono::Utc::now().timestamp(),
+        )
         .await?;
     Ok(quantity)
 }
@@ -186,7 +191,9 @@ pub async fn priced(
                 });
             }
             None => {
-                store.remove_from_cart(customer.partner_id, line.product_id).await?;
+                store
+                    .remove_from_cart(customer.partner_id, line.product_id)
+                    .await?;
                 removed.push(line.product_id);
             }
         }
@@ -254,7 +261,10 @@ pub fn view(shelf: &Shelf<'_>, cart: &PricedCart, minimum: Decimal) -> CartView 
         below_minimum: cart.missing.map(|missing| {
             shelf.messages.format(
                 "below_minimum",
-                &[("missing", &shelf.money(missing)), ("minimum", &shelf.money(minimum))],
+                &[
+                    ("missing", &shelf.money(missing)),
+                    ("minimum", &shelf.money(minimum)),
+                ],
             )
         }),
         // Names where the mirror still knows the variant (no longer sold,

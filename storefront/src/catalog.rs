@@ -18,9 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::i18n::{self, CurrencyFormat};
 use crate::render::Messages;
 use crate::settings::TaxDisplay;
-use crate::views::{
-    CategoryLink, Paging, PriceView, ProductCard, ProductDetail, QuantityInput, VariantView,
-};
+use crate::views::{CategoryLink, Paging, PriceView, ProductCard, ProductDetail, QuantityInput, VariantView};
 
 /// Products per page of a category or of search results.
 pub const PAGE_SIZE: usize = 24;
@@ -288,11 +286,7 @@ impl CatalogIndex {
         let unit = self.unit(template);
         QuantityRule {
             decimal: unit.decimal,
-            rounding: if unit.decimal {
-                unit.rounding
-            } else {
-                Decimal::ONE
-            },
+            rounding: if unit.decimal { unit.rounding } else { Decimal::ONE },
         }
     }
 }
@@ -301,7 +295,10 @@ impl CatalogIndex {
 /// first unit, `uom.product_uom_unit`, id 1) and which are measures that take
 /// decimals.
 fn unit_infos(uoms: &[Uom]) -> HashMap<i64, UnitInfo> {
-    let unit_category = uoms.iter().find(|u| u.id == 1).and_then(|u| u.category_id.as_ref().map(|c| c.id));
+    let unit_category = uoms
+        .iter()
+        .find(|u| u.id == 1)
+        .and_then(|u| u.category_id.as_ref().map(|c| c.id));
     let by_id: HashMap<i64, &Uom> = uoms.iter().map(|u| (u.id, u)).collect();
     let is_count = |u: &Uom| -> bool {
         if u.id == 1 {
@@ -317,7 +314,9 @@ fn unit_infos(uoms: &[Uom]) -> HashMap<i64, UnitInfo> {
                     if id == 1 {
                         return true;
                     }
-                    at = by_id.get(&id).and_then(|r| r.relative_uom_id.as_ref().map(|r| r.id));
+                    at = by_id
+                        .get(&id)
+                        .and_then(|r| r.relative_uom_id.as_ref().map(|r| r.id));
                     depth += 1;
                 }
                 false
@@ -328,13 +327,16 @@ fn unit_infos(uoms: &[Uom]) -> HashMap<i64, UnitInfo> {
         .map(|u| {
             let count = is_count(u);
             let reference = match (&u.category_id, u.uom_type) {
-                (Some(category), Some(UomType::Smaller | UomType::Bigger)) if !count && !u.factor.is_zero() => uoms
-                    .iter()
-                    .find(|r| {
-                        r.category_id.as_ref().map(|c| c.id) == Some(category.id)
-                            && r.uom_type == Some(UomType::Reference)
-                    })
-                    .map(|r| (r.name.clone(), u.factor)),
+                (Some(category), Some(UomType::Smaller | UomType::Bigger))
+                    if !count && !u.factor.is_zero() =>
+                {
+                    uoms.iter()
+                        .find(|r| {
+                            r.category_id.as_ref().map(|c| c.id) == Some(category.id)
+                                && r.uom_type == Some(UomType::Reference)
+                        })
+                        .map(|r| (r.name.clone(), u.factor))
+                }
                 _ => None,
             };
             let rounding = if u.rounding > Decimal::ZERO {
@@ -494,7 +496,8 @@ fn round_to(value: Decimal, rounding: Decimal) -> Decimal {
     if rounding <= Decimal::ZERO {
         return value;
     }
-    ((value / rounding).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * rounding).normalize()
+    ((value / rounding).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * rounding)
+        .normalize()
 }
 
 /// A customer's view of the catalog: their language, pricelist, favorites
@@ -527,7 +530,13 @@ impl Shelf<'_> {
     /// The line Odoo would create for `quantity` of variant `variant_id`.
     pub fn price(&self, variant_id: i64, quantity: Decimal) -> Option<LinePrice> {
         let ctx = self.pricing()?;
-        match price_line(ctx, self.pricelist.into(), variant_id.into(), quantity, PriceDate::At(self.now)) {
+        match price_line(
+            ctx,
+            self.pricelist.into(),
+            variant_id.into(),
+            quantity,
+            PriceDate::At(self.now),
+        ) {
             Ok(line) => Some(line),
             Err(e) => {
                 tracing::warn!(product = variant_id, pricelist = self.pricelist, error = %e, "cannot price a product");
@@ -554,7 +563,10 @@ impl Shelf<'_> {
         PriceView {
             text: self.money(amount),
             value: amount
-                .round_dp_with_strategy(self.index.currency.decimals, RoundingStrategy::MidpointAwayFromZero)
+                .round_dp_with_strategy(
+                    self.index.currency.decimals,
+                    RoundingStrategy::MidpointAwayFromZero,
+                )
                 .to_string(),
             taxes: self
                 .messages
@@ -568,7 +580,9 @@ impl Shelf<'_> {
 
     /// The unit's name for people.
     pub fn unit_name(&self, unit: &UnitInfo) -> String {
-        unit.name.clone().unwrap_or_else(|| self.messages.get("unit").to_owned())
+        unit.name
+            .clone()
+            .unwrap_or_else(|| self.messages.get("unit").to_owned())
     }
 
     /// A quantity with its unit, `0,75 kg` / `3 units`.
@@ -578,7 +592,12 @@ impl Shelf<'_> {
 
     /// The reference price of one unit at `price`: per kg for a product sold
     /// by the unit with a weight, per reference unit for one sold in `g`.
-    pub fn reference_price(&self, template: &ProductTemplate, unit: &UnitInfo, price: Decimal) -> Option<String> {
+    pub fn reference_price(
+        &self,
+        template: &ProductTemplate,
+        unit: &UnitInfo,
+        price: Decimal,
+    ) -> Option<String> {
         let (per, name) = match (&unit.reference, unit.name.is_none()) {
             (Some((name, factor)), _) => (price * *factor, name.clone()),
             (None, true) if template.weight > Decimal::ZERO => (price / template.weight, "kg".to_owned()),
@@ -691,7 +710,11 @@ impl Shelf<'_> {
 /// The address of a product's image, versioned by its `write_date` so it can
 /// be cached for good.
 pub fn image_url(template: &ProductTemplate, size: &str) -> String {
-    format!("/images/products/{}/{size}?v={}", template.id, template.write_date.timestamp())
+    format!(
+        "/images/products/{}/{size}?v={}",
+        template.id,
+        template.write_date.timestamp()
+    )
 }
 
 /// Page `page` (from 1) of `ids`, and the paging of `base_url` (which ends

@@ -49,7 +49,8 @@ impl SlotBook {
         match tokio::time::timeout(COUNTS_WAIT, orders::slot_orders(state.odoo(), labels)).await {
             Ok(Ok(counts)) => {
                 let counts = Arc::new(counts);
-                *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), counts.clone()));
+                *self.counts.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((Instant::now(), counts.clone()));
                 counts
             }
             Ok(Err(e)) => {
@@ -114,7 +115,9 @@ pub async fn offers(visit: &Visit, fresh: bool) -> Result<Vec<Offer>, StoreError
                 .iter()
                 .filter(|(id, key)| *id == slot.id && !in_odoo.contains(key.as_str()))
                 .count();
-            let taken = odoo.active(&label).saturating_add(u32::try_from(local_only).unwrap_or(u32::MAX));
+            let taken = odoo
+                .active(&label)
+                .saturating_add(u32::try_from(local_only).unwrap_or(u32::MAX));
             let availability = slots::availability(&slot, taken, now);
             Offer {
                 slot,
@@ -251,7 +254,10 @@ impl CheckoutError {
 
 /// Whether `key` can be an order key: 16 to 64 letters, digits, `-`, `_`.
 pub fn valid_key(key: &str) -> bool {
-    (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (16..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A new order key.
@@ -303,13 +309,19 @@ pub async fn place(
         &slot_settings(state),
         now,
     );
-    let slot = all.into_iter().find(|s| s.id == slot_id).ok_or(CheckoutError::UnknownSlot)?;
+    let slot = all
+        .into_iter()
+        .find(|s| s.id == slot_id)
+        .ok_or(CheckoutError::UnknownSlot)?;
     if !slot.is_open(now) {
         return Err(CheckoutError::SlotClosed);
     }
     let tz = state.settings.shop.time_zone;
     let label = slot.label(tz);
-    let odoo = state.slot_book.odoo_orders(state, std::slice::from_ref(&label), true).await;
+    let odoo = state
+        .slot_book
+        .odoo_orders(state, std::slice::from_ref(&label), true)
+        .await;
     let odoo_keys: HashSet<String> = odoo.keys(&label).map(str::to_owned).collect();
     let view = cart::view(&shelf, &priced, minimum);
     let payload = OrderPayload {
@@ -337,7 +349,8 @@ pub async fn place(
         shown_untaxed: priced.totals.amount_untaxed,
         shown_tax: priced.totals.amount_tax,
     };
-    let payload = serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt("order".into(), e.to_string()))?;
+    let payload =
+        serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt("order".into(), e.to_string()))?;
     let reservation = state
         .store
         .reserve_order(
@@ -475,7 +488,9 @@ mod handlers {
     /// The status of a refused checkout.
     pub fn status_of(e: &CheckoutError) -> StatusCode {
         match e {
-            CheckoutError::SlotFull | CheckoutError::SlotClosed | CheckoutError::KeyConflict => StatusCode::CONFLICT,
+            CheckoutError::SlotFull | CheckoutError::SlotClosed | CheckoutError::KeyConflict => {
+                StatusCode::CONFLICT
+            }
             CheckoutError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             CheckoutError::BadKey => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -44,7 +44,11 @@ pub fn from_accept_language<'a>(header: &str, languages: &'a [String]) -> Option
         languages
             .iter()
             .find(|l| l.to_ascii_lowercase() == tag)
-            .or_else(|| languages.iter().find(|l| short(l).eq_ignore_ascii_case(short(&tag))))
+            .or_else(|| {
+                languages
+                    .iter()
+                    .find(|l| short(l).eq_ignore_ascii_case(short(&tag)))
+            })
     })
 }
 
@@ -124,15 +128,45 @@ pub fn quantity(value: Decimal, lang: &str) -> String {
 /// A day for people: `Saturday 8 June` / `samedi 8 juin`.
 pub fn day(date: chrono::NaiveDate, lang: &str) -> String {
     use chrono::Datelike as _;
-    const EN_DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-    const FR_DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+    const EN_DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    const FR_DAYS: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
     const EN_MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     const FR_MONTHS: [&str; 12] = [
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-        "novembre", "décembre",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ];
     let weekday = date.weekday().num_days_from_monday() as usize;
     let month = date.month0() as usize;
@@ -188,8 +222,14 @@ mod tests {
     #[test]
     fn accept_language() {
         let langs = vec!["fr_FR".to_owned(), "en_US".to_owned()];
-        assert_eq!(from_accept_language("en-GB,en;q=0.9", &langs).map(String::as_str), Some("en_US"));
-        assert_eq!(from_accept_language("de, fr;q=0.5", &langs).map(String::as_str), Some("fr_FR"));
+        assert_eq!(
+            from_accept_language("en-GB,en;q=0.9", &langs).map(String::as_str),
+            Some("en_US")
+        );
+        assert_eq!(
+            from_accept_language("de, fr;q=0.5", &langs).map(String::as_str),
+            Some("fr_FR")
+        );
         assert_eq!(from_accept_language("de", &langs), None);
         assert_eq!(from_accept_language("", &langs), None);
     }

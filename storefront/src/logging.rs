@@ -30,7 +30,9 @@ pub async fn middleware(
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(new_id);
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
@@ -46,7 +48,9 @@ pub async fn middleware(
         }
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), value);
     }
     Ok(response)
 }
@@ -67,7 +71,9 @@ impl std::str::FromStr for LogFormat {
         match s.trim().to_ascii_lowercase().as_str() {
             "" | "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
-            other => Err(format!("STOREFRONT_LOG_FORMAT must be text or json, not {other:?}")),
+            other => Err(format!(
+                "STOREFRONT_LOG_FORMAT must be text or json, not {other:?}"
+            )),
         }
     }
 }
@@ -98,7 +104,11 @@ pub fn init_from_env() -> anyhow::Result<()> {
         .with_ansi(false);
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
     }
     Ok(())
 }

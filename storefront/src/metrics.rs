@@ -17,7 +17,9 @@ use connector::mirror::SyncReport;
 use crate::state::AppState;
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 #[derive(Debug, Default, Clone)]
 struct Histogram {
@@ -43,7 +45,11 @@ impl Histogram {
             let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {count}");
         }
         let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
-        let braces = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
         let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
         let _ = writeln!(out, "{name}_count{braces} {}", self.count);
     }
@@ -94,7 +100,11 @@ impl Metrics {
             Err(_) => ("any", "error"),
         };
         *series.syncs.entry((kind, outcome)).or_default() += 1;
-        series.sync_durations.entry(kind).or_default().observe(took.as_secs_f64());
+        series
+            .sync_durations
+            .entry(kind)
+            .or_default()
+            .observe(took.as_secs_f64());
         if let Ok(report) = result {
             for (model, count) in &report.counts {
                 series.records.insert(model.replace(' ', "_"), *count as u64);
@@ -108,7 +118,12 @@ impl Metrics {
     }
 
     /// The text exposition, with the gauges read now.
-    pub fn render(&self, outbox_depth: Option<u64>, odoo_reachable: Option<bool>, snapshot_age: Option<i64>) -> String {
+    pub fn render(
+        &self,
+        outbox_depth: Option<u64>,
+        odoo_reachable: Option<bool>,
+        snapshot_age: Option<i64>,
+    ) -> String {
         let series = self.series();
         let mut out = String::new();
         out.push_str("# HELP storefront_http_requests_total HTTP requests by route, method and status.\n");
@@ -132,14 +147,23 @@ impl Metrics {
         out.push_str("# HELP storefront_syncs_total Syncs of the mirror by kind and outcome.\n");
         out.push_str("# TYPE storefront_syncs_total counter\n");
         for ((kind, outcome), n) in &series.syncs {
-            let _ = writeln!(out, "storefront_syncs_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "storefront_syncs_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
+            );
         }
         out.push_str("# HELP storefront_sync_duration_seconds How long syncs took.\n");
         out.push_str("# TYPE storefront_sync_duration_seconds histogram\n");
         for (kind, h) in &series.sync_durations {
-            h.write(&mut out, "storefront_sync_duration_seconds", &format!("kind=\"{kind}\""));
+            h.write(
+                &mut out,
+                "storefront_sync_duration_seconds",
+                &format!("kind=\"{kind}\""),
+            );
         }
-        out.push_str("# HELP storefront_mirror_records Records in the mirror by model, after the last sync.\n");
+        out.push_str(
+            "# HELP storefront_mirror_records Records in the mirror by model, after the last sync.\n",
+        );
         out.push_str("# TYPE storefront_mirror_records gauge\n");
         for (model, n) in &series.records {
             let _ = writeln!(out, "storefront_mirror_records{{model=\"{model}\"}} {n}");
@@ -170,7 +194,10 @@ impl Metrics {
 
 /// A label value, escaped as the exposition format wants.
 fn label(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Counts every request by its route's pattern.
@@ -224,7 +251,9 @@ mod tests {
         m.request("/categories/{id}", "GET", 200, Duration::from_millis(2));
         m.request("/categories/{id}", "GET", 200, Duration::from_millis(20));
         let text = m.render(Some(3), Some(false), Some(12));
-        assert!(text.contains("storefront_http_requests_total{route=\"/categories/{id}\",method=\"GET\",status=\"200\"} 2"));
+        assert!(text.contains(
+            "storefront_http_requests_total{route=\"/categories/{id}\",method=\"GET\",status=\"200\"} 2"
+        ));
         assert!(text.contains(
             "storefront_http_request_duration_seconds_bucket{route=\"/categories/{id}\",method=\"GET\",le=\"0.005\"} 1"
         ));

@@ -28,15 +28,23 @@ const HISTORY_TTL: Duration = Duration::from_secs(30);
 /// How many orders the history shows.
 const HISTORY_LIMIT: u32 = 50;
 
+/// A customer's orders as read from Odoo, and when.
+type Cached = (Instant, Arc<Vec<SaleOrder>>);
+
 /// Customers' orders read from Odoo, remembered briefly.
 #[derive(Debug, Default)]
 pub struct History {
-    cache: Mutex<HashMap<i64, (Instant, Arc<Vec<SaleOrder>>)>>,
+    cache: Mutex<HashMap<i64, Cached>>,
 }
 
 impl History {
     async fn orders(&self, visit: &Visit, partner_id: i64) -> Result<Arc<Vec<SaleOrder>>, connector::Error> {
-        if let Some((at, orders)) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&partner_id) {
+        if let Some((at, orders)) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&partner_id)
+        {
             if at.elapsed() < HISTORY_TTL {
                 return Ok(orders.clone());
             }
@@ -52,7 +60,10 @@ impl History {
 
     /// Forgets a customer's list (they ordered or cancelled).
     pub fn forget(&self, partner_id: i64) {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).remove(&partner_id);
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&partner_id);
     }
 }
 
@@ -93,7 +104,10 @@ fn payload_of(order: &OutboxOrder) -> Option<OrderPayload> {
 /// Finds order `reference` of `customer`.
 pub async fn find(visit: &Visit, customer: &Customer, reference: &str) -> Result<Found, OrderError> {
     let client = visit.state.odoo();
-    if let Some(id) = reference.strip_prefix("so-").and_then(|id| id.parse::<i64>().ok()) {
+    if let Some(id) = reference
+        .strip_prefix("so-")
+        .and_then(|id| id.parse::<i64>().ok())
+    {
         let placed = orders::read(client, id).await?.ok_or(OrderError::NotFound)?;
         if placed.order.partner_id.id != customer.partner_id {
             return Err(OrderError::NotFound);
@@ -124,7 +138,9 @@ pub async fn find(visit: &Visit, customer: &Customer, reference: &str) -> Result
         },
         Some(_) => None,
         None => {
-            let order = orders::find_by_key(client, reference).await?.ok_or(OrderError::NotFound)?;
+            let order = orders::find_by_key(client, reference)
+                .await?
+                .ok_or(OrderError::NotFound)?;
             if order.partner_id.id != customer.partner_id {
                 return Err(OrderError::NotFound);
             }
@@ -175,7 +191,10 @@ fn slot_of(visit: &Visit, found: &Found) -> (Option<DateTime<Utc>>, Option<DateT
     slot_at(visit, start)
 }
 
-fn slot_at(visit: &Visit, start: Option<DateTime<Utc>>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>, String) {
+fn slot_at(
+    visit: &Visit,
+    start: Option<DateTime<Utc>>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>, String) {
     let event = start.and_then(|s| {
         visit
             .index
@@ -197,11 +216,19 @@ fn slot_text(visit: &Visit, start: Option<DateTime<Utc>>, stop: Option<DateTime<
     match (start, stop) {
         (Some(start), Some(stop)) => {
             let (s, e) = (start.with_timezone(&tz), stop.with_timezone(&tz));
-            format!("{}, {}", i18n::day(s.date_naive(), &visit.lang), i18n::window(s.time(), e.time()))
+            format!(
+                "{}, {}",
+                i18n::day(s.date_naive(), &visit.lang),
+                i18n::window(s.time(), e.time())
+            )
         }
         (Some(start), None) => {
             let s = start.with_timezone(&tz);
-            format!("{}, {}", i18n::day(s.date_naive(), &visit.lang), s.format("%H:%M"))
+            format!(
+                "{}, {}",
+                i18n::day(s.date_naive(), &visit.lang),
+                s.format("%H:%M")
+            )
         }
         _ => String::new(),
     }
@@ -304,7 +331,11 @@ pub fn view(visit: &Visit, found: &Found) -> OrderView {
 /// The customer's orders, newest first; `false` when Odoo could not be read
 /// (then only the orders not yet in Odoo are listed).
 pub async fn history(visit: &Visit, customer: &Customer) -> Result<(Vec<OrderView>, bool), OrderError> {
-    let local = visit.state.store.orders_of(customer.partner_id, HISTORY_LIMIT).await?;
+    let local = visit
+        .state
+        .store
+        .orders_of(customer.partner_id, HISTORY_LIMIT)
+        .await?;
     let (odoo, reachable) = match visit.state.history.orders(visit, customer.partner_id).await {
         Ok(orders) => (orders, true),
         Err(e) => {
@@ -312,7 +343,10 @@ pub async fn history(visit: &Visit, customer: &Customer) -> Result<(Vec<OrderVie
             (Arc::new(Vec::new()), false)
         }
     };
-    let in_odoo: HashSet<&str> = odoo.iter().filter_map(|o| o.client_order_ref.as_deref()).collect();
+    let in_odoo: HashSet<&str> = odoo
+        .iter()
+        .filter_map(|o| o.client_order_ref.as_deref())
+        .collect();
     let mut views = Vec::new();
     // Orders received and not yet in Odoo come first: they are the newest.
     for order in local.iter().filter(|o| !in_odoo.contains(o.key.as_str())) {
@@ -371,7 +405,11 @@ pub async fn cancel(visit: &Visit, customer: &Customer, reference: &str) -> Resu
 
 /// Puts the lines of order `reference` into the cart; returns the names of
 /// the products skipped because they are no longer sold.
-pub async fn reorder(visit: &Visit, customer: &Customer, reference: &str) -> Result<(usize, Vec<String>), OrderError> {
+pub async fn reorder(
+    visit: &Visit,
+    customer: &Customer,
+    reference: &str,
+) -> Result<(usize, Vec<String>), OrderError> {
     let found = find(visit, customer, reference).await?;
     let lines: Vec<(i64, Decimal, String)> = match (&found.odoo, &found.payload) {
         (Some(placed), _) => placed
@@ -397,7 +435,15 @@ pub async fn reorder(visit: &Visit, customer: &Customer, reference: &str) -> Res
     let mut added = 0;
     let mut skipped = Vec::new();
     for (product_id, quantity, name) in lines {
-        match cart::add(&visit.state.store, &shelf, customer, product_id, QuantityInput::Number(quantity)).await {
+        match cart::add(
+            &visit.state.store,
+            &shelf,
+            customer,
+            product_id,
+            QuantityInput::Number(quantity),
+        )
+        .await
+        {
             Ok(_) => added += 1,
             Err(cart::CartError::Store(e)) => return Err(e.into()),
             Err(_) => skipped.push(name),
@@ -435,7 +481,9 @@ mod handlers {
     async fn orders_page(visit: Visit) -> HttpResponse {
         let result = async {
             let customer = visit.customer()?;
-            let (orders, reachable) = history(&visit, customer).await.map_err(|e| page_error(&visit, e))?;
+            let (orders, reachable) = history(&visit, customer)
+                .await
+                .map_err(|e| page_error(&visit, e))?;
             let mut context = tera::Context::new();
             context.insert("orders", &orders);
             context.insert("odoo_unavailable", &!reachable);
@@ -451,7 +499,9 @@ mod handlers {
     async fn order_page(visit: Visit, path: web::Path<String>) -> HttpResponse {
         let result = async {
             let customer = visit.customer()?;
-            let found = find(&visit, customer, &path).await.map_err(|e| page_error(&visit, e))?;
+            let found = find(&visit, customer, &path)
+                .await
+                .map_err(|e| page_error(&visit, e))?;
             let order = view(&visit, &found);
             let mut context = tera::Context::new();
             let title = order
@@ -473,13 +523,19 @@ mod handlers {
 
     /// Cancels an order.
     #[post("/orders/{reference}/cancel")]
-    async fn cancel_submit(visit: Visit, path: web::Path<String>, form: web::Form<TokenForm>) -> HttpResponse {
+    async fn cancel_submit(
+        visit: Visit,
+        path: web::Path<String>,
+        form: web::Form<TokenForm>,
+    ) -> HttpResponse {
         let result = async {
             let customer = visit.customer()?;
             if !visit.csrf_ok(&form.csrf_token) {
                 return Err(PageError::Csrf);
             }
-            cancel(&visit, customer, &path).await.map_err(|e| page_error(&visit, e))?;
+            cancel(&visit, customer, &path)
+                .await
+                .map_err(|e| page_error(&visit, e))?;
             Ok(visit.redirect_with(&format!("/orders/{path}"), Some(("order_cancelled", None))))
         }
         .await;
@@ -488,17 +544,26 @@ mod handlers {
 
     /// Puts an order's lines back in the cart.
     #[post("/orders/{reference}/reorder")]
-    async fn reorder_submit(visit: Visit, path: web::Path<String>, form: web::Form<TokenForm>) -> HttpResponse {
+    async fn reorder_submit(
+        visit: Visit,
+        path: web::Path<String>,
+        form: web::Form<TokenForm>,
+    ) -> HttpResponse {
         let result = async {
             let customer = visit.customer()?;
             if !visit.csrf_ok(&form.csrf_token) {
                 return Err(PageError::Csrf);
             }
-            let (_, skipped) = reorder(&visit, customer, &path).await.map_err(|e| page_error(&visit, e))?;
+            let (_, skipped) = reorder(&visit, customer, &path)
+                .await
+                .map_err(|e| page_error(&visit, e))?;
             let flash = if skipped.is_empty() {
                 ("reordered", None)
             } else {
-                ("reorder_skipped", Some(i64::try_from(skipped.len()).unwrap_or(i64::MAX)))
+                (
+                    "reorder_skipped",
+                    Some(i64::try_from(skipped.len()).unwrap_or(i64::MAX)),
+                )
             };
             Ok(visit.redirect_with("/cart", Some(flash)))
         }

@@ -150,7 +150,11 @@ impl Outbox {
         match orders::deliver(&self.client, &sale, Some(&payload.slot_label)).await {
             Ok(placed) => {
                 let name = placed.order.name.clone();
-                if self.store.mark_sent(&order.key, placed.order.id, &name, now).await? {
+                if self
+                    .store
+                    .mark_sent(&order.key, placed.order.id, &name, now)
+                    .await?
+                {
                     tracing::info!(order = %name, "an order reached Odoo");
                     Ok(Delivery::Delivered(Box::new(placed)))
                 } else {

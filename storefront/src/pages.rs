@@ -23,12 +23,17 @@ struct PageQuery {
 }
 
 fn page_number(text: Option<&str>) -> usize {
-    text.and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1).max(1)
+    text.and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// Parses an id from a path segment; anything else is "not found".
 fn id(text: &str) -> Result<i64, PageError> {
-    text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(PageError::NotFound)
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(PageError::NotFound)
 }
 
 /// The home page: a welcome for visitors, the categories and favorites for
@@ -88,7 +93,11 @@ async fn category_page(visit: Visit, path: web::Path<String>, query: web::Query<
         let (favorites, cart) = visit.favorites_and_cart(customer).await?;
         let shelf = visit.shelf(customer, &favorites, &cart);
         let base = format!("/categories/{id}?");
-        let (ids, paging) = page_of(visit.index.products_in(id), page_number(query.page.as_deref()), &base);
+        let (ids, paging) = page_of(
+            visit.index.products_in(id),
+            page_number(query.page.as_deref()),
+            &base,
+        );
         let ancestry = visit.index.ancestry(id);
         let mut context = tera::Context::new();
         let link = shelf.category_link(id, true);
@@ -104,7 +113,9 @@ async fn category_page(visit: Visit, path: web::Path<String>, query: web::Query<
         context.insert("paging", &paging);
         let title = link.name.clone();
         context.insert("category", &link);
-        Ok(visit.render(StatusCode::OK, "category.html", &title, context).await)
+        Ok(visit
+            .render(StatusCode::OK, "category.html", &title, context)
+            .await)
     }
     .await;
     visit.respond(result).await
@@ -122,7 +133,9 @@ async fn product_page(visit: Visit, path: web::Path<String>) -> HttpResponse {
         let title = detail.card.name.clone();
         let mut context = tera::Context::new();
         context.insert("product", &detail);
-        Ok(visit.render(StatusCode::OK, "product.html", &title, context).await)
+        Ok(visit
+            .render(StatusCode::OK, "product.html", &title, context)
+            .await)
     }
     .await;
     visit.respond(result).await
@@ -168,7 +181,9 @@ async fn favorites_page(visit: Visit) -> HttpResponse {
         let mut context = tera::Context::new();
         context.insert("products", &shelf.cards(&ids));
         let title = visit.messages().get("page_title_favorites").to_owned();
-        Ok(visit.render(StatusCode::OK, "favorites.html", &title, context).await)
+        Ok(visit
+            .render(StatusCode::OK, "favorites.html", &title, context)
+            .await)
     }
     .await;
     visit.respond(result).await
@@ -199,7 +214,11 @@ async fn set_favorite(visit: Visit, form: web::Form<FavoriteForm>) -> HttpRespon
         let favorite = match form.favorite.as_str() {
             "1" | "true" | "on" => true,
             "0" | "false" | "off" => false,
-            _ => return Err(PageError::BadRequest(visit.messages().get("bad_request").to_owned())),
+            _ => {
+                return Err(PageError::BadRequest(
+                    visit.messages().get("bad_request").to_owned(),
+                ))
+            }
         };
         if favorite && visit.index.template(id).is_none() {
             return Err(PageError::NotFound);
@@ -214,7 +233,10 @@ async fn set_favorite(visit: Visit, form: web::Form<FavoriteForm>) -> HttpRespon
         } else {
             "favorite_removed"
         };
-        Ok(visit.redirect_with(form.back.as_deref().unwrap_or("/favorites"), Some((key, Some(id)))))
+        Ok(visit.redirect_with(
+            form.back.as_deref().unwrap_or("/favorites"),
+            Some((key, Some(id))),
+        ))
     }
     .await;
     visit.respond(result).await
@@ -274,7 +296,13 @@ async fn change_cart(visit: &Visit, form: &CartForm, action: CartAction) -> Resu
             let quantity = if quantity.trim().is_empty() { "1" } else { quantity };
             cart::add(store, &shelf, customer, product_id, QuantityInput::Text(quantity))
                 .await
-                .map(|template| ("added_to_cart", Some(template), form.back.as_deref().unwrap_or("/cart")))
+                .map(|template| {
+                    (
+                        "added_to_cart",
+                        Some(template),
+                        form.back.as_deref().unwrap_or("/cart"),
+                    )
+                })
         }
         CartAction::Update => cart::set(store, &shelf, customer, product_id, QuantityInput::Text(quantity))
             .await
@@ -286,15 +314,23 @@ async fn change_cart(visit: &Visit, form: &CartForm, action: CartAction) -> Resu
                 };
                 (key, None, "/cart")
             }),
-        CartAction::Remove => cart::set(store, &shelf, customer, product_id, QuantityInput::Number(0.into()))
-            .await
-            .map(|_| ("removed_from_cart", None, "/cart")),
+        CartAction::Remove => cart::set(
+            store,
+            &shelf,
+            customer,
+            product_id,
+            QuantityInput::Number(0.into()),
+        )
+        .await
+        .map(|_| ("removed_from_cart", None, "/cart")),
     };
     match outcome {
         Ok((key, arg, back)) => Ok(visit.redirect_with(back, Some((key, arg)))),
         Err(cart::CartError::Store(e)) => Err(PageError::Internal(e.into())),
         Err(cart::CartError::Unavailable) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::BadRequest(visit.messages().get(e.message_key()).to_owned())),
+        Err(e) => Err(PageError::BadRequest(
+            visit.messages().get(e.message_key()).to_owned(),
+        )),
     }
 }
 
@@ -333,7 +369,12 @@ async fn product_image(visit: Visit, path: web::Path<(String, String)>) -> HttpR
             "large" => ImageSize::Large,
             _ => return Err(PageError::NotFound),
         };
-        match visit.state.images.get(template.id, template.write_date, size).await {
+        match visit
+            .state
+            .images
+            .get(template.id, template.write_date, size)
+            .await
+        {
             Ok(Some(image)) => Ok(HttpResponse::Ok()
                 .content_type(image.content_type)
                 .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
@@ -362,7 +403,11 @@ fn placeholder(visit: &Visit) -> HttpResponse {
 
 /// A static file, embedded or overridden.
 #[get("/assets/{path:.*}")]
-async fn static_asset(req: HttpRequest, path: web::Path<String>, state: web::Data<crate::state::AppState>) -> HttpResponse {
+async fn static_asset(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<crate::state::AppState>,
+) -> HttpResponse {
     let Some(asset) = state.renderer.asset(&path) else {
         return HttpResponse::NotFound()
             .content_type("text/plain; charset=utf-8")
@@ -385,7 +430,9 @@ async fn static_asset(req: HttpRequest, path: web::Path<String>, state: web::Dat
     if fresh {
         response.finish()
     } else {
-        response.content_type(asset.content_type).body(asset.bytes.to_vec())
+        response
+            .content_type(asset.content_type)
+            .body(asset.bytes.to_vec())
     }
 }
 

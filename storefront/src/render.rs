@@ -116,8 +116,8 @@ impl Renderer {
                 }
                 messages.insert(lang.to_owned(), Messages::new(map));
             } else if name.ends_with(".html") {
-                let text = std::str::from_utf8(bytes)
-                    .with_context(|| format!("templates/{name} is not UTF-8"))?;
+                let text =
+                    std::str::from_utf8(bytes).with_context(|| format!("templates/{name} is not UTF-8"))?;
                 pages.push((name.clone(), text.to_owned()));
             }
         }
@@ -179,7 +179,8 @@ fn overrides(dir: &Path, files: &mut HashMap<String, Vec<u8>>) -> anyhow::Result
             if path.is_dir() {
                 walk(base, &path, files)?;
             } else if let Ok(relative) = path.strip_prefix(base) {
-                let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                let bytes =
+                    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
                 files.insert(relative.to_string_lossy().replace('\\', "/"), bytes);
             }
         }
@@ -241,8 +242,16 @@ mod tests {
         };
         let (en, fr) = (keys("en"), keys("fr"));
         assert!(en.len() > 100, "{}", en.len());
-        assert_eq!(en.difference(&fr).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in French");
-        assert_eq!(fr.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in English");
+        assert_eq!(
+            en.difference(&fr).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in French"
+        );
+        assert_eq!(
+            fr.difference(&en).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in English"
+        );
         for asset in ["style.css", "app.js", "placeholder.svg"] {
             assert!(renderer.asset(asset).is_some(), "{asset}");
         }
@@ -265,8 +274,12 @@ mod tests {
             let text = std::fs::read_to_string(&path).unwrap();
             for pattern in [".get(\"", ".format(\"", "=> \""] {
                 for piece in text.split(pattern).skip(1) {
-                    let key: String = piece.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
-                    let looks_like_key = key.len() > 3 && piece[key.len()..].starts_with('"') && key.contains('_');
+                    let key: String = piece
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    let looks_like_key =
+                        key.len() > 3 && piece[key.len()..].starts_with('"') && key.contains('_');
                     if looks_like_key && en.map.get(&key).is_none() && !IGNORED.contains(&key.as_str()) {
                         missing.push(format!("{}: {key}", path.file_name().unwrap().to_string_lossy()));
                     }
@@ -278,6 +291,13 @@ mod tests {
 
     /// Strings matched by the scan above that are not message keys.
     const IGNORED: &[&str] = &[
-        "idempotency_key", "sent_unreadable", "product_id", "template_id", "order_key", "slot_id", "csrf_token", "login_required_x",
+        "idempotency_key",
+        "sent_unreadable",
+        "product_id",
+        "template_id",
+        "order_key",
+        "slot_id",
+        "csrf_token",
+        "login_required_x",
     ];
 }

@@ -51,7 +51,11 @@ impl SessionKey {
         let file = dir.join("session.key");
         if let Ok(text) = std::fs::read_to_string(&file) {
             let text = text.trim();
-            anyhow::ensure!(text.len() >= 32, "{} is too short: delete it to get a new one", file.display());
+            anyhow::ensure!(
+                text.len() >= 32,
+                "{} is too short: delete it to get a new one",
+                file.display()
+            );
             return Ok(Self::from_secret(text));
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -79,7 +83,11 @@ impl SessionKey {
     /// The session id of a cookie value, if its signature holds.
     pub fn verify(&self, cookie: &str) -> Option<String> {
         let (id, tag) = cookie.split_once('.')?;
-        if id.len() != 43 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if id.len() != 43
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return None;
         }
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
@@ -190,7 +198,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(dir.join("session.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("session.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(&dir).unwrap();

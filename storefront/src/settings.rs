@@ -214,8 +214,7 @@ impl Settings {
         }
         let resync = number("STOREFRONT_RESYNC_SECS", 300)?;
         let small = |name: &str, default: u32| -> anyhow::Result<u32> {
-            u32::try_from(number(name, u64::from(default))?)
-                .with_context(|| format!("{name} is too large"))
+            u32::try_from(number(name, u64::from(default))?).with_context(|| format!("{name} is too large"))
         };
         let tax_display = match get("SHOP_TAX_DISPLAY").as_deref() {
             None | Some("included") => TaxDisplay::Included,
@@ -240,9 +239,9 @@ impl Settings {
             None => None,
         };
         let time_zone = match get("SHOP_TIMEZONE") {
-            Some(v) => v
-                .parse::<chrono_tz::Tz>()
-                .map_err(|_| anyhow::anyhow!("SHOP_TIMEZONE must be a time zone like Europe/Paris, not {v:?}"))?,
+            Some(v) => v.parse::<chrono_tz::Tz>().map_err(|_| {
+                anyhow::anyhow!("SHOP_TIMEZONE must be a time zone like Europe/Paris, not {v:?}")
+            })?,
             None => chrono_tz::Europe::Paris,
         };
         let pickup_capacity = match get("SHOP_PICKUP_CAPACITY") {
@@ -329,7 +328,9 @@ impl Settings {
 
     /// Whether customers reach the shop over HTTPS (cookies are then Secure).
     pub fn https(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }
 
@@ -392,7 +393,8 @@ mod tests {
 
     #[test]
     fn settings_file_lines() {
-        let map = parse_settings_file("# shop\nSHOP_NAME = \"Chez Nous\"\n\nSHOP_MINIMUM_ORDER=15\n").unwrap();
+        let map =
+            parse_settings_file("# shop\nSHOP_NAME = \"Chez Nous\"\n\nSHOP_MINIMUM_ORDER=15\n").unwrap();
         assert_eq!(map["SHOP_NAME"], "Chez Nous");
         assert_eq!(map["SHOP_MINIMUM_ORDER"], "15");
         assert!(parse_settings_file("just words").is_err());
@@ -420,11 +422,26 @@ mod tests {
             (&[("SHOP_MINIMUM_ORDER", "-5")][..], "SHOP_MINIMUM_ORDER"),
             (&[("SHOP_MINIMUM_ORDER", "ten")][..], "SHOP_MINIMUM_ORDER"),
             (&[("SHOP_TIMEZONE", "Mars/Olympus")][..], "SHOP_TIMEZONE"),
-            (&[("SHOP_PICKUP_CUTOFF_HOURS", "-1")][..], "SHOP_PICKUP_CUTOFF_HOURS"),
-            (&[("SHOP_DEFAULT_PRICELIST", "zero")][..], "SHOP_DEFAULT_PRICELIST"),
-            (&[("STOREFRONT_SESSION_SECRET", "short")][..], "STOREFRONT_SESSION_SECRET"),
-            (&[("STOREFRONT_PUBLIC_URL", "shop.example.com")][..], "STOREFRONT_PUBLIC_URL"),
-            (&[("STOREFRONT_DATABASE_URL", "mysql://x")][..], "STOREFRONT_DATABASE_URL"),
+            (
+                &[("SHOP_PICKUP_CUTOFF_HOURS", "-1")][..],
+                "SHOP_PICKUP_CUTOFF_HOURS",
+            ),
+            (
+                &[("SHOP_DEFAULT_PRICELIST", "zero")][..],
+                "SHOP_DEFAULT_PRICELIST",
+            ),
+            (
+                &[("STOREFRONT_SESSION_SECRET", "short")][..],
+                "STOREFRONT_SESSION_SECRET",
+            ),
+            (
+                &[("STOREFRONT_PUBLIC_URL", "shop.example.com")][..],
+                "STOREFRONT_PUBLIC_URL",
+            ),
+            (
+                &[("STOREFRONT_DATABASE_URL", "mysql://x")][..],
+                "STOREFRONT_DATABASE_URL",
+            ),
         ] {
             let mut all: Vec<(&str, &str)> = BASE
                 .iter()

@@ -854,7 +854,8 @@ mod tests {
         ];
         let offered = slots(&events, &settings(), utc(NOW));
         let groups = group(&offered, Paris);
-        let shape: Vec<(String, Vec<(String, Vec<i64>)>)> = groups
+        type Day = (String, Vec<i64>);
+        let shape: Vec<(String, Vec<Day>)> = groups
             .iter()
             .map(|p| {
                 let days = p

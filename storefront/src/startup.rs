@@ -11,6 +11,10 @@ use connector::mirror::{ImageCache, Mirror, Snapshot};
 
 use crate::admin::{self, AdminToken};
 use crate::catalog::CatalogCache;
+use crate::checkout::SlotBook;
+use crate::metrics::Metrics;
+use crate::orders::History;
+use crate::outbox::Outbox;
 use crate::render::Renderer;
 use crate::resync::Resync;
 use crate::session::SessionKey;
@@ -18,10 +22,6 @@ use crate::settings::Settings;
 use crate::state::{session_middleware, AppState};
 use crate::store::Store;
 use crate::visit::{PageError, Visit};
-use crate::checkout::SlotBook;
-use crate::metrics::Metrics;
-use crate::orders::History;
-use crate::outbox::Outbox;
 use crate::{account, api, checkout, health, orders, pages};
 
 /// The largest form or JSON body accepted.
@@ -64,10 +64,15 @@ impl Application {
             .observed_client(connector::ErrorObserver::new(move |e| observed.odoo_error(e)))?;
         let renderer = Renderer::load(settings.override_dir.as_deref())?;
         let store = match &settings.database_url {
-            Some(url) => Store::open(url).await.context("cannot open STOREFRONT_DATABASE_URL")?,
-            None => Store::open_in_dir(&settings.data_dir)
+            Some(url) => Store::open(url)
                 .await
-                .with_context(|| format!("cannot open the store in STOREFRONT_DATA_DIR={}", settings.data_dir.display()))?,
+                .context("cannot open STOREFRONT_DATABASE_URL")?,
+            None => Store::open_in_dir(&settings.data_dir).await.with_context(|| {
+                format!(
+                    "cannot open the store in STOREFRONT_DATA_DIR={}",
+                    settings.data_dir.display()
+                )
+            })?,
         };
         let key = match &settings.session_secret {
             Some(secret) => SessionKey::from_secret(secret),
@@ -126,12 +131,20 @@ impl Application {
                 .app_data(resync_data.clone())
                 .app_data(token.clone())
                 .app_data(state.clone())
-                .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(|e, req| {
-                    bad_input(req, &format!("The form could not be read: {e}"), e.into())
-                }))
-                .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(|e, req| {
-                    bad_input(req, &format!("The JSON body could not be read: {e}"), e.into())
-                }))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(|e, req| {
+                            bad_input(req, &format!("The form could not be read: {e}"), e.into())
+                        }),
+                )
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(|e, req| {
+                            bad_input(req, &format!("The JSON body could not be read: {e}"), e.into())
+                        }),
+                )
                 .app_data(web::QueryConfig::default().error_handler(|e, req| {
                     bad_input(req, &format!("The query string could not be read: {e}"), e.into())
                 }))
@@ -200,7 +213,8 @@ impl Application {
 /// `/api/`.
 fn bad_input(req: &HttpRequest, message: &str, cause: actix_web::Error) -> actix_web::Error {
     let response = if req.path().starts_with("/api/") {
-        HttpResponse::BadRequest().json(serde_json::json!({"error": {"code": "bad_request", "message": message}}))
+        HttpResponse::BadRequest()
+            .json(serde_json::json!({"error": {"code": "bad_request", "message": message}}))
     } else {
         HttpResponse::BadRequest()
             .content_type("text/plain; charset=utf-8")

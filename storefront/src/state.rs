@@ -69,7 +69,10 @@ impl AppState {
 fn sessionless(path: &str) -> bool {
     path.starts_with("/assets/")
         || path.starts_with("/admin/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/api/v1/openapi.json")
+        || matches!(
+            path,
+            "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/api/v1/openapi.json"
+        )
 }
 
 /// Finds the visitor's session id in its signed cookie, or makes a new one
@@ -97,10 +100,7 @@ pub async fn session_middleware(
     };
     req.extensions_mut().insert(sid.clone());
     let mut response = next.call(req).await?.map_into_boxed_body();
-    let handler_set_one = response
-        .response()
-        .cookies()
-        .any(|c| c.name() == SESSION_COOKIE);
+    let handler_set_one = response.response().cookies().any(|c| c.name() == SESSION_COOKIE);
     if sid.fresh && !handler_set_one {
         let cookie = session::session_cookie(state.key.sign(&sid.id), state.secure_cookies, false);
         if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {

@@ -99,10 +99,14 @@ impl FromRequest for Visit {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| actix_web::error::ErrorInternalServerError("no application state"))?;
-            let sid = req.extensions().get::<SessionId>().cloned().unwrap_or_else(|| SessionId {
-                id: session::new_session_id(),
-                fresh: true,
-            });
+            let sid = req
+                .extensions()
+                .get::<SessionId>()
+                .cloned()
+                .unwrap_or_else(|| SessionId {
+                    id: session::new_session_id(),
+                    fresh: true,
+                });
             let index = state.index();
             let customer = if sid.fresh {
                 None
@@ -155,7 +159,12 @@ pub fn customer_of(state: &AppState, index: &CatalogIndex, session: SessionRecor
     })
 }
 
-fn language(state: &AppState, req: &HttpRequest, index: &CatalogIndex, customer: Option<&Customer>) -> String {
+fn language(
+    state: &AppState,
+    req: &HttpRequest,
+    index: &CatalogIndex,
+    customer: Option<&Customer>,
+) -> String {
     let languages = &state.settings.languages;
     let known = |code: &str| languages.iter().find(|l| *l == code).cloned();
     if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| known(c.value())) {
@@ -335,7 +344,13 @@ impl Visit {
     }
 
     /// Renders `template` with `context` (plus `page` and `m`), with `status`.
-    pub async fn render(&self, status: StatusCode, template: &str, title: &str, mut context: tera::Context) -> HttpResponse {
+    pub async fn render(
+        &self,
+        status: StatusCode,
+        template: &str,
+        title: &str,
+        mut context: tera::Context,
+    ) -> HttpResponse {
         let layout = self.layout(title).await;
         let had_flash = self.request.cookie(FLASH_COOKIE).is_some();
         context.insert("page", &layout);
@@ -376,10 +391,20 @@ impl Visit {
             PageError::NotFound => (StatusCode::NOT_FOUND, m.get("not_found").to_owned()),
             PageError::Csrf => (StatusCode::FORBIDDEN, m.get("csrf_failed").to_owned()),
             PageError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
-            PageError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, m.get("odoo_unavailable").to_owned()),
+            PageError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                m.get("odoo_unavailable").to_owned(),
+            ),
             PageError::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), path = self.request.path(), "a page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, m.get("server_error").to_owned())
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    path = self.request.path(),
+                    "a page failed"
+                );
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    m.get("server_error").to_owned(),
+                )
             }
         };
         let mut context = tera::Context::new();
@@ -421,7 +446,12 @@ impl Visit {
 }
 
 /// Flash messages shown as errors.
-const FLASH_ERRORS: &[&str] = &["product_unavailable", "quantity_invalid", "quantity_whole", "quantity_too_large"];
+const FLASH_ERRORS: &[&str] = &[
+    "product_unavailable",
+    "quantity_invalid",
+    "quantity_whole",
+    "quantity_too_large",
+];
 /// Flash messages shown as information.
 const FLASH_INFOS: &[&str] = &[
     "added_to_cart",
@@ -492,7 +522,14 @@ mod tests {
     fn redirects_stay_home() {
         assert_eq!(local_path("/cart"), "/cart");
         assert_eq!(local_path("/search?q=pain"), "/search?q=pain");
-        for away in ["https://evil.example", "//evil.example", "/\\evil.example", "", "cart", "/a\nb"] {
+        for away in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+            "cart",
+            "/a\nb",
+        ] {
             assert_eq!(local_path(away), "/", "{away:?}");
         }
     }

@@ -23,7 +23,10 @@ async fn start(transport: connector::Transport) -> (OdooDouble, Vec<(&'static st
         _ => Dataset::shop(),
     };
     let double = OdooDouble::start(dataset).await.unwrap();
-    let mut settings = vec![("SHOP_NAME", SHOP_NAME.to_owned()), ("SHOP_TIMEZONE", "Europe/Paris".to_owned())];
+    let mut settings = vec![
+        ("SHOP_NAME", SHOP_NAME.to_owned()),
+        ("SHOP_TIMEZONE", "Europe/Paris".to_owned()),
+    ];
     if transport == connector::Transport::Json2 {
         settings.push(("ODOO_TRANSPORT", "json2".to_owned()));
         settings.push(("ODOO_API_KEY", double.admin_api_key().unwrap().to_owned()));
@@ -55,7 +58,14 @@ fn add_slot(double: &OdooDouble, place: &str, in_hours: i64, capacity: Option<u3
                 .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
                 .with("location", place)
                 .with("description", description)
-                .with("categ_ids", vec![Value::from(vec![Value::from(6), Value::from(0), Value::from(vec![Value::from(1)])])])
+                .with(
+                    "categ_ids",
+                    vec![Value::from(vec![
+                        Value::from(6),
+                        Value::from(0),
+                        Value::from(vec![Value::from(1)]),
+                    ])],
+                )
                 .with("user_id", 2),
         )
         .unwrap()
@@ -65,7 +75,9 @@ fn add_slot(double: &OdooDouble, place: &str, in_hours: i64, capacity: Option<u3
 
 /// The value of hidden input `name` in a page.
 fn hidden(page: &str, name: &str) -> String {
-    let at = page.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("no {name} in {page}"));
+    let at = page
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no {name} in {page}"));
     let start = page[..at].rfind('<').unwrap();
     let end = at + page[at..].find('>').unwrap();
     let tag = &page[start..end];
@@ -80,7 +92,10 @@ async fn fill_cart(shop: &Shop, browser: &Browser) {
     let comte = snapshot.templates.records[&7].product_variant_ids[0];
     for (product, quantity) in [(baguette, "4"), (comte, "0.5")] {
         let answer = browser
-            .post_form_csrf("/cart", &[("product_id", &product.to_string()), ("quantity", quantity)])
+            .post_form_csrf(
+                "/cart",
+                &[("product_id", &product.to_string()), ("quantity", quantity)],
+            )
             .await;
         assert_eq!(answer.status, 303, "{}", answer.body);
     }
@@ -89,7 +104,9 @@ async fn fill_cart(shop: &Shop, browser: &Browser) {
 /// The sale orders the double holds with `key` as their reference.
 fn orders_with_key(double: &OdooDouble, key: &str) -> Vec<Struct> {
     double.with_db(|db| {
-        let ids = db.search("sale.order", &field("client_order_ref").eq(key)).unwrap();
+        let ids = db
+            .search("sale.order", &field("client_order_ref").eq(key))
+            .unwrap();
         db.read(
             "sale.order",
             &ids,
@@ -135,7 +152,11 @@ async fn checkout_creates_one_draft_order_with_the_expected_fields(transport: co
     let answer = browser
         .post_form_csrf(
             "/checkout",
-            &[("order_key", &key), ("slot_id", &slot.to_string()), ("note", "No <b>nuts</b>, please")],
+            &[
+                ("order_key", &key),
+                ("slot_id", &slot.to_string()),
+                ("note", "No <b>nuts</b>, please"),
+            ],
         )
         .await;
     assert_eq!(answer.status, 303, "{}", answer.body);
@@ -149,9 +170,15 @@ async fn checkout_creates_one_draft_order_with_the_expected_fields(transport: co
     assert_eq!(many2one_id(order.get("pricelist_id")), 2);
     assert_eq!(order.get("origin"), Some(&Value::from(SHOP_NAME)));
     let commitment = format!("{:?}", order.get("commitment_date"));
-    assert!(commitment.contains(&start.format("%Y-%m-%d %H:%M:%S").to_string()), "{commitment}");
+    assert!(
+        commitment.contains(&start.format("%Y-%m-%d %H:%M:%S").to_string()),
+        "{commitment}"
+    );
     let note = format!("{:?}", order.get("note"));
-    assert!(note.contains("Marché couvert") && note.contains("&lt;b&gt;nuts&lt;/b&gt;"), "{note}");
+    assert!(
+        note.contains("Marché couvert") && note.contains("&lt;b&gt;nuts&lt;/b&gt;"),
+        "{note}"
+    );
     let tag_ids = match order.get("tag_ids") {
         Some(Value::Array(ids)) => ids.clone(),
         other => panic!("{other:?}"),
@@ -162,7 +189,10 @@ async fn checkout_creates_one_draft_order_with_the_expected_fields(transport: co
             Value::Int(id) => *id,
             other => panic!("{other:?}"),
         };
-        format!("{:?}", db.read("crm.tag", &[id], &["name"]).unwrap()[0].get("name"))
+        format!(
+            "{:?}",
+            db.read("crm.tag", &[id], &["name"]).unwrap()[0].get("name")
+        )
     });
     assert!(tag_name.contains("Marché couvert"), "{tag_name}");
 
@@ -180,7 +210,11 @@ async fn checkout_creates_one_draft_order_with_the_expected_fields(transport: co
     assert_eq!(confirmation.status, 200, "{}", confirmation.body);
     assert!(confirmation.body.contains(&name), "{}", confirmation.body);
     assert!(confirmation.body.contains("Marché couvert"));
-    assert!(confirmation.body.contains(&format!("{total:.2}\u{a0}€")), "{total}: {}", confirmation.body);
+    assert!(
+        confirmation.body.contains(&format!("{total:.2}\u{a0}€")),
+        "{total}: {}",
+        confirmation.body
+    );
     // The cart was emptied; the same order over the API shows Odoo's figures.
     assert_eq!(browser.get("/api/v1/cart").await.json()["lines"], json!([]));
     let api = browser.get(&format!("/api/v1/orders/{key}")).await.json();
@@ -205,7 +239,10 @@ async fn the_same_checkout_twice_creates_one_order(transport: connector::Transpo
         ("note", ""),
     ];
     // A double click: two posts at once, then a third later.
-    let (a, b) = tokio::join!(browser.post_form("/checkout", &fields), browser.post_form("/checkout", &fields));
+    let (a, b) = tokio::join!(
+        browser.post_form("/checkout", &fields),
+        browser.post_form("/checkout", &fields)
+    );
     let c = browser.post_form("/checkout", &fields).await;
     for answer in [&a, &b, &c] {
         assert_eq!(answer.status, 303, "{}", answer.body);
@@ -235,7 +272,9 @@ async fn the_same_checkout_twice_creates_one_order(transport: connector::Transpo
     // Without a key: refused.
     let token = browser.csrf().await;
     let answer = browser
-        .send(Method::POST, "/api/v1/orders", |r| r.header("x-csrf-token", token).json(&json!({"slot_id": slot})))
+        .send(Method::POST, "/api/v1/orders", |r| {
+            r.header("x-csrf-token", token).json(&json!({"slot_id": slot}))
+        })
         .await;
     assert_eq!(answer.status, 400, "{}", answer.body);
 }
@@ -265,7 +304,9 @@ async fn a_lost_answer_does_not_duplicate_the_order(transport: connector::Transp
     assert_eq!(again.location(), Some(format!("/orders/{key}").as_str()));
     let retried = shop
         .browser()
-        .send(Method::POST, "/admin/outbox/retry", |r| r.bearer_auth(support::ADMIN_TOKEN))
+        .send(Method::POST, "/admin/outbox/retry", |r| {
+            r.bearer_auth(support::ADMIN_TOKEN)
+        })
         .await;
     assert_eq!(retried.json()["delivered"], 1, "{}", retried.body);
     assert_eq!(orders_with_key(&double, key).len(), 1, "still one order");
@@ -287,7 +328,10 @@ async fn a_cart_under_the_minimum_is_refused(transport: connector::Transport) {
     browser.log_in(CLAIRE.0, CLAIRE.1).await;
     let baguette = shop.resync.mirror().snapshot().templates.records[&1].product_variant_ids[0];
     browser
-        .post_form_csrf("/cart", &[("product_id", &baguette.to_string()), ("quantity", "2")])
+        .post_form_csrf(
+            "/cart",
+            &[("product_id", &baguette.to_string()), ("quantity", "2")],
+        )
         .await;
     let cart = browser.get("/cart").await;
     // 2 × 1.17 = 2.34: 7.66 missing to 10.00.
@@ -295,11 +339,18 @@ async fn a_cart_under_the_minimum_is_refused(transport: connector::Transport) {
     let answer = browser
         .post_form_csrf(
             "/checkout",
-            &[("order_key", "minimum-test-00000001"), ("slot_id", &slot.to_string())],
+            &[
+                ("order_key", "minimum-test-00000001"),
+                ("slot_id", &slot.to_string()),
+            ],
         )
         .await;
     assert_eq!(answer.status, 422, "{}", answer.body);
-    assert!(answer.body.contains("7.66\u{a0}€") && answer.body.contains("10.00\u{a0}€"), "{}", answer.body);
+    assert!(
+        answer.body.contains("7.66\u{a0}€") && answer.body.contains("10.00\u{a0}€"),
+        "{}",
+        answer.body
+    );
     assert!(orders_with_key(&double, "minimum-test-00000001").is_empty());
 }
 
@@ -331,11 +382,20 @@ async fn full_and_closed_slots_are_refused(transport: connector::Transport) {
         assert!(orders_with_key(&double, key).is_empty());
     }
     let answer = browser
-        .post_form_csrf("/checkout", &[("order_key", "unknown-slot-test-001"), ("slot_id", "999999")])
+        .post_form_csrf(
+            "/checkout",
+            &[("order_key", "unknown-slot-test-001"), ("slot_id", "999999")],
+        )
         .await;
     assert_eq!(answer.status, 422);
     // The cart is still there.
-    assert_eq!(browser.get("/api/v1/cart").await.json()["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        browser.get("/api/v1/cart").await.json()["lines"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn of_two_checkouts_for_the_last_place_one_wins(transport: connector::Transport) {
@@ -350,9 +410,20 @@ async fn of_two_checkouts_for_the_last_place_one_wins(transport: connector::Tran
     fill_cart(&shop, &camille).await;
     let (ta, tb) = (claire.csrf().await, camille.csrf().await);
     let slot = slot.to_string();
-    let fa = [("csrf_token", ta.as_str()), ("order_key", "race-claire-00000001"), ("slot_id", &slot)];
-    let fb = [("csrf_token", tb.as_str()), ("order_key", "race-camille-0000001"), ("slot_id", &slot)];
-    let (a, b) = tokio::join!(claire.post_form("/checkout", &fa), camille.post_form("/checkout", &fb));
+    let fa = [
+        ("csrf_token", ta.as_str()),
+        ("order_key", "race-claire-00000001"),
+        ("slot_id", &slot),
+    ];
+    let fb = [
+        ("csrf_token", tb.as_str()),
+        ("order_key", "race-camille-0000001"),
+        ("slot_id", &slot),
+    ];
+    let (a, b) = tokio::join!(
+        claire.post_form("/checkout", &fa),
+        camille.post_form("/checkout", &fb)
+    );
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(statuses, [303, 409], "{} / {}", a.body, b.body);
@@ -363,8 +434,8 @@ async fn of_two_checkouts_for_the_last_place_one_wins(transport: connector::Tran
         "told the slot is full: {}",
         loser.body
     );
-    let placed =
-        orders_with_key(&double, "race-claire-00000001").len() + orders_with_key(&double, "race-camille-0000001").len();
+    let placed = orders_with_key(&double, "race-claire-00000001").len()
+        + orders_with_key(&double, "race-camille-0000001").len();
     assert_eq!(placed, 1);
 }
 
@@ -380,15 +451,28 @@ async fn another_customers_order_is_not_found(transport: connector::Transport) {
         .post_form_csrf("/checkout", &[("order_key", key), ("slot_id", &slot.to_string())])
         .await;
     assert_eq!(answer.status, 303, "{}", answer.body);
-    let odoo_id = double.with_db(|db| db.search("sale.order", &field("client_order_ref").eq(key)).unwrap()[0]);
+    let odoo_id = double.with_db(|db| {
+        db.search("sale.order", &field("client_order_ref").eq(key))
+            .unwrap()[0]
+    });
     let camille = shop.browser();
     camille.log_in(CAMILLE.0, CAMILLE.1).await;
-    for path in [format!("/orders/{key}"), format!("/orders/so-{odoo_id}"), "/orders/nonsense".to_owned()] {
+    for path in [
+        format!("/orders/{key}"),
+        format!("/orders/so-{odoo_id}"),
+        "/orders/nonsense".to_owned(),
+    ] {
         assert_eq!(camille.get(&path).await.status, 404, "{path}");
-        assert_eq!(camille.get(&format!("/api/v1{path}")).await.status, 404, "api {path}");
+        assert_eq!(
+            camille.get(&format!("/api/v1{path}")).await.status,
+            404,
+            "api {path}"
+        );
         let answer = camille.post_form_csrf(&format!("{path}/cancel"), &[]).await;
         assert_eq!(answer.status, 404, "cancel {path}");
-        let answer = camille.json_csrf(Method::POST, &format!("/api/v1{path}/cancel"), None).await;
+        let answer = camille
+            .json_csrf(Method::POST, &format!("/api/v1{path}/cancel"), None)
+            .await;
         assert_eq!(answer.status, 404, "api cancel {path}");
     }
     // Nor can she reuse Claire's key.
@@ -398,7 +482,10 @@ async fn another_customers_order_is_not_found(transport: connector::Transport) {
         .await;
     assert_eq!(answer.status, 409);
     // Claire's order is untouched and listed for her only.
-    assert_eq!(orders_with_key(&double, key)[0].get("state"), Some(&Value::from("draft")));
+    assert_eq!(
+        orders_with_key(&double, key)[0].get("state"),
+        Some(&Value::from("draft"))
+    );
     let mine = claire.get("/orders").await;
     assert!(mine.body.contains(key));
     assert!(!camille.get("/orders").await.body.contains(key));
@@ -414,7 +501,10 @@ async fn with_odoo_down_the_order_is_received_and_reaches_odoo_once(transport: c
     let key = hidden(&browser.get("/checkout").await.body, "order_key");
     double.stop().await;
     let answer = browser
-        .post_form_csrf("/checkout", &[("order_key", &key), ("slot_id", &slot.to_string())])
+        .post_form_csrf(
+            "/checkout",
+            &[("order_key", &key), ("slot_id", &slot.to_string())],
+        )
         .await;
     assert_eq!(answer.status, 303, "{}", answer.body);
     let page = browser.get(&format!("/orders/{key}")).await;
@@ -422,30 +512,45 @@ async fn with_odoo_down_the_order_is_received_and_reaches_odoo_once(transport: c
     assert!(page.body.contains("will be confirmed"), "{}", page.body);
     let admin = shop.browser();
     let pending = admin
-        .send(Method::GET, "/admin/outbox", |r| r.bearer_auth(support::ADMIN_TOKEN))
+        .send(Method::GET, "/admin/outbox", |r| {
+            r.bearer_auth(support::ADMIN_TOKEN)
+        })
         .await
         .json();
     assert_eq!(pending["orders"][0]["key"], key.as_str());
     assert_eq!(pending["orders"][0]["state"], "pending");
     double.resume().await.unwrap();
     let retried = admin
-        .send(Method::POST, "/admin/outbox/retry", |r| r.bearer_auth(support::ADMIN_TOKEN))
+        .send(Method::POST, "/admin/outbox/retry", |r| {
+            r.bearer_auth(support::ADMIN_TOKEN)
+        })
         .await;
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert_eq!(retried.json()["delivered"], 1);
     assert_eq!(orders_with_key(&double, &key).len(), 1);
     // Again: nothing more.
     let retried = admin
-        .send(Method::POST, "/admin/outbox/retry", |r| r.bearer_auth(support::ADMIN_TOKEN))
+        .send(Method::POST, "/admin/outbox/retry", |r| {
+            r.bearer_auth(support::ADMIN_TOKEN)
+        })
         .await;
     assert_eq!(retried.json()["delivered"], 0);
     assert_eq!(orders_with_key(&double, &key).len(), 1);
     let page = browser.get(&format!("/orders/{key}")).await;
     assert!(!page.body.contains("will be confirmed"), "{}", page.body);
     // The admin endpoints want the token.
-    for (method, path) in [(Method::GET, "/admin/outbox"), (Method::POST, "/admin/outbox/retry")] {
+    for (method, path) in [
+        (Method::GET, "/admin/outbox"),
+        (Method::POST, "/admin/outbox/retry"),
+    ] {
         assert_eq!(admin.send(method.clone(), path, |r| r).await.status, 401);
-        assert_eq!(admin.send(method, path, |r| r.bearer_auth("wrong-token-wrong-token")).await.status, 401);
+        assert_eq!(
+            admin
+                .send(method, path, |r| r.bearer_auth("wrong-token-wrong-token"))
+                .await
+                .status,
+            401
+        );
     }
 }
 
@@ -464,13 +569,22 @@ async fn history_cancel_and_reorder(transport: connector::Transport) {
     assert_eq!(list.status, 200);
     assert!(list.body.contains(key), "{}", list.body);
     let api = browser.get("/api/v1/orders").await.json();
-    assert!(api["orders"].as_array().unwrap().iter().any(|o| o["reference"] == key), "{api}");
+    assert!(
+        api["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["reference"] == key),
+        "{api}"
+    );
 
     // Re-order: the lines come back to the cart; a product no longer sold
     // is skipped, and said so.
     double.with_db(|db| db.set("product.template", 7, "sale_ok", false).unwrap());
     shop.sync().await;
-    let answer = browser.post_form_csrf(&format!("/orders/{key}/reorder"), &[]).await;
+    let answer = browser
+        .post_form_csrf(&format!("/orders/{key}/reorder"), &[])
+        .await;
     assert_eq!(answer.status, 303);
     assert_eq!(answer.location(), Some("/cart"));
     let cart = browser.get("/cart").await;
@@ -480,13 +594,20 @@ async fn history_cancel_and_reorder(transport: connector::Transport) {
     assert_eq!(lines[0]["quantity"], "4");
 
     // Cancel before the cut-off.
-    let answer = browser.post_form_csrf(&format!("/orders/{key}/cancel"), &[]).await;
+    let answer = browser
+        .post_form_csrf(&format!("/orders/{key}/cancel"), &[])
+        .await;
     assert_eq!(answer.status, 303, "{}", answer.body);
-    assert_eq!(orders_with_key(&double, key)[0].get("state"), Some(&Value::from("cancel")));
+    assert_eq!(
+        orders_with_key(&double, key)[0].get("state"),
+        Some(&Value::from("cancel"))
+    );
     let page = browser.get(&format!("/orders/{key}")).await;
     assert!(!page.body.contains("/cancel\""), "no cancel button any more");
     // Twice: refused.
-    let answer = browser.json_csrf(Method::POST, &format!("/api/v1/orders/{key}/cancel"), None).await;
+    let answer = browser
+        .json_csrf(Method::POST, &format!("/api/v1/orders/{key}/cancel"), None)
+        .await;
     assert_eq!(answer.status, 409, "{}", answer.body);
 }
 

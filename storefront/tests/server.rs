@@ -148,7 +148,10 @@ async fn the_admin_resync_needs_the_token() {
         .await
         .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-    assert!(body["summary"].as_str().unwrap().starts_with("full sync"), "{body}");
+    assert!(
+        body["summary"].as_str().unwrap().starts_with("full sync"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -243,9 +246,17 @@ async fn metrics_expose_requests_syncs_the_outbox_and_odoo_errors() {
     }
     double.stop().await;
     let _ = app.app_resync.sync_now().await;
-    let response = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    let response = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let text = response.text().await.unwrap();
     for series in [
         "storefront_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"} 1",

@@ -14,11 +14,20 @@ use support::{spawn_with, CAMILLE, CLAIRE};
 
 /// A fresh schema on the test server, as a store URL.
 async fn fresh_store_url() -> Option<String> {
-    let base = std::env::var("STOREFRONT_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+    let base = std::env::var("STOREFRONT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
     sqlx::any::install_default_drivers();
-    let admin = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&base).await.unwrap();
+    let admin = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&base)
+        .await
+        .unwrap();
     let schema = format!("e2e_{}_{}", std::process::id(), Utc::now().timestamp_micros());
-    sqlx::query(&format!("CREATE SCHEMA \"{schema}\"")).execute(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+        .execute(&admin)
+        .await
+        .unwrap();
     let separator = if base.contains('?') { '&' } else { '?' };
     Some(format!("{base}{separator}options[search_path]={schema}"))
 }
@@ -38,17 +47,32 @@ async fn two_instances_share_carts_and_slot_capacity() {
             Struct::new()
                 .with("name", "Pickup")
                 .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("stop", (start + TimeDelta::hours(2)).format("%Y-%m-%d %H:%M:%S").to_string())
+                .with(
+                    "stop",
+                    (start + TimeDelta::hours(2))
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string(),
+                )
                 .with("location", "Stall")
                 .with("description", "<p>Capacity: 1</p>")
-                .with("categ_ids", vec![Value::from(vec![Value::from(6), Value::from(0), Value::from(vec![Value::from(1)])])]),
+                .with(
+                    "categ_ids",
+                    vec![Value::from(vec![
+                        Value::from(6),
+                        Value::from(0),
+                        Value::from(vec![Value::from(1)]),
+                    ])],
+                ),
         )
         .unwrap()
     });
     // One session key for both, as instances behind one address share it.
     let shared = [
         ("STOREFRONT_DATABASE_URL", url.as_str()),
-        ("STOREFRONT_SESSION_SECRET", "a shared secret of at least thirty-two characters"),
+        (
+            "STOREFRONT_SESSION_SECRET",
+            "a shared secret of at least thirty-two characters",
+        ),
     ];
     let a = spawn_with(&double, &support::data_dir(), &shared).await;
     let b = spawn_with(&double, &support::data_dir(), &shared).await;
@@ -57,8 +81,10 @@ async fn two_instances_share_carts_and_slot_capacity() {
     // Claire fills her cart on A; B sees it, with the same session cookie.
     let on_a = a.browser();
     on_a.log_in(CLAIRE.0, CLAIRE.1).await;
-    on_a.post_form_csrf("/cart", &[("product_id", &baguette), ("quantity", "10")]).await;
-    on_a.post_form_csrf("/favorites", &[("template_id", "7"), ("favorite", "1")]).await;
+    on_a.post_form_csrf("/cart", &[("product_id", &baguette), ("quantity", "10")])
+        .await;
+    on_a.post_form_csrf("/favorites", &[("template_id", "7"), ("favorite", "1")])
+        .await;
     let on_b = b.browser();
     on_b.set_cookie("sf_session", &on_a.cookie("sf_session").unwrap());
     let cart = on_b.get("/api/v1/cart").await.json();
@@ -68,15 +94,34 @@ async fn two_instances_share_carts_and_slot_capacity() {
     // Camille on B, Claire on A: one place left, one order.
     let camille = b.browser();
     camille.log_in(CAMILLE.0, CAMILLE.1).await;
-    camille.post_form_csrf("/cart", &[("product_id", &baguette), ("quantity", "10")]).await;
+    camille
+        .post_form_csrf("/cart", &[("product_id", &baguette), ("quantity", "10")])
+        .await;
     let (ta, tb) = (on_a.csrf().await, camille.csrf().await);
     let slot = slot.to_string();
-    let fa = [("csrf_token", ta.as_str()), ("order_key", "shared-claire-000001"), ("slot_id", &slot)];
-    let fb = [("csrf_token", tb.as_str()), ("order_key", "shared-camille-00001"), ("slot_id", &slot)];
-    let (ra, rb) = tokio::join!(on_a.post_form("/checkout", &fa), camille.post_form("/checkout", &fb));
+    let fa = [
+        ("csrf_token", ta.as_str()),
+        ("order_key", "shared-claire-000001"),
+        ("slot_id", &slot),
+    ];
+    let fb = [
+        ("csrf_token", tb.as_str()),
+        ("order_key", "shared-camille-00001"),
+        ("slot_id", &slot),
+    ];
+    let (ra, rb) = tokio::join!(
+        on_a.post_form("/checkout", &fa),
+        camille.post_form("/checkout", &fb)
+    );
     let mut statuses = [ra.status, rb.status];
     statuses.sort();
     assert_eq!(statuses, [303, 409], "{} / {}", ra.body, rb.body);
-    let orders = double.with_db(|db| db.search("sale.order", &connector::field("client_order_ref").like("shared-")).unwrap());
+    let orders = double.with_db(|db| {
+        db.search(
+            "sale.order",
+            &connector::field("client_order_ref").like("shared-"),
+        )
+        .unwrap()
+    });
     assert_eq!(orders.len(), 1);
 }

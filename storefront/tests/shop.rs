@@ -29,9 +29,15 @@ fn engine_price(shop: &Shop, pricelist: i64, variant: i64, quantity: Decimal) ->
     let snapshot = shop.resync.mirror().snapshot();
     let ctx = snapshot.pricing.as_deref().unwrap();
     let now = chrono::Utc::now().naive_utc();
-    price_line(ctx, pricelist.into(), variant.into(), quantity, PriceDate::At(now))
-        .unwrap()
-        .price_total
+    price_line(
+        ctx,
+        pricelist.into(),
+        variant.into(),
+        quantity,
+        PriceDate::At(now),
+    )
+    .unwrap()
+    .price_total
 }
 
 fn money_en(amount: Decimal) -> String {
@@ -67,18 +73,28 @@ async fn a_customer_browses_searches_and_fills_a_cart_at_their_prices() {
     let page = browser.get("/products/1").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&money_en(members_price)));
-    assert!(page.body.contains("/kg"), "a reference price per kg: {}", page.body);
+    assert!(
+        page.body.contains("/kg"),
+        "a reference price per kg: {}",
+        page.body
+    );
 
     // Search, accents and case ignored, in the customer's language.
     let found = browser.get("/search?q=COMTE").await;
     assert_eq!(found.status, 200);
     assert!(found.body.contains("Comté 18 months"), "{}", found.body);
     let typeahead = browser.get("/api/v1/products?q=bague&per_page=8").await.json();
-    assert_eq!(typeahead["products"][0]["name"], "Traditional baguette", "{typeahead}");
+    assert_eq!(
+        typeahead["products"][0]["name"], "Traditional baguette",
+        "{typeahead}"
+    );
 
     // Favorites.
     let marked = browser
-        .post_form_csrf("/favorites", &[("template_id", "7"), ("favorite", "1"), ("back", "/categories/5")])
+        .post_form_csrf(
+            "/favorites",
+            &[("template_id", "7"), ("favorite", "1"), ("back", "/categories/5")],
+        )
         .await;
     assert_eq!(marked.status, 303);
     assert_eq!(marked.location(), Some("/categories/5"));
@@ -89,11 +105,17 @@ async fn a_customer_browses_searches_and_fills_a_cart_at_their_prices() {
     // The cart: 3 baguettes (by the unit) and 0.75 kg of Comté (by weight).
     let comte = variant_of(&shop, 7);
     let added = browser
-        .post_form_csrf("/cart", &[("product_id", &baguette.to_string()), ("quantity", "3")])
+        .post_form_csrf(
+            "/cart",
+            &[("product_id", &baguette.to_string()), ("quantity", "3")],
+        )
         .await;
     assert_eq!(added.status, 303, "{}", added.body);
     let added = browser
-        .post_form_csrf("/cart", &[("product_id", &comte.to_string()), ("quantity", "0,75")])
+        .post_form_csrf(
+            "/cart",
+            &[("product_id", &comte.to_string()), ("quantity", "0,75")],
+        )
         .await;
     assert_eq!(added.status, 303, "{}", added.body);
     let snapshot = shop.resync.mirror().snapshot();
@@ -115,16 +137,30 @@ async fn a_customer_browses_searches_and_fills_a_cart_at_their_prices() {
     .unwrap();
     let cart = browser.get("/cart").await;
     assert_eq!(cart.status, 200);
-    assert!(cart.body.contains(&money_en(expected.totals.amount_total)), "{}", cart.body);
-    assert!(cart.body.contains(&money_en(expected.lines[1].price_total)), "{}", cart.body);
+    assert!(
+        cart.body.contains(&money_en(expected.totals.amount_total)),
+        "{}",
+        cart.body
+    );
+    assert!(
+        cart.body.contains(&money_en(expected.lines[1].price_total)),
+        "{}",
+        cart.body
+    );
     let api = browser.get("/api/v1/cart").await.json();
     assert_eq!(api["totals"]["total"], expected.totals.amount_total.to_string());
     assert_eq!(api["lines"][1]["quantity"], "0.75");
-    assert_eq!(api["lines"][0]["amount"], expected.lines[0].price_total.to_string());
+    assert_eq!(
+        api["lines"][0]["amount"],
+        expected.lines[0].price_total.to_string()
+    );
 
     // Change and remove lines.
     let updated = browser
-        .post_form_csrf("/cart/update", &[("product_id", &baguette.to_string()), ("quantity", "5")])
+        .post_form_csrf(
+            "/cart/update",
+            &[("product_id", &baguette.to_string()), ("quantity", "5")],
+        )
         .await;
     assert_eq!(updated.status, 303);
     let api = browser.get("/api/v1/cart").await.json();
@@ -154,7 +190,11 @@ async fn a_customer_on_another_pricelist_sees_other_prices() {
     assert_eq!(a["price"]["amount"], member_price.to_string());
     assert_eq!(b["price"]["amount"], pro_price.to_string());
     let page = pro.get("/products/1").await;
-    assert!(page.body.contains(&format!("{}", pro_price).replace('.', ",")), "French for pro: {}", page.body);
+    assert!(
+        page.body.contains(&format!("{}", pro_price).replace('.', ",")),
+        "French for pro: {}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -179,7 +219,12 @@ async fn anonymous_visitors_only_see_the_home_login_and_sign_up() {
         let location = answer.location().unwrap();
         assert!(location.starts_with("/login?next="), "{path} → {location}");
     }
-    for path in ["/api/v1/categories", "/api/v1/products", "/api/v1/cart", "/api/v1/favorites"] {
+    for path in [
+        "/api/v1/categories",
+        "/api/v1/products",
+        "/api/v1/cart",
+        "/api/v1/favorites",
+    ] {
         let answer = browser.get(path).await;
         assert_eq!(answer.status, 401, "{path}");
         assert_eq!(answer.json()["error"]["code"], "login_required");
@@ -191,9 +236,20 @@ async fn anonymous_visitors_only_see_the_home_login_and_sign_up() {
     let next = browser.get("/products/1").await;
     let login_path = next.location().unwrap().to_owned();
     let form = browser.get(&login_path).await;
-    assert!(form.body.contains("/products/1"), "the form keeps next: {}", form.body);
+    assert!(
+        form.body.contains("/products/1"),
+        "the form keeps next: {}",
+        form.body
+    );
     let answer = browser
-        .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", CLAIRE.1), ("next", "/products/1")])
+        .post_form_csrf(
+            "/login",
+            &[
+                ("login", CLAIRE.0),
+                ("password", CLAIRE.1),
+                ("next", "/products/1"),
+            ],
+        )
         .await;
     assert_eq!(answer.location(), Some("/products/1"));
     // next never leads away from the shop.
@@ -201,7 +257,11 @@ async fn anonymous_visitors_only_see_the_home_login_and_sign_up() {
     let answer = other
         .post_form_csrf(
             "/login",
-            &[("login", CLAIRE.0), ("password", CLAIRE.1), ("next", "https://evil.example/")],
+            &[
+                ("login", CLAIRE.0),
+                ("password", CLAIRE.1),
+                ("next", "https://evil.example/"),
+            ],
         )
         .await;
     assert_eq!(answer.location(), Some("/"));
@@ -233,20 +293,32 @@ async fn a_wrong_password_shows_an_error_opens_no_session_and_is_slowed_down() {
             .await;
         assert_eq!(answer.status, 401);
     }
-    let calls_before = double.calls().iter().filter(|c| c.method == "authenticate").count();
+    let calls_before = double
+        .calls()
+        .iter()
+        .filter(|c| c.method == "authenticate")
+        .count();
     let answer = browser
         .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", CLAIRE.1)])
         .await;
     assert_eq!(answer.status, 429, "{}", answer.body);
     assert!(answer.headers.contains_key("retry-after"));
-    let calls_after = double.calls().iter().filter(|c| c.method == "authenticate").count();
+    let calls_after = double
+        .calls()
+        .iter()
+        .filter(|c| c.method == "authenticate")
+        .count();
     assert_eq!(calls_before, calls_after, "a throttled login does not reach Odoo");
     // Another account from the same address is not held back.
     shop.browser().log_in(CAMILLE.0, CAMILLE.1).await;
     // And over the API: a JSON error with the same status.
     let api = shop.browser();
     let answer = api
-        .json_csrf(Method::POST, "/api/v1/session", Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})))
+        .json_csrf(
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})),
+        )
         .await;
     assert_eq!(answer.status, 429);
     assert_eq!(answer.json()["error"]["code"], "login_throttled");
@@ -256,8 +328,13 @@ async fn a_wrong_password_shows_an_error_opens_no_session_and_is_slowed_down() {
 async fn names_and_descriptions_from_odoo_are_escaped() {
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
     double.with_db(|db| {
-        db.set("product.template", 1, "name", "<script>alert('name')</script> Baguette")
-            .unwrap();
+        db.set(
+            "product.template",
+            1,
+            "name",
+            "<script>alert('name')</script> Baguette",
+        )
+        .unwrap();
         db.set(
             "product.template",
             1,
@@ -265,12 +342,18 @@ async fn names_and_descriptions_from_odoo_are_escaped() {
             "<img src=x onerror=alert(1)> & <b>bold</b>",
         )
         .unwrap();
-        db.set("product.public.category", 2, "name", "<i>Breads</i>").unwrap();
+        db.set("product.public.category", 2, "name", "<i>Breads</i>")
+            .unwrap();
     });
     let shop = spawn(&double).await;
     let browser = shop.browser();
     browser.log_in(CLAIRE.0, CLAIRE.1).await;
-    for path in ["/products/1", "/categories/2", "/search?q=baguette", "/categories/1"] {
+    for path in [
+        "/products/1",
+        "/categories/2",
+        "/search?q=baguette",
+        "/categories/1",
+    ] {
         let page = browser.get(path).await;
         assert_eq!(page.status, 200, "{path}");
         assert!(!page.body.contains("<script>alert"), "{path}: {}", page.body);
@@ -279,8 +362,13 @@ async fn names_and_descriptions_from_odoo_are_escaped() {
     }
     let page = browser.get("/products/1").await;
     assert!(page.body.contains("&lt;script&gt;alert("), "{}", page.body);
-    assert!(page.body.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;&#x2F;b&gt;")
-        || page.body.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"));
+    assert!(
+        page.body
+            .contains("&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;&#x2F;b&gt;")
+            || page
+                .body
+                .contains("&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;")
+    );
     // The search box echoes the query escaped.
     let page = browser.get("/search?q=%3Cscript%3Ealert(2)%3C/script%3E").await;
     assert!(!page.body.contains("<script>alert(2)"));
@@ -325,18 +413,37 @@ async fn every_state_change_needs_the_csrf_token() {
     let other = shop.browser();
     let stolen = other.csrf().await;
     let answer = browser
-        .post_form("/cart", &[("product_id", &baguette), ("quantity", "1"), ("csrf_token", &stolen)])
+        .post_form(
+            "/cart",
+            &[
+                ("product_id", &baguette),
+                ("quantity", "1"),
+                ("csrf_token", &stolen),
+            ],
+        )
         .await;
     assert_eq!(answer.status, 403);
 
     let api_calls = [
-        (Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": 1, "quantity": "1"}))),
-        (Method::PUT, "/api/v1/cart/lines/1", Some(json!({"quantity": "7"}))),
+        (
+            Method::POST,
+            "/api/v1/cart/lines",
+            Some(json!({"product_id": 1, "quantity": "1"})),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/cart/lines/1",
+            Some(json!({"quantity": "7"})),
+        ),
         (Method::DELETE, "/api/v1/cart/lines/1", None),
         (Method::PUT, "/api/v1/favorites/2", None),
         (Method::DELETE, "/api/v1/favorites/2", None),
         (Method::DELETE, "/api/v1/session", None),
-        (Method::POST, "/api/v1/session", Some(json!({"login": CAMILLE.0, "password": CAMILLE.1}))),
+        (
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"login": CAMILLE.0, "password": CAMILLE.1})),
+        ),
     ];
     for (method, path, body) in api_calls {
         let answer = browser
@@ -352,7 +459,10 @@ async fn every_state_change_needs_the_csrf_token() {
     assert_eq!(browser.get("/api/v1/cart").await.json(), cart_before);
     let session = browser.get("/api/v1/session").await.json();
     assert_eq!(session["customer"]["login"], CLAIRE.0);
-    assert_eq!(browser.get("/api/v1/favorites").await.json()["products"], json!([]));
+    assert_eq!(
+        browser.get("/api/v1/favorites").await.json()["products"],
+        json!([])
+    );
     assert_eq!(double.with_db(|db| db.ids("res.partner").len()), partners_before);
 }
 
@@ -368,9 +478,21 @@ async fn every_route_of_the_openapi_document_answers() {
             Struct::new()
                 .with("name", "Pickup")
                 .with("start", start.format("%Y-%m-%d %H:00:00").to_string())
-                .with("stop", (start + chrono::TimeDelta::hours(2)).format("%Y-%m-%d %H:00:00").to_string())
+                .with(
+                    "stop",
+                    (start + chrono::TimeDelta::hours(2))
+                        .format("%Y-%m-%d %H:00:00")
+                        .to_string(),
+                )
                 .with("location", "Shop")
-                .with("categ_ids", vec![Value::from(vec![Value::from(6), Value::from(0), Value::from(vec![Value::from(1)])])]),
+                .with(
+                    "categ_ids",
+                    vec![Value::from(vec![
+                        Value::from(6),
+                        Value::from(0),
+                        Value::from(vec![Value::from(1)]),
+                    ])],
+                ),
         )
         .unwrap()
     });
@@ -384,7 +506,9 @@ async fn every_route_of_the_openapi_document_answers() {
     assert!(paths.len() >= 13, "{paths:?}");
     browser.log_in(CLAIRE.0, CLAIRE.1).await;
     let baguette = variant_of(&shop, 1);
-    let slot = browser.get("/api/v1/pickup-slots").await.json()["slots"][0]["id"].as_i64().unwrap();
+    let slot = browser.get("/api/v1/pickup-slots").await.json()["slots"][0]["id"]
+        .as_i64()
+        .unwrap();
     // The order the calls run in: what they need comes first; logging out last.
     let rank = |path: &str, method: &str| -> usize {
         const ORDER: &[(&str, &str)] = &[
@@ -443,7 +567,9 @@ async fn every_route_of_the_openapi_document_answers() {
         let token = browser.csrf().await;
         let answer = browser
             .send(method.clone(), &concrete, |r| {
-                let r = r.header("x-csrf-token", token).header("idempotency-key", order_key);
+                let r = r
+                    .header("x-csrf-token", token)
+                    .header("idempotency-key", order_key);
                 match body {
                     Some(b) => r.json(&b),
                     None => r,
@@ -470,7 +596,11 @@ async fn the_cart_survives_a_restart_and_follows_the_customer() {
     phone.log_in(CLAIRE.0, CLAIRE.1).await;
     let comte = variant_of(&shop, 7);
     let answer = phone
-        .json_csrf(Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": comte, "quantity": 0.5})))
+        .json_csrf(
+            Method::POST,
+            "/api/v1/cart/lines",
+            Some(json!({"product_id": comte, "quantity": 0.5})),
+        )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let phone_cookie = phone.cookie("sf_session").unwrap();
@@ -519,14 +649,32 @@ async fn quantities_are_checked_on_the_server() {
         assert_eq!(answer.status, 400, "{product} × {quantity}: {}", answer.body);
         assert!(!answer.body.contains("<script>"), "escaped");
     }
-    for bad in [json!("1.5"), json!(-2), json!("abc"), json!(null), json!(1e300), json!("1e3")] {
+    for bad in [
+        json!("1.5"),
+        json!(-2),
+        json!("abc"),
+        json!(null),
+        json!(1e300),
+        json!("1e3"),
+    ] {
         let answer = browser
-            .json_csrf(Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": baguette.parse::<i64>().unwrap(), "quantity": bad})))
+            .json_csrf(
+                Method::POST,
+                "/api/v1/cart/lines",
+                Some(json!({"product_id": baguette.parse::<i64>().unwrap(), "quantity": bad})),
+            )
             .await;
-        assert!(matches!(answer.status, 400 | 422), "{bad}: {} {}", answer.status, answer.body);
+        assert!(
+            matches!(answer.status, 400 | 422),
+            "{bad}: {} {}",
+            answer.status,
+            answer.body
+        );
         assert!(answer.json()["error"]["message"].as_str().is_some());
     }
-    let unknown = browser.post_form_csrf("/cart", &[("product_id", "999999"), ("quantity", "1")]).await;
+    let unknown = browser
+        .post_form_csrf("/cart", &[("product_id", "999999"), ("quantity", "1")])
+        .await;
     assert_eq!(unknown.status, 404);
     // Nothing was added.
     assert_eq!(browser.get("/api/v1/cart").await.json()["lines"], json!([]));
@@ -534,7 +682,10 @@ async fn quantities_are_checked_on_the_server() {
     browser
         .post_form_csrf("/cart", &[("product_id", &comte), ("quantity", "0.3337")])
         .await;
-    assert_eq!(browser.get("/api/v1/cart").await.json()["lines"][0]["quantity"], "0.334");
+    assert_eq!(
+        browser.get("/api/v1/cart").await.json()["lines"][0]["quantity"],
+        "0.334"
+    );
 }
 
 #[tokio::test]
@@ -558,7 +709,8 @@ async fn the_sign_up_request_reaches_odoo_tagged() {
         let ids = db
             .search("res.partner", &connector::field("email").eq("nina@example.com"))
             .unwrap();
-        db.read("res.partner", &ids, &["name", "category_id", "comment"]).unwrap()
+        db.read("res.partner", &ids, &["name", "category_id", "comment"])
+            .unwrap()
     });
     assert_eq!(created.len(), 1);
     let partner = &created[0];
@@ -600,14 +752,20 @@ async fn pages_speak_french_and_english() {
     assert!(page.body.contains("Baguette tradition"));
     assert!(page.body.contains("1,17\u{a0}€"));
     let found = browser.get("/search?q=pomme").await;
-    assert!(found.body.contains("Pommes Gala"), "French search: {}", found.body);
+    assert!(
+        found.body.contains("Pommes Gala"),
+        "French search: {}",
+        found.body
+    );
     // An unknown language is refused.
     let answer = browser.post_form_csrf("/language", &[("lang", "xx_XX")]).await;
     assert_eq!(answer.status, 400);
     // A visitor's browser language picks the page's.
     let visitor = shop.browser();
     let page = visitor
-        .send(Method::GET, "/login", |r| r.header("accept-language", "fr-FR,fr;q=0.9"))
+        .send(Method::GET, "/login", |r| {
+            r.header("accept-language", "fr-FR,fr;q=0.9")
+        })
         .await;
     assert!(page.body.contains("lang=\"fr\""));
 }
@@ -631,10 +789,17 @@ async fn sessions_cookies_are_signed_http_only_and_lax() {
     // A tampered cookie is a new visitor.
     let value = browser.cookie("sf_session").unwrap();
     let (id, mac) = value.split_once('.').unwrap();
-    let forged = format!("{}{}.{mac}", &id[..id.len() - 1], if id.ends_with('A') { "B" } else { "A" });
+    let forged = format!(
+        "{}{}.{mac}",
+        &id[..id.len() - 1],
+        if id.ends_with('A') { "B" } else { "A" }
+    );
     browser.set_cookie("sf_session", &forged);
     let answer = browser.get("/login").await;
-    assert!(answer.headers.get("set-cookie").is_some_and(|c| !c.contains(&forged)));
+    assert!(answer
+        .headers
+        .get("set-cookie")
+        .is_some_and(|c| !c.contains(&forged)));
     // Security headers.
     assert!(answer.headers["content-security-policy"].contains("default-src 'self'"));
     assert_eq!(answer.headers["x-frame-options"], "DENY");
@@ -648,7 +813,11 @@ async fn assets_are_embedded_and_a_shop_can_override_them() {
     std::fs::create_dir_all(overrides.join("templates")).unwrap();
     std::fs::write(overrides.join("assets/style.css"), "body { color: #123456 }").unwrap();
     std::fs::create_dir_all(overrides.join("templates/messages")).unwrap();
-    std::fs::write(overrides.join("templates/messages/en.json"), r#"{"login_title": "Sign in to Chez Nous"}"#).unwrap();
+    std::fs::write(
+        overrides.join("templates/messages/en.json"),
+        r#"{"login_title": "Sign in to Chez Nous"}"#,
+    )
+    .unwrap();
     let shop = spawn_with(
         &double,
         &support::data_dir(),
@@ -693,11 +862,19 @@ async fn the_api_covers_the_shopping_flow() {
     let session = api.get("/api/v1/session").await.json();
     assert_eq!(session["authenticated"], false);
     let wrong = api
-        .json_csrf(Method::POST, "/api/v1/session", Some(json!({"login": CLAIRE.0, "password": "nope"})))
+        .json_csrf(
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"login": CLAIRE.0, "password": "nope"})),
+        )
         .await;
     assert_eq!(wrong.status, 401);
     let answer = api
-        .json_csrf(Method::POST, "/api/v1/session", Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})))
+        .json_csrf(
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})),
+        )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json()["customer"]["pricelist_id"], 2);
@@ -708,13 +885,23 @@ async fn the_api_covers_the_shopping_flow() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Bakery") && names.contains(&"Cheese"), "{names:?}");
-    let page = api.get("/api/v1/products?category=1&per_page=2&page=2").await.json();
+    assert!(
+        names.contains(&"Bakery") && names.contains(&"Cheese"),
+        "{names:?}"
+    );
+    let page = api
+        .get("/api/v1/products?category=1&per_page=2&page=2")
+        .await
+        .json();
     assert_eq!(page["per_page"], 2);
     assert_eq!(page["page"], 2);
     assert_eq!(page["products"].as_array().unwrap().len(), 2);
     assert!(page["total"].as_u64().unwrap() > 4);
-    for bad in ["/api/v1/products?per_page=0", "/api/v1/products?page=-1", "/api/v1/products?category=abc"] {
+    for bad in [
+        "/api/v1/products?per_page=0",
+        "/api/v1/products?page=-1",
+        "/api/v1/products?category=abc",
+    ] {
         let answer = api.get(bad).await;
         assert_eq!(answer.status, 422, "{bad}");
     }
@@ -725,13 +912,24 @@ async fn the_api_covers_the_shopping_flow() {
     assert_eq!(cheese["unit"], "kg");
     let comte = variant_of(&shop, 7);
     let cart = api
-        .json_csrf(Method::POST, "/api/v1/cart/lines", Some(json!({"product_id": comte, "quantity": "0.25"})))
+        .json_csrf(
+            Method::POST,
+            "/api/v1/cart/lines",
+            Some(json!({"product_id": comte, "quantity": "0.25"})),
+        )
         .await
         .json();
     assert_eq!(cart["lines"][0]["quantity"], "0.25");
-    assert!(cart["missing_to_minimum"].is_string(), "under the minimum: {cart}");
+    assert!(
+        cart["missing_to_minimum"].is_string(),
+        "under the minimum: {cart}"
+    );
     let cart = api
-        .json_csrf(Method::PUT, &format!("/api/v1/cart/lines/{comte}"), Some(json!({"quantity": 1})))
+        .json_csrf(
+            Method::PUT,
+            &format!("/api/v1/cart/lines/{comte}"),
+            Some(json!({"quantity": 1})),
+        )
         .await
         .json();
     assert_eq!(cart["lines"][0]["quantity"], "1");
@@ -752,12 +950,16 @@ async fn the_api_covers_the_shopping_flow() {
     assert_eq!(api.get("/api/v1/cart").await.status, 401);
     // Wrong content type and oversized bodies: clear 4xx.
     let answer = api
-        .send(Method::POST, "/api/v1/session", |r| r.header("content-type", "text/plain").body("login=x"))
+        .send(Method::POST, "/api/v1/session", |r| {
+            r.header("content-type", "text/plain").body("login=x")
+        })
         .await;
     assert!((400..500).contains(&answer.status), "{}", answer.status);
     let big = "x".repeat(100_000);
     let answer = api
-        .send(Method::POST, "/api/v1/session", |r| r.json(&json!({"login": big, "password": "p"})))
+        .send(Method::POST, "/api/v1/session", |r| {
+            r.json(&json!({"login": big, "password": "p"}))
+        })
         .await;
     assert!((400..500).contains(&answer.status), "{}", answer.status);
 }

@@ -152,7 +152,10 @@ impl Browser {
 
     /// Sets a cookie by hand.
     pub fn set_cookie(&self, name: &str, value: &str) {
-        self.cookies.lock().unwrap().insert(name.to_owned(), value.to_owned());
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), value.to_owned());
     }
 
     /// Sends a request built by `build` on `method path`.
@@ -199,7 +202,11 @@ impl Browser {
                 .or_insert(value);
         }
         let body = response.text().await.unwrap_or_default();
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     fn take_cookie(&self, header: &str) {
@@ -226,7 +233,10 @@ impl Browser {
 
     /// POST a form.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let fields: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let fields: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         self.send(reqwest::Method::POST, path, |r| r.form(&fields)).await
     }
 
@@ -246,7 +256,12 @@ impl Browser {
     }
 
     /// A JSON call with this session's CSRF token in `X-CSRF-Token`.
-    pub async fn json_csrf(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> Answer {
+    pub async fn json_csrf(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Answer {
         let token = self.csrf().await;
         self.send(method, path, |r| {
             let r = r.header("x-csrf-token", token);
@@ -261,7 +276,10 @@ impl Browser {
     /// Logs in through the form; panics unless it works.
     pub async fn log_in(&self, login: &str, password: &str) {
         let answer = self
-            .post_form_csrf("/login", &[("login", login), ("password", password), ("next", "/")])
+            .post_form_csrf(
+                "/login",
+                &[("login", login), ("password", password), ("next", "/")],
+            )
             .await;
         assert_eq!(answer.status, 303, "login of {login} failed: {}", answer.body);
     }

@@ -227,7 +227,11 @@ impl Dataset {
         let ids = |records: &BTreeMap<String, Vec<Map<String, Json>>>, model: &str| -> Vec<i64> {
             records
                 .get(model)
-                .map(|rs| rs.iter().filter_map(|r| r.get("id").and_then(Json::as_i64)).collect())
+                .map(|rs| {
+                    rs.iter()
+                        .filter_map(|r| r.get("id").and_then(Json::as_i64))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let public = ids(&self.records, "product.public.category");
@@ -237,13 +241,25 @@ impl Dataset {
             .get("account.tax")
             .map(|rs| {
                 rs.iter()
-                    .filter(|r| r.get("type_tax_use").and_then(Json::as_str).is_none_or(|t| t == "sale"))
+                    .filter(|r| {
+                        r.get("type_tax_use")
+                            .and_then(Json::as_str)
+                            .is_none_or(|t| t == "sale")
+                    })
                     .filter_map(|r| r.get("id").and_then(Json::as_i64))
                     .collect()
             })
             .unwrap_or_default();
-        let first_template = ids(&self.records, "product.template").into_iter().max().unwrap_or(0) + 1;
-        let first_variant = ids(&self.records, "product.product").into_iter().max().unwrap_or(0) + 1;
+        let first_template = ids(&self.records, "product.template")
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let first_variant = ids(&self.records, "product.product")
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            + 1;
         let pick = |list: &[i64], i: usize| list.get(i % list.len().max(1)).copied();
         let mut templates = Vec::with_capacity(n);
         let mut variants = Vec::with_capacity(n);
@@ -282,8 +298,14 @@ impl Dataset {
                 variants.push(v);
             }
         }
-        self.records.entry("product.template".into()).or_default().extend(templates);
-        self.records.entry("product.product".into()).or_default().extend(variants);
+        self.records
+            .entry("product.template".into())
+            .or_default()
+            .extend(templates);
+        self.records
+            .entry("product.product".into())
+            .or_default()
+            .extend(variants);
         self
     }
 

@@ -353,7 +353,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
                     dispatch(&mut db, service, &method_call)
                 };
                 if shared.take_lost_answer(&call) {
-                    return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "answer lost on purpose"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        "answer lost on purpose",
+                    ));
                 }
                 match result {
                     Ok(value) => encode_response(&value),
@@ -571,7 +574,10 @@ async fn handle_json2(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Res
         }
     };
     if shared.take_lost_answer(&call) {
-        return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "answer lost on purpose"));
+        return Err(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "answer lost on purpose",
+        ));
     }
     Ok(json2_answer(result))
 }
@@ -752,9 +758,11 @@ impl OdooDouble {
     /// whether the call was done (a timeout after Odoo did the work).
     pub fn lose_answer_on(&self, model: Option<&str>, method: &str, times: usize) {
         if times > 0 {
-            lock(&self.shared.control)
-                .lost_answers
-                .push((model.map(str::to_owned), method.to_owned(), times));
+            lock(&self.shared.control).lost_answers.push((
+                model.map(str::to_owned),
+                method.to_owned(),
+                times,
+            ));
         }
     }
 

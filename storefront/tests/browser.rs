@@ -1,0 +1,164 @@
+//! The shop in a real browser: starts a shop on loopback and runs
+//! `tests/browser/shop.mjs` (playwright-core driving Debian's headless
+//! Chromium): log in, search, add a product sold by weight, choose a pickup
+//! slot, order, find the order in the history, cancel it; a screenshot of
+//! each page at desktop and phone width in `target/browser-screenshots/`,
+//! and axe-core on every page (no serious or critical violation).
+//!
+//! Says `browser test SKIPPED (...)` and passes when `node`,
+//! `/usr/bin/chromium` or `tests/browser/node_modules` is missing (`.ci/run`
+//! installs them).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use connector::xmlrpc::{Struct, Value};
+use odoo_double::{Dataset, OdooDouble};
+use support::CLAIRE;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The whole journey normally takes well under a minute.
+const LIMIT: Duration = Duration::from_secs(300);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// Why the browser test cannot run here, if it cannot.
+fn missing_tool(script_dir: &Path) -> Option<String> {
+    match Command::new("node").arg("--version").output() {
+        Ok(out) if out.status.success() => {}
+        _ => return Some("no `node` on PATH".to_owned()),
+    }
+    if !Path::new(CHROMIUM).exists() {
+        return Some(format!("no {CHROMIUM}: apt-get install chromium"));
+    }
+    if !script_dir.join("node_modules").join("playwright-core").exists()
+        || !script_dir.join("node_modules").join("axe-core").exists()
+    {
+        return Some(format!(
+            "no {}/node_modules: npm ci --prefix tests/browser",
+            script_dir.display()
+        ));
+    }
+    None
+}
+
+/// Adds a pickup slot starting `in_hours` from now, for 3 hours.
+fn add_slot(double: &OdooDouble, place: &str, in_hours: i64) {
+    let at = (Utc::now() + TimeDelta::hours(in_hours)).timestamp();
+    let start = DateTime::from_timestamp(at - at % 60, 0).unwrap();
+    let stop = start + TimeDelta::hours(3);
+    double.with_db(|db| {
+        db.create(
+            "calendar.event",
+            Struct::new()
+                .with("name", format!("Pickup at {place}"))
+                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
+                .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
+                .with("location", place)
+                .with("description", "<p>Capacity: 10</p>")
+                .with(
+                    "categ_ids",
+                    vec![Value::from(vec![
+                        Value::from(6),
+                        Value::from(0),
+                        Value::from(vec![Value::from(1)]),
+                    ])],
+                )
+                .with("user_id", 2),
+        )
+        .unwrap()
+    });
+}
+
+/// Runs `node shop.mjs ...`, killing it past `LIMIT`: (success, output).
+fn run_script(script_dir: &Path, args: &[String]) -> (bool, String) {
+    let mut child = Command::new("node")
+        .arg(script_dir.join("shop.mjs"))
+        .args(args)
+        .current_dir(script_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut output = out.join().unwrap();
+    output.push_str(&err.join().unwrap());
+    match status {
+        Some(status) => (status.success(), output),
+        None => (false, format!("{output}\nbrowser test killed after {LIMIT:?}")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_orders_and_cancels_in_a_real_browser() {
+    let script_dir = workspace().join("tests").join("browser");
+    if let Some(reason) = missing_tool(&script_dir) {
+        println!("browser test SKIPPED ({reason})");
+        return;
+    }
+
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    add_slot(&double, "Marché couvert", 72);
+    let shop = support::spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("SHOP_NAME", "Test Bakery"), ("SHOP_TIMEZONE", "Europe/Paris")],
+    )
+    .await;
+    let (login, password) = CLAIRE;
+
+    let out_dir = workspace().join("target").join("browser-screenshots");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let args = vec![
+        shop.base.clone(),
+        login.to_owned(),
+        password.to_owned(),
+        out_dir.display().to_string(),
+        "comte".to_owned(),
+    ];
+    let started = Instant::now();
+    let dir = script_dir.clone();
+    let (ok, output) = tokio::task::spawn_blocking(move || run_script(&dir, &args))
+        .await
+        .unwrap();
+    println!("{output}");
+    println!("browser journey: {:.1} s", started.elapsed().as_secs_f64());
+    assert!(
+        ok,
+        "the browser journey failed (its output above; screenshots in {})",
+        out_dir.display()
+    );
+}

@@ -1,0 +1,373 @@
+// The shop in a real browser: headless Chromium (Debian's /usr/bin/chromium)
+// driven by playwright-core walks a customer's journey through the shop —
+// home, log in, search (type-ahead, then the results page), a product sold
+// by weight, add some kilograms, the cart, checkout with the first free
+// pickup slot, the order's confirmation, the history, the order, cancel it —
+// and at every page:
+//   - saves a full-page screenshot at desktop (1280x900) and phone (390x844)
+//     width: OUT_DIR/NN-step-desktop.png, OUT_DIR/NN-step-phone.png;
+//   - runs axe-core at both widths and fails on any violation whose impact
+//     is serious or critical (the others are listed, not fatal);
+//   - fails on a console error, an uncaught exception, a failed request or an
+//     HTTP error status from the shop.
+//
+// Usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH]
+//   SEARCH: what to type in the search box (default "comte"); its results
+//   must hold a product sold by the kg.
+// Exits 0 when the whole journey passed, 1 with a message otherwise, 2 on bad
+// usage. Run by storefront/tests/browser.rs.
+
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// As root on a machine without outside network: no sandbox, no GPU, and none
+// of Chromium's own connections to Google's hosts.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const FATAL_IMPACTS = new Set(['serious', 'critical']);
+const TIMEOUT_MS = 15000;
+
+const [base, login, password, outDir, searchText = 'comte'] = process.argv.slice(2);
+if (!base || !login || !password || !outDir) {
+  console.error('usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH]');
+  process.exit(2);
+}
+const origin = new URL(base).origin;
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A failure of the journey, with what to tell. */
+class JourneyError extends Error {}
+function fail(message) {
+  throw new JourneyError(message);
+}
+
+const started = Date.now();
+function log(message) {
+  const secs = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+  console.log(`[${secs}s] ${message}`);
+}
+
+fs.mkdirSync(outDir, { recursive: true });
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storefront-chromium-'));
+
+// Problems seen by the page's listeners, reported at the next checkpoint.
+const problems = [];
+const axeSummary = []; // { step, violations: [{ id, impact, count }] }
+let stepNumber = 0;
+
+let context;
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: DESKTOP,
+    // The shop's pages say `script-src 'self'`: let axe-core be injected.
+    bypassCSP: true,
+    locale: 'en-US',
+    timeout: 60000,
+  });
+} catch (e) {
+  console.error(`browser test FAILED: Chromium (${CHROMIUM}) did not start: ${e.message}`);
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+  process.exit(1);
+}
+context.setDefaultTimeout(TIMEOUT_MS);
+context.setDefaultNavigationTimeout(TIMEOUT_MS);
+const page = context.pages()[0] ?? (await context.newPage());
+
+page.on('console', (msg) => {
+  if (msg.type() === 'error') {
+    problems.push(`console error on ${page.url()}: ${msg.text()}`);
+  }
+});
+page.on('pageerror', (error) => problems.push(`uncaught exception on ${page.url()}: ${error.message}`));
+page.on('requestfailed', (request) => {
+  if (!request.url().startsWith(origin)) return;
+  const why = request.failure()?.errorText ?? 'failed';
+  // The type-ahead aborts its previous question as one types: by design.
+  if (why.includes('ERR_ABORTED') && ['fetch', 'xhr'].includes(request.resourceType())) return;
+  problems.push(`request failed: ${request.method()} ${request.url()}: ${why}`);
+});
+page.on('response', (response) => {
+  if (response.url().startsWith(origin) && response.status() >= 400) {
+    problems.push(`HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
+  }
+});
+
+/** Fails on the problems the listeners saw so far. */
+function noProblems(where) {
+  if (problems.length) {
+    fail(`${where}:\n  ${problems.splice(0).join('\n  ')}`);
+  }
+}
+
+/** Waits until the page is loaded and its fonts and images settled. */
+async function settle() {
+  await page.waitForLoadState('load');
+  await page.evaluate(async () => {
+    if (document.fonts && document.fonts.ready) await document.fonts.ready;
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  });
+}
+
+/** axe-core on the page as it is now: its violations. */
+async function axe() {
+  const injected = await page.evaluate(() => typeof window.axe === 'object');
+  if (!injected) await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return { passes: results.passes.length, violations: results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
+    })) };
+  });
+}
+
+/** One page of the journey: screenshots and axe at both widths, no problem. */
+async function checkpoint(step) {
+  stepNumber += 1;
+  const name = `${String(stepNumber).padStart(2, '0')}-${step}`;
+  await settle();
+  const found = new Map(); // id+target -> violation
+  let passed = 0;
+  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    await page.setViewportSize(size);
+    await settle();
+    await page.screenshot({ path: path.join(outDir, `${name}-${label}.png`), fullPage: true });
+    const results = await axe();
+    passed = Math.max(passed, results.passes);
+    for (const v of results.violations) {
+      for (const node of v.nodes) {
+        const key = `${v.id} ${node.target}`;
+        if (!found.has(key)) found.set(key, { ...v, node, widths: [label] });
+        else found.get(key).widths.push(label);
+      }
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  const byRule = new Map();
+  for (const v of found.values()) {
+    const entry = byRule.get(v.id) ?? { id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl, nodes: [] };
+    entry.nodes.push(`${v.node.target} (${v.widths.join(', ')})${v.node.summary ? `\n          ${v.node.summary.replace(/\n/g, '\n          ')}` : ''}`);
+    byRule.set(v.id, entry);
+  }
+  const rules = [...byRule.values()];
+  axeSummary.push({ step: name, url: page.url(), rulesPassed: passed, violations: rules.map((r) => ({ id: r.id, impact: r.impact, count: r.nodes.length })) });
+  const fatal = rules.filter((r) => FATAL_IMPACTS.has(r.impact));
+  const other = rules.filter((r) => !FATAL_IMPACTS.has(r.impact));
+  log(`${name}: ${page.url().replace(origin, '')} — screenshots saved; axe: ${passed} rules passed, ${fatal.length} serious/critical and ${other.length} other rules violated`);
+  for (const r of other) {
+    log(`    (${r.impact}) ${r.id}: ${r.help} — ${r.nodes.length} node(s): ${r.nodes.map((n) => n.split('\n')[0]).join('; ')}`);
+  }
+  if (fatal.length) {
+    const text = fatal
+      .map((r) => `  ${r.id} (${r.impact}): ${r.help}\n    ${r.helpUrl}\n${r.nodes.map((n) => `      - ${n}`).join('\n')}`)
+      .join('\n');
+    fail(`axe-core: serious or critical accessibility violations on ${name} (${page.url()}):\n${text}`);
+  }
+  noProblems(name);
+}
+
+/** Clicks and waits for the navigation it starts to load. */
+async function clickAndLoad(locator, what) {
+  if ((await locator.count()) === 0) fail(`${what}: not found on ${page.url()}`);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.first().click()]);
+}
+
+/** The path of the page. */
+function currentPath() {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+}
+
+async function journey() {
+  // Home, as a visitor.
+  const home = await page.goto(base, { waitUntil: 'load' });
+  if (!home || !home.ok()) fail(`the home page answered ${home && home.status()}`);
+  await checkpoint('home');
+
+  // The login page, from the home page's link.
+  await clickAndLoad(page.locator('main a[href="/login"], header a[href="/login"]'), 'the link to the login page');
+  if (new URL(page.url()).pathname !== '/login') fail(`the login link led to ${page.url()}`);
+  await checkpoint('login');
+
+  // Log in.
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await clickAndLoad(page.locator('main form[action="/login"] button[type="submit"]'), 'the login button');
+  if ((await page.locator('#search-q').count()) === 0) {
+    const error = await page.locator('#login-error, .flash-error').allInnerTexts();
+    fail(`logging in as ${login} failed (now on ${page.url()}): ${error.join(' ') || 'no search box'}`);
+  }
+  await checkpoint('home-customer');
+
+  // Search: type, see the type-ahead, then submit the search form.
+  const box = page.locator('#search-q');
+  await box.click();
+  await box.pressSequentially(searchText, { delay: 60 });
+  try {
+    await page.locator('#search-q-listbox [role="option"]').first().waitFor({ state: 'visible', timeout: 5000 });
+  } catch {
+    fail(`the type-ahead showed no suggestion for "${searchText}"`);
+  }
+  if ((await box.getAttribute('aria-expanded')) !== 'true') fail('the type-ahead list is shown but aria-expanded is not "true"');
+  await checkpoint('search-typeahead');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), box.press('Enter')]);
+  if (new URL(page.url()).pathname !== '/search') fail(`Enter in the search box led to ${page.url()}, not /search`);
+  const cards = page.locator('main .card');
+  const cardCount = await cards.count();
+  if (cardCount === 0) fail(`searching "${searchText}" found nothing`);
+  await checkpoint('search');
+
+  // A product sold by the kg among the results.
+  let weighed = null;
+  for (let i = 0; i < cardCount; i += 1) {
+    const unit = (await cards.nth(i).locator('.per-unit').first().innerText()).replace(/\u00a0/g, ' ');
+    if (/\bkg\b/i.test(unit)) {
+      weighed = cards.nth(i);
+      break;
+    }
+  }
+  if (!weighed) fail(`no product sold by the kg among the ${cardCount} results for "${searchText}"`);
+  const productName = (await weighed.locator('.card-title').innerText()).trim();
+  await clickAndLoad(weighed.locator('.card-title a'), `the link to ${productName}`);
+  if (!new URL(page.url()).pathname.startsWith('/products/')) fail(`${productName}'s link led to ${page.url()}`);
+  await checkpoint('product');
+
+  // Add half a kilogram.
+  const addForm = page.locator('main form.product-add, main form.variant-form').first();
+  if ((await addForm.count()) === 0) fail(`${productName}: no add-to-cart form`);
+  const quantity = addForm.locator('input[name="quantity"]');
+  const step = await quantity.getAttribute('step');
+  if (!step || Number(step) >= 1) fail(`${productName}: the quantity input's step is ${step}: not a decimal quantity`);
+  await quantity.fill('0.5');
+  await clickAndLoad(addForm.locator('button[type="submit"]'), 'the add-to-cart button');
+  const inCart = await page.locator('main .in-cart').allInnerTexts();
+  if (!inCart.length) fail(`after adding 0.5 kg of ${productName}, the product page does not say it is in the cart`);
+  log(`    added 0.5 kg of ${productName}: "${inCart[0]}"`);
+  const badge = (await page.locator('[data-cart-count]').first().innerText()).trim();
+  if (badge === '0' || badge === '') fail(`the cart count in the header is "${badge}" after adding`);
+  await checkpoint('product-added');
+
+  // The cart.
+  await clickAndLoad(page.locator('header a[href="/cart"]'), 'the cart link');
+  const lines = page.locator('main tr[id^="line-"]');
+  if ((await lines.count()) !== 1) fail(`the cart has ${await lines.count()} lines, expected 1`);
+  await checkpoint('cart');
+
+  // Over the minimum order if need be: a bigger quantity, updated in place.
+  let kilos = 0.5;
+  while ((await page.locator('#below-minimum').count()) > 0) {
+    if (kilos >= 32) fail(`${kilos} kg of ${productName} are still below the minimum order`);
+    kilos *= 2;
+    const input = lines.first().locator('input[name="quantity"]');
+    await input.fill(String(kilos));
+    await lines.first().locator('form.qty-form button[type="submit"]').click();
+    await page.waitForFunction(
+      (value) => {
+        const field = document.querySelector('main tr[id^="line-"] input[name="quantity"]');
+        return field && Number(field.value) === value && !document.querySelector('main form[aria-busy="true"]');
+      },
+      kilos,
+      { timeout: TIMEOUT_MS },
+    );
+    log(`    below the minimum order: now ${kilos} kg`);
+    if ((await page.locator('#below-minimum').count()) === 0) await checkpoint('cart-updated');
+  }
+
+  // Checkout: the first pickup slot still open.
+  await clickAndLoad(page.locator('main .checkout a[href="/checkout"]'), 'the checkout button');
+  if (new URL(page.url()).pathname !== '/checkout') fail(`the checkout button led to ${page.url()}`);
+  const slot = page.locator('main input[type="radio"][name="slot_id"]:not([disabled])').first();
+  if ((await slot.count()) === 0) fail('the checkout page offers no pickup slot');
+  // The radio buttons are drawn by their labels: click the label, as a person would.
+  const label = page.locator(`label[for="${await slot.getAttribute('id')}"]`);
+  const slotLabel = (await label.innerText()).trim();
+  await label.click();
+  if (!(await slot.isChecked())) fail(`clicking the slot "${slotLabel}" did not choose it`);
+  await page.fill('#checkout-note', 'Browser test: please ignore.');
+  await checkpoint('checkout');
+  await clickAndLoad(page.locator('main form.checkout-form button[type="submit"]'), 'the order button');
+
+  // The confirmation: the order, in Odoo.
+  const orderPath = new URL(page.url()).pathname;
+  if (!/^\/orders\/[^/]+$/.test(orderPath)) {
+    const error = await page.locator('.flash-error').allInnerTexts();
+    fail(`ordering led to ${page.url()}, not an order's page${error.length ? `: ${error.join(' ')}` : ''}`);
+  }
+  const title = (await page.locator('main h1').innerText()).trim();
+  const state = await page.locator('main .order-facts .state').getAttribute('class');
+  if (/state-(pending|failed|sent_unreadable)/.test(state)) fail(`the order is not in Odoo (${state}): "${title}"`);
+  log(`    ordered for ${slotLabel}: "${title}" (${state})`);
+  await checkpoint('order-confirmation');
+
+  // The history lists it, under Odoo's name.
+  await clickAndLoad(page.locator('header a[href="/orders"]'), 'the orders link');
+  const link = page.locator(`main a[href="${orderPath}"]`);
+  if ((await link.count()) === 0) fail(`the order history does not list ${orderPath}`);
+  const orderName = (await link.first().innerText()).trim();
+  if (!orderName || !title.includes(orderName)) {
+    fail(`the history names the order "${orderName}", the confirmation said "${title}"`);
+  }
+  log(`    the history lists ${orderName}`);
+  await checkpoint('orders');
+
+  // Open it and cancel it.
+  await clickAndLoad(link, `the link to ${orderName}`);
+  if (new URL(page.url()).pathname !== orderPath) fail(`the history's link led to ${page.url()}`);
+  await checkpoint('order');
+  await clickAndLoad(page.locator(`main form[action="${orderPath}/cancel"] button[type="submit"]`), 'the cancel button');
+  if (new URL(page.url()).pathname !== orderPath) fail(`cancelling led to ${page.url()}`);
+  if ((await page.locator('main .order-facts .state-cancel').count()) === 0) {
+    const now = await page.locator('main .order-facts .state').innerText();
+    fail(`after cancelling, ${orderName} is "${now}", not cancelled`);
+  }
+  if ((await page.locator(`main form[action="${orderPath}/cancel"]`).count()) > 0) fail('a cancelled order still offers to cancel it');
+  log(`    ${orderName} cancelled: "${await page.locator('main .order-facts .state').innerText()}"`);
+  await checkpoint('order-cancelled');
+
+  // And the history says so too.
+  await clickAndLoad(page.locator('header a[href="/orders"]'), 'the orders link');
+  const row = page.locator('main tr', { has: page.locator(`a[href="${orderPath}"]`) });
+  if ((await row.locator('.state-cancel').count()) === 0) fail(`the history does not show ${orderName} cancelled`);
+  noProblems('the history after cancelling');
+}
+
+let status = 0;
+try {
+  await journey();
+  log(`browser test PASSED: ${stepNumber} pages, screenshots in ${outDir}`);
+} catch (e) {
+  status = 1;
+  try {
+    await page.screenshot({ path: path.join(outDir, 'failure-desktop.png'), fullPage: true });
+  } catch {
+    // The page may be gone.
+  }
+  const message = e instanceof JourneyError ? e.message : `${e.stack || e}`;
+  const more = problems.length ? `\n  also seen:\n  ${problems.join('\n  ')}` : '';
+  console.error(`browser test FAILED at ${currentPath()}: ${message}${more}\n  (screenshot: ${path.join(outDir, 'failure-desktop.png')})`);
+}
+fs.writeFileSync(path.join(outDir, 'axe-summary.json'), `${JSON.stringify(axeSummary, null, 2)}\n`);
+await context.close().catch(() => {});
+fs.rmSync(userDataDir, { recursive: true, force: true });
+process.exit(status);

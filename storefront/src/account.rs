@@ -170,11 +170,10 @@ pub async fn log_in(
 
 /// Ends the visitor's session, if logged in.
 pub async fn log_out(visit: &Visit) -> Result<(), crate::store::StoreError> {
-    visit
-        .state
-        .store
-        .delete_session(&session::hash_session_id(&visit.session_id))
-        .await
+    let hash = session::hash_session_id(&visit.session_id);
+    visit.state.store.delete_session(&hash).await?;
+    visit.state.sessions.invalidate(&hash).await;
+    Ok(())
 }
 
 /// The cookie of a new session.

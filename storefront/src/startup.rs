@@ -125,6 +125,7 @@ impl Application {
             slot_book: SlotBook::default(),
             history: History::default(),
             metrics,
+            sessions: crate::state::session_cache(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -51,6 +51,22 @@ pub struct AppState {
     pub history: History,
     /// The metrics.
     pub metrics: Arc<Metrics>,
+    /// Sessions as last read from the store, by id hash, for
+    /// [`SESSION_CACHE_SECS`]: most pages then need no query to know who is
+    /// asking. A logout here forgets its entry at once; one on another
+    /// instance sharing the store is seen within that delay.
+    pub sessions: moka::future::Cache<String, Option<crate::store::SessionRecord>>,
+}
+
+/// How long a session read from the store is reused.
+pub const SESSION_CACHE_SECS: u64 = 30;
+
+/// The session cache of [`AppState::sessions`].
+pub fn session_cache() -> moka::future::Cache<String, Option<crate::store::SessionRecord>> {
+    moka::future::Cache::builder()
+        .max_capacity(100_000)
+        .time_to_live(std::time::Duration::from_secs(SESSION_CACHE_SECS))
+        .build()
 }
 
 impl AppState {

@@ -86,6 +86,9 @@ pub struct Visit {
     pub lang: String,
     /// The catalog of the current snapshot.
     pub index: Arc<CatalogIndex>,
+    /// The number of cart lines, once read (the menu's badge needs no
+    /// second query).
+    cart_size: std::sync::OnceLock<usize>,
 }
 
 impl FromRequest for Visit {
@@ -112,14 +115,18 @@ impl FromRequest for Visit {
                 None
             } else {
                 let now = chrono::Utc::now().timestamp();
-                let record = state
-                    .store
-                    .session(&session::hash_session_id(&sid.id), now)
-                    .await
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "cannot read a session");
-                        actix_web::error::ErrorServiceUnavailable("the shop's database is unavailable")
-                    })?;
+                let hash = session::hash_session_id(&sid.id);
+                let record = match state.sessions.get(&hash).await {
+                    Some(cached) => cached.filter(|r| r.expires_at > now),
+                    None => {
+                        let record = state.store.session(&hash, now).await.map_err(|e| {
+                            tracing::error!(error = %e, "cannot read a session");
+                            actix_web::error::ErrorServiceUnavailable("the shop's database is unavailable")
+                        })?;
+                        state.sessions.insert(hash, record.clone()).await;
+                        record
+                    }
+                };
                 record.and_then(|r| customer_of(&state, &index, r))
             };
             let lang = language(&state, &req, &index, customer.as_ref());
@@ -131,6 +138,7 @@ impl FromRequest for Visit {
                 customer,
                 lang,
                 index,
+                cart_size: std::sync::OnceLock::new(),
             })
         })
     }
@@ -222,6 +230,7 @@ impl Visit {
     ) -> Result<(HashSet<i64>, HashMap<i64, Decimal>), PageError> {
         let favorites = self.state.store.favorites(customer.partner_id).await?;
         let cart = self.state.store.cart(customer.partner_id).await?;
+        let _ = self.cart_size.set(cart.len());
         Ok((
             favorites.into_iter().collect(),
             cart.into_iter().map(|l| (l.product_id, l.quantity)).collect(),
@@ -260,9 +269,10 @@ impl Visit {
     }
 
     async fn layout(&self, title: &str) -> Layout {
-        let cart_count = match &self.customer {
-            Some(c) => self.state.store.cart_count(c.partner_id).await.unwrap_or(0),
-            None => 0,
+        let cart_count = match (&self.customer, self.cart_size.get()) {
+            (Some(_), Some(size)) => *size,
+            (Some(c), None) => self.state.store.cart_count(c.partner_id).await.unwrap_or(0),
+            (None, _) => 0,
         };
         let messages = self.messages();
         let flashes = self

@@ -2,6 +2,7 @@
 //! catalog.
 //!
 //! - [`settings`]: typed settings from the environment (and a file).
+//! - [`demo`]: `storefront demo`, the shop on the Odoo double.
 //! - [`startup`]: builds the server from the settings.
 //! - [`state`]: what requests share; the session cookie middleware.
 //! - [`visit`]: one request's context: session, customer, language; errors.
@@ -26,6 +27,7 @@ pub mod api;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod demo;
 pub mod health;
 pub mod i18n;
 pub mod logging;

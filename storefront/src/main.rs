@@ -5,13 +5,18 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use connector::mirror::Mirror;
 
-const USAGE: &str = "usage: storefront serve | storefront sync
+const USAGE: &str = "usage: storefront demo [--grow N] | serve | sync | healthcheck
 
 Commands:
-  serve   run the server: /healthz, /readyz, POST /admin/resync; the mirror
-          is synced at start and every STOREFRONT_RESYNC_SECS
+  demo    try the shop: an Odoo double with a demo bakery-grocery and the
+          storefront against it, on STOREFRONT_BIND (default 127.0.0.1:8080);
+          prints the address and demo logins. --grow N adds N products.
+  serve   run the shop (see the README): pages, JSON API, /healthz, /readyz,
+          /metrics, admin endpoints; the mirror is synced at start and every
+          STOREFRONT_RESYNC_SECS, orders are delivered to Odoo by the outbox
   sync    read the catalog from Odoo once and print a one-line summary
           (exit status 1 and a one-line message when Odoo cannot be read)
+  healthcheck  exit 0 if the server on STOREFRONT_BIND answers /healthz
 
 Settings (environment variables):
   ODOO_URL        the Odoo address, e.g. https://shop.example.com
@@ -26,8 +31,10 @@ Settings (environment variables):
   STOREFRONT_RESYNC_SECS  seconds between resyncs, 0 for none (default: 300)
   STOREFRONT_ADMIN_TOKEN  bearer token of the admin endpoints (at least 16
                    characters; without it they do not exist)
-  STOREFRONT_DATA_DIR  where the last snapshot is kept (default: data)
-  STOREFRONT_LOG   the log level of serve: error, warn, info, debug, trace (default: info)";
+  STOREFRONT_DATA_DIR  the snapshot, the SQLite store, the session key (default: data)
+  STOREFRONT_LOG   the log level of serve: error, warn, info, debug, trace (default: info)
+  STOREFRONT_LOG_FORMAT  text or json (default: text)
+  The shop's other settings (SHOP_*, STOREFRONT_*) are in the README.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +42,8 @@ fn main() -> ExitCode {
     match command {
         Some("sync") => run(sync()),
         Some("serve") => run(serve()),
+        Some("demo") => run(demo(&args[1..])),
+        Some("healthcheck") => run(healthcheck()),
         Some("--version" | "-V") => {
             println!("storefront {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -66,25 +75,7 @@ fn run(result: anyhow::Result<String>) -> ExitCode {
 
 fn serve() -> anyhow::Result<String> {
     let settings = storefront::settings::Settings::from_env()?;
-    // Logs to standard error; STOREFRONT_LOG picks the level (default info).
-    let level = match std::env::var("STOREFRONT_LOG")
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "" | "info" => tracing::Level::INFO,
-        "error" => tracing::Level::ERROR,
-        "warn" => tracing::Level::WARN,
-        "debug" => tracing::Level::DEBUG,
-        "trace" => tracing::Level::TRACE,
-        other => anyhow::bail!("STOREFRONT_LOG must be error, warn, info, debug or trace, not {other:?}"),
-    };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
+    storefront::logging::init_from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = storefront::startup::Application::build(settings).await?;
@@ -92,6 +83,71 @@ fn serve() -> anyhow::Result<String> {
         app.run_until_stopped().await?;
         Ok("storefront: stopped".to_owned())
     })
+}
+
+fn demo(args: &[String]) -> anyhow::Result<String> {
+    let grow = match args {
+        [] => 0,
+        [flag, n] if flag == "--grow" => n
+            .parse()
+            .with_context(|| format!("--grow needs a number of products, not {n:?}"))?,
+        _ => anyhow::bail!("usage: storefront demo [--grow N]"),
+    };
+    let bind: std::net::SocketAddr = std::env::var("STOREFRONT_BIND")
+        .unwrap_or_else(|_| "127.0.0.1:8080".into())
+        .parse()
+        .context("STOREFRONT_BIND must be an address like 127.0.0.1:8080")?;
+    let data =
+        std::path::PathBuf::from(std::env::var("STOREFRONT_DATA_DIR").unwrap_or_else(|_| "data/demo".into()));
+    // Each demo starts afresh: the double's data lives in memory only.
+    for stale in [
+        "snapshot.json",
+        "storefront.db",
+        "storefront.db-wal",
+        "storefront.db-shm",
+    ] {
+        let _ = std::fs::remove_file(data.join(stale));
+    }
+    if std::env::var("STOREFRONT_LOG").is_err() {
+        std::env::set_var("STOREFRONT_LOG", "warn");
+    }
+    storefront::logging::init_from_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let demo = storefront::demo::start(bind, &data, grow).await?;
+        let port = demo.app.port();
+        println!("Demo shop: http://{}:{port}/", bind.ip());
+        for (login, password) in storefront::demo::LOGINS {
+            println!("  log in as {login} / {password}");
+        }
+        println!("Odoo double (XML-RPC): {}  (admin / admin)", demo.odoo.url());
+        println!("Admin token: {}", demo.admin_token);
+        println!("Stop with Ctrl-C.");
+        demo.app.run_until_stopped().await?;
+        Ok("storefront: stopped".to_owned())
+    })
+}
+
+fn healthcheck() -> anyhow::Result<String> {
+    use std::io::{Read as _, Write as _};
+    let mut addr: std::net::SocketAddr = std::env::var("STOREFRONT_BIND")
+        .unwrap_or_else(|_| "127.0.0.1:8080".into())
+        .parse()
+        .context("STOREFRONT_BIND must be an address like 127.0.0.1:8080")?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let timeout = std::time::Duration::from_secs(3);
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout).context("cannot connect")?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    anyhow::ensure!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "unhealthy"
+    );
+    Ok("healthy".to_owned())
 }
 
 fn sync() -> anyhow::Result<String> {

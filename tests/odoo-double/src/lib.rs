@@ -17,6 +17,7 @@
 
 mod dataset;
 mod db;
+mod demo;
 mod faults;
 mod json2;
 pub mod pricing;

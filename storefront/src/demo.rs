@@ -1,0 +1,77 @@
+//! `storefront demo`: the Odoo double seeded with the demo shop, and the
+//! storefront against it over real HTTP, both on loopback. For trying the
+//! shop in one command; nothing here is used by `serve`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context as _;
+use odoo_double::{Dataset, OdooDouble};
+
+use crate::settings::Settings;
+use crate::startup::Application;
+
+/// The demo customers (the built-in shop's portal users).
+pub const LOGINS: &[(&str, &str)] = &[
+    ("claire@example.com", "claire-password"),
+    ("camille@example.com", "camille-password"),
+    ("pro@example.com", "pro-password"),
+];
+
+/// A running demo.
+#[derive(Debug)]
+pub struct Demo {
+    /// The Odoo double.
+    pub odoo: OdooDouble,
+    /// The storefront, built and listening.
+    pub app: Application,
+    /// The admin token of the demo storefront.
+    pub admin_token: String,
+}
+
+/// Starts the double with the demo shop (grown by `grow` products, for load
+/// tests) on a free loopback port, and builds the storefront on `bind` with
+/// its data in `data_dir`.
+pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Result<Demo> {
+    anyhow::ensure!(
+        bind.ip().is_loopback(),
+        "the demo listens on loopback only, not on {bind}"
+    );
+    let dataset = Dataset::demo(chrono::Utc::now()).grown(grow);
+    let odoo = OdooDouble::start(dataset)
+        .await
+        .context("cannot start the Odoo double")?;
+    let admin_token = format!("demo-admin-{}", crate::session::new_session_id());
+    let logins: Vec<String> = LOGINS.iter().map(|(l, p)| format!("{l}:{p}")).collect();
+    let vars = [
+        ("STOREFRONT_BIND", bind.to_string()),
+        ("STOREFRONT_DATA_DIR", data_dir.display().to_string()),
+        ("ODOO_URL", odoo.url()),
+        ("ODOO_DB", odoo.db().to_owned()),
+        ("ODOO_USER", odoo.admin_login().to_owned()),
+        ("ODOO_PASSWORD", odoo.admin_password().to_owned()),
+        ("STOREFRONT_ADMIN_TOKEN", admin_token.clone()),
+        ("STOREFRONT_RESYNC_SECS", "60".to_owned()),
+        ("SHOP_LANGUAGES", "fr_FR,en_US".to_owned()),
+        (
+            "SHOP_HOME_TEXT",
+            "Commandez en ligne, retirez à la boutique ou au marché. Pains, viennoiseries, fromages, \
+             fruits et légumes de saison."
+                .to_owned(),
+        ),
+        ("SHOP_DEMO_LOGINS", logins.join(",")),
+    ];
+    let settings = Settings::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(name).ok().filter(|_| name.starts_with("SHOP_")))
+    })?;
+    let app = Application::build(settings).await?;
+    app.resync().attempted(1).await;
+    Ok(Demo {
+        odoo,
+        app,
+        admin_token,
+    })
+}

@@ -1,0 +1,588 @@
+//! The demo shop: the built-in bakery-grocery grown to about sixty products
+//! in nested categories, each with a picture, some sold by weight or volume,
+//! and pickup slots at two places over the three weeks after `now`.
+
+use base64::Engine as _;
+use chrono::{DateTime, Datelike as _, NaiveTime, TimeDelta, TimeZone as _, Utc, Weekday};
+use serde_json::{json, Map, Value as Json};
+
+use crate::Dataset;
+
+/// Units of the built-in dataset.
+const UNITS: i64 = 1;
+const KG: i64 = 2;
+const LITRE: i64 = 4;
+/// Taxes of the built-in dataset: 5.5 % included, 20 % excluded.
+const FOOD_VAT: i64 = 1;
+const VAT_20: i64 = 2;
+
+/// New public categories: (id, fr, en, parent, sequence).
+const CATEGORIES: &[(i64, &str, &str, i64, i64)] = &[
+    (9, "Pâtisseries", "Cakes & tarts", 1, 13),
+    (10, "Tartes", "Tarts", 9, 1),
+    (11, "Vrac", "Bulk", 4, 24),
+    (12, "Jus & sirops", "Juices & syrups", 8, 31),
+    (13, "Bières & cidres", "Beers & ciders", 8, 32),
+    (14, "Crèmerie", "Dairy", 4, 25),
+];
+
+/// New products: (fr, en, price, public category, internal category, unit,
+/// weight in kg for those sold by the unit, tax).
+#[allow(clippy::type_complexity)]
+const PRODUCTS: &[(&str, &str, f64, i64, i64, i64, f64, i64)] = &[
+    (
+        "Baguette aux céréales",
+        "Multigrain baguette",
+        1.6,
+        2,
+        3,
+        UNITS,
+        0.25,
+        FOOD_VAT,
+    ),
+    ("Pain de seigle", "Rye bread", 4.4, 2, 3, UNITS, 0.5, FOOD_VAT),
+    (
+        "Fougasse aux olives",
+        "Olive fougasse",
+        3.9,
+        2,
+        3,
+        UNITS,
+        0.35,
+        FOOD_VAT,
+    ),
+    ("Pain d'épeautre", "Spelt loaf", 5.2, 2, 3, UNITS, 0.5, FOOD_VAT),
+    (
+        "Pain au levain (au poids)",
+        "Sourdough (by weight)",
+        7.8,
+        2,
+        3,
+        KG,
+        0.0,
+        FOOD_VAT,
+    ),
+    (
+        "Chausson aux pommes",
+        "Apple turnover",
+        1.9,
+        3,
+        3,
+        UNITS,
+        0.1,
+        FOOD_VAT,
+    ),
+    (
+        "Pain aux raisins",
+        "Raisin swirl",
+        1.7,
+        3,
+        3,
+        UNITS,
+        0.1,
+        FOOD_VAT,
+    ),
+    (
+        "Croissant aux amandes",
+        "Almond croissant",
+        2.1,
+        3,
+        3,
+        UNITS,
+        0.1,
+        FOOD_VAT,
+    ),
+    ("Kouign-amann", "Kouign-amann", 2.4, 3, 3, UNITS, 0.12, FOOD_VAT),
+    (
+        "Éclair au chocolat",
+        "Chocolate éclair",
+        3.2,
+        9,
+        3,
+        UNITS,
+        0.09,
+        FOOD_VAT,
+    ),
+    ("Paris-Brest", "Paris-Brest", 4.5, 9, 3, UNITS, 0.12, FOOD_VAT),
+    (
+        "Flan pâtissier (part)",
+        "Custard flan (slice)",
+        2.9,
+        9,
+        3,
+        UNITS,
+        0.15,
+        FOOD_VAT,
+    ),
+    (
+        "Tarte aux pommes",
+        "Apple tart",
+        14.0,
+        10,
+        3,
+        UNITS,
+        0.8,
+        FOOD_VAT,
+    ),
+    (
+        "Tarte au citron meringuée",
+        "Lemon meringue tart",
+        18.0,
+        10,
+        3,
+        UNITS,
+        0.8,
+        FOOD_VAT,
+    ),
+    (
+        "Tartelette aux fraises",
+        "Strawberry tartlet",
+        4.2,
+        10,
+        3,
+        UNITS,
+        0.12,
+        FOOD_VAT,
+    ),
+    (
+        "Saint-Nectaire fermier",
+        "Farmhouse Saint-Nectaire",
+        24.5,
+        5,
+        4,
+        KG,
+        0.0,
+        FOOD_VAT,
+    ),
+    (
+        "Bleu d'Auvergne",
+        "Bleu d'Auvergne",
+        21.0,
+        5,
+        4,
+        KG,
+        0.0,
+        FOOD_VAT,
+    ),
+    (
+        "Chèvre frais",
+        "Fresh goat cheese",
+        3.6,
+        5,
+        4,
+        UNITS,
+        0.15,
+        FOOD_VAT,
+    ),
+    (
+        "Beurre demi-sel 250 g",
+        "Salted butter 250 g",
+        3.4,
+        14,
+        4,
+        UNITS,
+        0.25,
+        FOOD_VAT,
+    ),
+    (
+        "Yaourt fermier nature",
+        "Farm yoghurt",
+        0.9,
+        14,
+        4,
+        UNITS,
+        0.125,
+        FOOD_VAT,
+    ),
+    (
+        "Crème fraîche épaisse",
+        "Thick crème fraîche",
+        3.1,
+        14,
+        4,
+        UNITS,
+        0.25,
+        FOOD_VAT,
+    ),
+    (
+        "Œufs plein air (x6)",
+        "Free-range eggs (6)",
+        2.9,
+        14,
+        4,
+        UNITS,
+        0.36,
+        FOOD_VAT,
+    ),
+    (
+        "Poires Conférence",
+        "Conference pears",
+        3.6,
+        6,
+        4,
+        KG,
+        0.0,
+        FOOD_VAT,
+    ),
+    ("Pommes de terre", "Potatoes", 1.9, 6, 4, KG, 0.0, FOOD_VAT),
+    ("Poireaux", "Leeks", 2.8, 6, 4, KG, 0.0, FOOD_VAT),
+    (
+        "Courge butternut",
+        "Butternut squash",
+        2.5,
+        6,
+        4,
+        KG,
+        0.0,
+        FOOD_VAT,
+    ),
+    ("Clémentines", "Clementines", 3.9, 6, 4, KG, 0.0, FOOD_VAT),
+    (
+        "Salade feuille de chêne",
+        "Oak leaf lettuce",
+        1.5,
+        6,
+        4,
+        UNITS,
+        0.3,
+        FOOD_VAT,
+    ),
+    (
+        "Miel de châtaignier 500 g",
+        "Chestnut honey 500 g",
+        11.5,
+        7,
+        4,
+        UNITS,
+        0.5,
+        FOOD_VAT,
+    ),
+    (
+        "Confiture d'abricots",
+        "Apricot jam",
+        5.2,
+        7,
+        4,
+        UNITS,
+        0.37,
+        FOOD_VAT,
+    ),
+    (
+        "Pâte à tartiner noisette",
+        "Hazelnut spread",
+        6.9,
+        7,
+        4,
+        UNITS,
+        0.35,
+        FOOD_VAT,
+    ),
+    ("Lentilles vertes", "Green lentils", 6.4, 11, 4, KG, 0.0, FOOD_VAT),
+    ("Riz complet", "Brown rice", 4.2, 11, 4, KG, 0.0, FOOD_VAT),
+    ("Flocons d'avoine", "Rolled oats", 3.8, 11, 4, KG, 0.0, FOOD_VAT),
+    (
+        "Noix de Grenoble",
+        "Grenoble walnuts",
+        14.9,
+        11,
+        4,
+        KG,
+        0.0,
+        FOOD_VAT,
+    ),
+    (
+        "Huile d'olive (vrac)",
+        "Olive oil (bulk)",
+        16.0,
+        11,
+        4,
+        LITRE,
+        0.0,
+        FOOD_VAT,
+    ),
+    (
+        "Jus de raisin 1 L",
+        "Grape juice 1 L",
+        3.9,
+        12,
+        5,
+        UNITS,
+        1.0,
+        FOOD_VAT,
+    ),
+    ("Sirop de menthe", "Mint syrup", 4.8, 12, 5, UNITS, 0.7, FOOD_VAT),
+    (
+        "Jus d'orange frais (vrac)",
+        "Fresh orange juice (bulk)",
+        6.5,
+        12,
+        5,
+        LITRE,
+        0.0,
+        FOOD_VAT,
+    ),
+    (
+        "Cidre brut 75 cl",
+        "Dry cider 75 cl",
+        4.6,
+        13,
+        5,
+        UNITS,
+        0.75,
+        VAT_20,
+    ),
+    (
+        "Bière blonde 50 cl",
+        "Blonde beer 50 cl",
+        3.4,
+        13,
+        5,
+        UNITS,
+        0.5,
+        VAT_20,
+    ),
+    (
+        "Bière ambrée 33 cl",
+        "Amber beer 33 cl",
+        3.1,
+        13,
+        5,
+        UNITS,
+        0.33,
+        VAT_20,
+    ),
+    (
+        "Limonade artisanale",
+        "Craft lemonade",
+        2.9,
+        8,
+        5,
+        UNITS,
+        0.33,
+        VAT_20,
+    ),
+];
+
+/// Colours of the pictures, one per product in turn.
+const COLOURS: &[&str] = &[
+    "#b5651d", "#d4a373", "#8c5a3c", "#e9c46a", "#6a994e", "#bc4749", "#457b9d", "#f4a261",
+];
+
+/// A picture for a product: its initials on a warm background, as SVG.
+fn picture(name: &str, i: usize) -> String {
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_alphabetic())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase();
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"512\" height=\"512\" viewBox=\"0 0 512 512\">\
+         <rect width=\"512\" height=\"512\" fill=\"{}\"/><circle cx=\"256\" cy=\"256\" r=\"170\" fill=\"#fffaf0\" opacity=\"0.9\"/>\
+         <text x=\"256\" y=\"300\" font-family=\"Georgia, serif\" font-size=\"140\" text-anchor=\"middle\" fill=\"#3d2b1f\">{}</text></svg>",
+        COLOURS[i % COLOURS.len()],
+        initials
+    );
+    base64::engine::general_purpose::STANDARD.encode(svg)
+}
+
+fn object(value: Json) -> Map<String, Json> {
+    match value {
+        Json::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// When a local time in Paris on `day` is, in UTC.
+fn paris(day: chrono::NaiveDate, hour: u32) -> DateTime<Utc> {
+    let local = day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default());
+    chrono_tz::Europe::Paris
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&local))
+}
+
+impl Dataset {
+    /// The demo shop, with pickup slots over the three weeks after `now`:
+    /// Tuesdays and Fridays 16:00–19:00 at the shop, Saturdays 08:00–12:00
+    /// at the covered market (Paris time).
+    pub fn demo(now: DateTime<Utc>) -> Dataset {
+        let mut dataset = Dataset::shop();
+        let records = &mut dataset.records;
+        let max_id = |records: &std::collections::BTreeMap<String, Vec<Map<String, Json>>>, model: &str| {
+            records
+                .get(model)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.get("id").and_then(Json::as_i64))
+                .max()
+                .unwrap_or(0)
+        };
+        let stamp = "2026-01-05 08:00:00";
+        // Pictures for the built-in products that have none.
+        if let Some(templates) = records.get_mut("product.template") {
+            for (i, t) in templates.iter_mut().enumerate() {
+                if !t.contains_key("image_1920") {
+                    let name = t
+                        .get("name")
+                        .and_then(|n| n.get("fr_FR").or(Some(n)))
+                        .and_then(Json::as_str)
+                        .unwrap_or("?")
+                        .to_owned();
+                    t.insert("image_1920".into(), Json::String(picture(&name, i)));
+                }
+            }
+        }
+        let categories = records.entry("product.public.category".into()).or_default();
+        for (id, fr, en, parent, sequence) in CATEGORIES {
+            categories.push(object(json!({
+                "id": id, "name": {"fr_FR": fr, "en_US": en}, "parent_id": parent,
+                "sequence": sequence, "write_date": stamp,
+            })));
+        }
+        let first_template = max_id(records, "product.template") + 1;
+        let first_variant = max_id(records, "product.product") + 1;
+        let mut templates = Vec::new();
+        let mut variants = Vec::new();
+        for (i, (fr, en, price, public, internal, uom, weight, tax)) in PRODUCTS.iter().enumerate() {
+            let (template, variant) = (first_template + i as i64, first_variant + i as i64);
+            let code = format!("DEMO-{:03}", i + 1);
+            templates.push(object(json!({
+                "id": template,
+                "name": {"fr_FR": fr, "en_US": en},
+                "default_code": code,
+                "list_price": price,
+                "standard_price": (price * 0.45 * 100.0).round() / 100.0,
+                "categ_id": internal,
+                "public_categ_ids": [public],
+                "uom_id": uom,
+                "uom_po_id": uom,
+                "taxes_id": [tax],
+                "sale_ok": true,
+                "purchase_ok": true,
+                "is_published": true,
+                "available_in_pos": true,
+                "to_weight": *uom == KG,
+                "type": "consu",
+                "weight": weight,
+                "barcode": format!("3769{:09}", i + 1),
+                "description_sale": {
+                    "fr_FR": format!("{fr} : produit de la maison ou de nos producteurs voisins."),
+                    "en_US": format!("{en}: made here or by our neighbouring producers."),
+                },
+                "image_1920": picture(fr, i),
+                "write_date": stamp,
+            })));
+            variants.push(object(json!({
+                "id": variant, "product_tmpl_id": template, "default_code": code,
+                "barcode": format!("3769{:09}", i + 1), "write_date": stamp,
+            })));
+        }
+        records
+            .entry("product.template".into())
+            .or_default()
+            .extend(templates);
+        records
+            .entry("product.product".into())
+            .or_default()
+            .extend(variants);
+
+        // Pickup slots: the next three weeks (instead of the built-in shop's
+        // fixed ones).
+        let mut next_event = max_id(records, "calendar.event") + 1;
+        records.insert("calendar.event".into(), Vec::new());
+        let mut events = Vec::new();
+        let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+        for offset in 0..21 {
+            let day = today + TimeDelta::days(offset);
+            let slot = match day.weekday() {
+                Weekday::Tue | Weekday::Fri => Some((
+                    "Retrait à la boutique",
+                    "Boutique, 12 rue des Fours, Lyon",
+                    16,
+                    19,
+                    12,
+                )),
+                Weekday::Sat => Some((
+                    "Retrait au marché",
+                    "Marché couvert Saint-Antoine, Lyon",
+                    8,
+                    12,
+                    20,
+                )),
+                _ => None,
+            };
+            let Some((name, place, from, to, capacity)) = slot else {
+                continue;
+            };
+            let (start, stop) = (paris(day, from), paris(day, to));
+            if start <= now {
+                continue;
+            }
+            events.push(object(json!({
+                "id": next_event,
+                "name": name,
+                "start": start.format("%Y-%m-%d %H:%M:%S").to_string(),
+                "stop": stop.format("%Y-%m-%d %H:%M:%S").to_string(),
+                "location": place,
+                "description": format!("<p>Capacity: {capacity}</p>"),
+                "categ_ids": [1],
+                "user_id": 2,
+                "write_date": stamp,
+            })));
+            next_event += 1;
+        }
+        records.entry("calendar.event".into()).or_default().extend(events);
+        dataset
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_has_sixty_pictured_products_and_slots_ahead() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let demo = Dataset::demo(now);
+        let templates = demo.records_of("product.template");
+        let on_sale = templates
+            .iter()
+            .filter(|t| t.get("sale_ok") == Some(&Json::Bool(true)))
+            .count();
+        assert!(on_sale >= 55, "{on_sale}");
+        assert!(templates.iter().all(|t| t.contains_key("image_1920")));
+        assert!(
+            templates
+                .iter()
+                .filter(|t| t.get("uom_id") == Some(&json!(KG)))
+                .count()
+                >= 10
+        );
+        let slots: Vec<_> = demo
+            .records_of("calendar.event")
+            .iter()
+            .filter(|e| {
+                e.get("start")
+                    .and_then(Json::as_str)
+                    .is_some_and(|s| s > "2026-11-23 12:00:00")
+            })
+            .collect();
+        assert!(slots.len() >= 8, "{}", slots.len());
+        let places: std::collections::BTreeSet<_> = slots
+            .iter()
+            .filter_map(|e| e.get("location").and_then(Json::as_str))
+            .collect();
+        assert_eq!(places.len(), 2);
+        assert!(slots
+            .iter()
+            .all(|e| e.get("start").and_then(Json::as_str) < Some("2026-12-15")));
+        // Saturday 28 November 2026, 08:00 in Paris is 07:00 UTC.
+        assert!(slots
+            .iter()
+            .any(|e| e.get("start") == Some(&json!("2026-11-28 07:00:00"))));
+    }
+}

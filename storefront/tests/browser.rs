@@ -17,11 +17,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeDelta, Utc};
-use connector::xmlrpc::{Struct, Value};
-use odoo_double::{Dataset, OdooDouble};
-use support::CLAIRE;
-
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The whole journey normally takes well under a minute.
 const LIMIT: Duration = Duration::from_secs(300);
@@ -50,35 +45,6 @@ fn missing_tool(script_dir: &Path) -> Option<String> {
     None
 }
 
-/// Adds a pickup slot starting `in_hours` from now, for 3 hours.
-fn add_slot(double: &OdooDouble, place: &str, in_hours: i64) {
-    let at = (Utc::now() + TimeDelta::hours(in_hours)).timestamp();
-    let start = DateTime::from_timestamp(at - at % 60, 0).unwrap();
-    let stop = start + TimeDelta::hours(3);
-    double.with_db(|db| {
-        db.create(
-            "calendar.event",
-            Struct::new()
-                .with("name", format!("Pickup at {place}"))
-                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("location", place)
-                .with("description", "<p>Capacity: 10</p>")
-                .with(
-                    "categ_ids",
-                    vec![Value::from(vec![
-                        Value::from(6),
-                        Value::from(0),
-                        Value::from(vec![Value::from(1)]),
-                    ])],
-                )
-                .with("user_id", 2),
-        )
-        .unwrap()
-    });
-}
-
-/// Runs `node shop.mjs ...`, killing it past `LIMIT`: (success, output).
 fn run_script(script_dir: &Path, args: &[String]) -> (bool, String) {
     let mut child = Command::new("node")
         .arg(script_dir.join("shop.mjs"))
@@ -129,25 +95,25 @@ async fn a_customer_orders_and_cancels_in_a_real_browser() {
         return;
     }
 
-    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    add_slot(&double, "Marché couvert", 72);
-    let shop = support::spawn_with(
-        &double,
-        &support::data_dir(),
-        &[("SHOP_NAME", "Test Bakery"), ("SHOP_TIMEZONE", "Europe/Paris")],
-    )
-    .await;
-    let (login, password) = CLAIRE;
+    // The demo shop, as `storefront demo` serves it.
+    let bind: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let demo = storefront::demo::start(bind, &support::data_dir(), 0)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", demo.app.port());
+    let server = demo.app.server_handle();
+    tokio::spawn(demo.app.run_until_stopped());
+    let (login, password) = storefront::demo::LOGINS[0];
 
     let out_dir = workspace().join("target").join("browser-screenshots");
     let _ = std::fs::remove_dir_all(&out_dir);
     std::fs::create_dir_all(&out_dir).unwrap();
     let args = vec![
-        shop.base.clone(),
+        base,
         login.to_owned(),
         password.to_owned(),
         out_dir.display().to_string(),
-        "comte".to_owned(),
+        "saint".to_owned(),
     ];
     let started = Instant::now();
     let dir = script_dir.clone();
@@ -156,6 +122,8 @@ async fn a_customer_orders_and_cancels_in_a_real_browser() {
         .unwrap();
     println!("{output}");
     println!("browser journey: {:.1} s", started.elapsed().as_secs_f64());
+    server.stop(true).await;
+    drop(demo.odoo);
     assert!(
         ok,
         "the browser journey failed (its output above; screenshots in {})",

@@ -1,9 +1,9 @@
 -- A customer's mix for wrk: category pages (any page), product pages,
 -- search, and cart updates through the JSON API, as one logged-in customer.
 -- Arguments (after --): the sf_session cookie, the CSRF token, the number
--- of products added by `odoo-double --grow` (their ids follow the built-in
--- shop's 18), the number of categories.
-local cookie, token, products, categories
+-- of products added by `--grow`, the number of categories, the id of the
+-- first product added.
+local cookie, token, products, categories, first
 local words = {"pain", "baguette", "levain", "sourdough", "comte", "miel", "bio", "croissant", "pomme", "n%C2%B012"}
 local threads = {}
 
@@ -16,6 +16,7 @@ function init(args)
   token = args[2]
   products = tonumber(args[3])
   categories = tonumber(args[4])
+  first = tonumber(args[5])
   failures = 0
   statuses = {}
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 1000)
@@ -28,7 +29,7 @@ function request()
     local category = math.random(categories)
     return wrk.format("GET", "/categories/" .. category .. "?page=" .. math.random(20), headers)
   elseif pick <= 70 then
-    return wrk.format("GET", "/products/" .. (18 + math.random(products)), headers)
+    return wrk.format("GET", "/products/" .. (first + math.random(products) - 1), headers)
   elseif pick <= 90 then
     return wrk.format("GET", "/search?q=" .. words[math.random(#words)], headers)
   else

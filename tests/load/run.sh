@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Load test, on demand (not part of the test suite): a shop grown to 10,000
-# products under wrk — category pages, product pages, search and cart
+# Load test, on demand (not part of the test suite): the demo shop grown to
+# 10,000 products (`storefront demo --grow`) under wrk — category pages, product pages, search and cart
 # updates as a logged-in customer — for 60 s at 64 connections, while a full
 # resync runs every 10 s. Prints throughput, p50/p99, failures (must be 0)
 # and the storefront's memory before and after. Results go in BENCHMARKS.md.
@@ -15,29 +15,21 @@ connections=${2:-64}
 products=${3:-10000}
 
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --locked -q -p storefront -p odoo-double
+cargo build --release --locked -q -p storefront
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-odoo_port=$(free_port)
 shop_port=$(free_port)
 data=$(mktemp -d)
-token="load-test-admin-token-$$"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$data"; }
 trap cleanup EXIT
 
-target/release/odoo-double --grow "$products" --addr "127.0.0.1:$odoo_port" >"$data/double.log" 2>&1 &
-pids+=($!)
-until curl -fs -o /dev/null -H 'Content-Type: text/xml' \
-    --data '<?xml version="1.0"?><methodCall><methodName>version</methodName><params></params></methodCall>' \
-    "http://127.0.0.1:$odoo_port/xmlrpc/2/common"; do sleep 0.2; done
-
-STOREFRONT_BIND="127.0.0.1:$shop_port" ODOO_URL="http://127.0.0.1:$odoo_port" ODOO_DB=shop \
-ODOO_USER=admin ODOO_PASSWORD=admin STOREFRONT_DATA_DIR="$data" STOREFRONT_ADMIN_TOKEN="$token" \
-STOREFRONT_RESYNC_SECS=0 STOREFRONT_LOG=warn SHOP_LANGUAGES=fr_FR,en_US \
-    target/release/storefront serve >"$data/shop.log" 2>&1 &
+STOREFRONT_BIND="127.0.0.1:$shop_port" STOREFRONT_DATA_DIR="$data" \
+    target/release/storefront demo --grow "$products" >"$data/demo.out" 2>"$data/demo.log" &
 shop_pid=$!
 pids+=("$shop_pid")
+until grep -q "^Admin token: " "$data/demo.out" 2>/dev/null; do sleep 0.5; done
+token=$(awk '/^Admin token: / { print $3 }' "$data/demo.out")
 base="http://127.0.0.1:$shop_port"
 until curl -fs -o /dev/null "$base/readyz"; do sleep 0.5; done
 
@@ -51,6 +43,8 @@ csrf_token=$(csrf)
 session=$(awk '$6 == "sf_session" { print $7 }' "$jar")
 categories=$(curl -fs -b "$jar" "$base/api/v1/categories" | python3 -c 'import json, sys; print(max(c["id"] for c in json.load(sys.stdin)["categories"]))')
 products_total=$(curl -fs -b "$jar" "$base/api/v1/products?per_page=1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])')
+# The grown products' ids follow the demo's: find the first by its reference.
+first_grown=$(curl -fs -b "$jar" "$base/api/v1/products?q=BENCH-000000&per_page=1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["products"][0]["id"])')
 
 rss() { awk '/VmRSS/ { print $2 / 1024 " MiB" }' "/proc/$shop_pid/status"; }
 echo "shop: $products_total products, $categories categories; memory before: $(rss)"
@@ -66,5 +60,5 @@ echo "shop: $products_total products, $categories categories; memory before: $(r
 pids+=($!)
 
 wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s -s tests/load/mixed.lua "$base" \
-    -- "$session" "$csrf_token" "$products" "$categories"
+    -- "$session" "$csrf_token" "$products" "$categories" "$first_grown"
 echo "memory after: $(rss)"

@@ -6,13 +6,12 @@
 
 mod support;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use connector::field;
 use connector::xmlrpc::{Struct, Value};
 use odoo_double::{Dataset, OdooDouble};
 use reqwest::Method;
 use serde_json::json;
-use support::{spawn_with, Browser, Shop, CAMILLE, CLAIRE};
+use support::{add_slot, spawn_with, Browser, Shop, CAMILLE, CLAIRE};
 
 const SHOP_NAME: &str = "Test Bakery";
 
@@ -37,40 +36,6 @@ async fn start(transport: connector::Transport) -> (OdooDouble, Vec<(&'static st
 async fn shop(double: &OdooDouble, settings: &[(&'static str, String)]) -> Shop {
     let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     spawn_with(double, &support::data_dir(), &pairs).await
-}
-
-/// Adds a pickup slot starting `in_hours` from now, for 3 hours.
-fn add_slot(double: &OdooDouble, place: &str, in_hours: i64, capacity: Option<u32>) -> (i64, DateTime<Utc>) {
-    // Whole minutes, as Odoo stores them.
-    let at = (Utc::now() + TimeDelta::hours(in_hours)).timestamp();
-    let start = DateTime::from_timestamp(at - at % 60, 0).unwrap();
-    let stop = start + TimeDelta::hours(3);
-    let description = match capacity {
-        Some(c) => format!("<p>Capacity: {c}</p>"),
-        None => "<p>Come in!</p>".to_owned(),
-    };
-    let id = double.with_db(|db| {
-        db.create(
-            "calendar.event",
-            Struct::new()
-                .with("name", format!("Pickup at {place}"))
-                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("location", place)
-                .with("description", description)
-                .with(
-                    "categ_ids",
-                    vec![Value::from(vec![
-                        Value::from(6),
-                        Value::from(0),
-                        Value::from(vec![Value::from(1)]),
-                    ])],
-                )
-                .with("user_id", 2),
-        )
-        .unwrap()
-    });
-    (id, start)
 }
 
 /// The value of hidden input `name` in a page.

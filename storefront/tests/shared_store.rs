@@ -7,8 +7,8 @@
 
 mod support;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use connector::xmlrpc::{Struct, Value};
+use chrono::Utc;
+
 use odoo_double::{Dataset, OdooDouble};
 use support::{spawn_with, CAMILLE, CLAIRE};
 
@@ -39,33 +39,7 @@ async fn two_instances_share_carts_and_slot_capacity() {
         return;
     };
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    let at = (Utc::now() + TimeDelta::days(2)).timestamp();
-    let start = DateTime::from_timestamp(at - at % 3600, 0).unwrap();
-    let slot = double.with_db(|db| {
-        db.create(
-            "calendar.event",
-            Struct::new()
-                .with("name", "Pickup")
-                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with(
-                    "stop",
-                    (start + TimeDelta::hours(2))
-                        .format("%Y-%m-%d %H:%M:%S")
-                        .to_string(),
-                )
-                .with("location", "Stall")
-                .with("description", "<p>Capacity: 1</p>")
-                .with(
-                    "categ_ids",
-                    vec![Value::from(vec![
-                        Value::from(6),
-                        Value::from(0),
-                        Value::from(vec![Value::from(1)]),
-                    ])],
-                ),
-        )
-        .unwrap()
-    });
+    let (slot, _) = support::add_slot(&double, "Stall", 48, Some(1));
     // One session key for both, as instances behind one address share it.
     let shared = [
         ("STOREFRONT_DATABASE_URL", url.as_str()),

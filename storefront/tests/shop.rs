@@ -470,32 +470,7 @@ async fn every_state_change_needs_the_csrf_token() {
 async fn every_route_of_the_openapi_document_answers() {
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
     // A pickup slot in two days, so that an order can be placed.
-    let start = chrono::Utc::now() + chrono::TimeDelta::days(2);
-    double.with_db(|db| {
-        use connector::xmlrpc::{Struct, Value};
-        db.create(
-            "calendar.event",
-            Struct::new()
-                .with("name", "Pickup")
-                .with("start", start.format("%Y-%m-%d %H:00:00").to_string())
-                .with(
-                    "stop",
-                    (start + chrono::TimeDelta::hours(2))
-                        .format("%Y-%m-%d %H:00:00")
-                        .to_string(),
-                )
-                .with("location", "Shop")
-                .with(
-                    "categ_ids",
-                    vec![Value::from(vec![
-                        Value::from(6),
-                        Value::from(0),
-                        Value::from(vec![Value::from(1)]),
-                    ])],
-                ),
-        )
-        .unwrap()
-    });
+    support::add_slot(&double, "Shop", 48, None);
     let shop = spawn(&double).await;
     let browser = shop.browser();
     let doc = browser.get("/api/v1/openapi.json").await;

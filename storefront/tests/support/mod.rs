@@ -291,3 +291,43 @@ pub const CLAIRE: (&str, &str) = ("claire@example.com", "claire-password");
 pub const CAMILLE: (&str, &str) = ("camille@example.com", "camille-password");
 /// On the Professionals pricelist.
 pub const PRO: (&str, &str) = ("pro@example.com", "pro-password");
+
+/// Adds a pickup slot (a `calendar.event` of the "Pickup" category) at
+/// `place`, starting `in_hours` from now (whole minutes, as Odoo stores
+/// them), for 3 hours, with a `Capacity: N` line when given. Returns its id
+/// and start.
+pub fn add_slot(
+    double: &OdooDouble,
+    place: &str,
+    in_hours: i64,
+    capacity: Option<u32>,
+) -> (i64, chrono::DateTime<chrono::Utc>) {
+    use connector::xmlrpc::{Struct, Value};
+    let at = (chrono::Utc::now() + chrono::TimeDelta::hours(in_hours)).timestamp();
+    let start = chrono::DateTime::from_timestamp(at - at % 60, 0).unwrap();
+    let stop = start + chrono::TimeDelta::hours(3);
+    let description = match capacity {
+        Some(c) => format!("<p>Capacity: {c}</p>"),
+        None => "<p>Come in!</p>".to_owned(),
+    };
+    let pickup = vec![Value::from(vec![
+        Value::from(6),
+        Value::from(0),
+        Value::from(vec![Value::from(1)]),
+    ])];
+    let id = double.with_db(|db| {
+        db.create(
+            "calendar.event",
+            Struct::new()
+                .with("name", format!("Pickup at {place}"))
+                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
+                .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
+                .with("location", place)
+                .with("description", description)
+                .with("categ_ids", pickup)
+                .with("user_id", 2),
+        )
+        .unwrap()
+    });
+    (id, start)
+}

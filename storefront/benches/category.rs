@@ -53,7 +53,10 @@ end
         .output()
         .expect("wrk (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("MEASURE")).unwrap_or_else(|| panic!("{text}"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("MEASURE"))
+        .unwrap_or_else(|| panic!("{text}"));
     let v: Vec<&str> = line.split_whitespace().collect();
     Measure {
         rps: v[1].parse().unwrap(),
@@ -77,26 +80,36 @@ fn main() {
         println!("category benchmark SKIPPED: no wrk (apt-get install wrk)");
         return;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let data = std::env::temp_dir().join(format!("category-bench-{}", std::process::id()));
-        let demo = storefront::demo::start("127.0.0.1:0".parse().unwrap(), &data, 10_000).await.unwrap();
+        let demo = storefront::demo::start("127.0.0.1:0".parse().unwrap(), &data, 10_000)
+            .await
+            .unwrap();
         let base = format!("http://127.0.0.1:{}", demo.app.port());
         let shop = demo.app.server_handle();
         tokio::spawn(demo.app.run_until_stopped());
 
         // The trivial handler, with as many workers as the shop (actix's
         // default: one per core).
-        let trivial = HttpServer::new(|| App::new().route("/", web::get().to(|| async { HttpResponse::Ok().body("ok") })))
-            .bind(("127.0.0.1", 0))
-            .unwrap();
+        let trivial = HttpServer::new(|| {
+            App::new().route("/", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+        })
+        .bind(("127.0.0.1", 0))
+        .unwrap();
         let trivial_port = trivial.addrs()[0].port();
         let trivial = trivial.run();
         let trivial_handle = trivial.handle();
         tokio::spawn(trivial);
 
         // A customer's session.
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let session = http.get(format!("{base}/api/v1/session")).send().await.unwrap();
         let anon = session_cookie(&session).unwrap();
         let token: serde_json::Value = session.json().await.unwrap();
@@ -128,7 +141,10 @@ fn main() {
             .iter()
             .max_by_key(|c| c["product_count"].as_u64())
             .unwrap();
-        let (id, count) = (biggest["id"].as_i64().unwrap(), biggest["product_count"].as_u64().unwrap());
+        let (id, count) = (
+            biggest["id"].as_i64().unwrap(),
+            biggest["product_count"].as_u64().unwrap(),
+        );
         println!("shop: 10,000 products added to the demo; category {id} holds {count}");
         tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -139,7 +155,10 @@ fn main() {
         let results = tokio::task::spawn_blocking(move || {
             vec![
                 ("trivial actix-web handler", wrk(&trivial_url, None)),
-                ("category page 1 (24 products)", wrk(&page1, Some(&cookie_for_wrk))),
+                (
+                    "category page 1 (24 products)",
+                    wrk(&page1, Some(&cookie_for_wrk)),
+                ),
                 ("category page 100", wrk(&deep, Some(&cookie_for_wrk))),
             ]
         })
@@ -149,7 +168,10 @@ fn main() {
         println!("| target | requests/s | p50 | p99 | failed |");
         println!("| --- | --- | --- | --- | --- |");
         for (name, m) in &results {
-            println!("| {name} | {:.0} | {:.2} ms | {:.2} ms | {} |", m.rps, m.p50_ms, m.p99_ms, m.failed);
+            println!(
+                "| {name} | {:.0} | {:.2} ms | {:.2} ms | {} |",
+                m.rps, m.p50_ms, m.p99_ms, m.failed
+            );
         }
         let trivial_rps = results[0].1.rps;
         for (name, m) in &results[1..] {

@@ -218,17 +218,18 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// The worker: delivers due orders every `every`, or when woken.
+    /// The worker: delivers due orders at start (orders taken before a
+    /// restart), then every `every`, or when woken.
     pub fn spawn(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let outbox = self.clone();
         tokio::spawn(async move {
             loop {
+                if let Err(e) = outbox.run_due().await {
+                    tracing::error!(error = %e, "the outbox cannot read the store");
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(every) => {}
                     _ = outbox.wake.notified() => {}
-                }
-                if let Err(e) = outbox.run_due().await {
-                    tracing::error!(error = %e, "the outbox cannot read the store");
                 }
             }
         })

@@ -576,6 +576,46 @@ async fn history_cancel_and_reorder(transport: connector::Transport) {
     assert_eq!(answer.status, 409, "{}", answer.body);
 }
 
+/// An order taken while Odoo is down reaches Odoo once, after the
+/// storefront restarts (the outbox is in the store, and its worker looks at
+/// it at start).
+#[tokio::test]
+async fn an_order_taken_with_odoo_down_reaches_it_after_a_restart() {
+    let (double, mut settings) = start(connector::Transport::XmlRpc).await;
+    settings.push(("STOREFRONT_OUTBOX_SECS", "1".to_owned()));
+    let (slot, _) = add_slot(&double, "Shop", 48, None);
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let data = support::data_dir();
+    let first = spawn_with(&double, &data, &pairs).await;
+    let browser = first.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    fill_cart(&first, &browser).await;
+    let key = "restart-order-test-0001";
+    double.stop().await;
+    let answer = browser
+        .post_form_csrf("/checkout", &[("order_key", key), ("slot_id", &slot.to_string())])
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    first.stop().await;
+    double.resume().await.unwrap();
+    assert!(orders_with_key(&double, key).is_empty());
+
+    let _second = spawn_with(&double, &data, &pairs).await;
+    // The worker delivers at start; wait for it (bounded).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while orders_with_key(&double, key).is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        orders_with_key(&double, key).len(),
+        1,
+        "delivered after the restart"
+    );
+    // And only once, whatever the worker does next.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(orders_with_key(&double, key).len(), 1);
+}
+
 macro_rules! over_both_transports {
     ($($name:ident),* $(,)?) => {
         mod xmlrpc {

@@ -117,10 +117,10 @@ pub async fn add(
         .add_to_cart(customer.partner_id, product_id, quantity, now)
         .await?;
     if total > crate::catalog::MAX_QUANTITY {
-        // Put it back to the largest quantity allowed rather than refuse
-        // what was already there.
+        // Refused: take this addition back (in one step, as it was made),
+        // so the line keeps what was already there.
         store
-            .set_cart_quantity(customer.partner_id, product_id, crate::catalog::MAX_QUANTITY, now)
+            .add_to_cart(customer.partner_id, product_id, -quantity, now)
             .await?;
         return Err(CartError::Quantity(QuantityError::TooLarge));
     }

@@ -298,7 +298,13 @@ pub async fn place(
     let minimum = state.settings.shop.minimum_order;
     let priced = cart::priced(&state.store, &shelf, customer, minimum).await?;
     if priced.is_empty() {
-        return Err(CheckoutError::EmptyCart);
+        // A second click while the first one placed the order and emptied
+        // the cart: that order.
+        return match state.store.order(key).await? {
+            Some(existing) if existing.partner_id == customer.partner_id => Ok(existing),
+            Some(_) => Err(CheckoutError::KeyConflict),
+            None => Err(CheckoutError::EmptyCart),
+        };
     }
     if let Some(missing) = priced.missing {
         return Err(CheckoutError::BelowMinimum { missing, minimum });

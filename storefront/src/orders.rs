@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use connector::orders::{self, PlacedOrder};
 use connector::records::{SaleOrder, SaleOrderState};
+use connector::{ErrorKind, FaultKind};
 use rust_decimal::Decimal;
 
 use crate::cart::{self, QuantityInput};
@@ -108,7 +109,16 @@ pub async fn find(visit: &Visit, customer: &Customer, reference: &str) -> Result
         .strip_prefix("so-")
         .and_then(|id| id.parse::<i64>().ok())
     {
-        let placed = orders::read(client, id).await?.ok_or(OrderError::NotFound)?;
+        if id <= 0 {
+            return Err(OrderError::NotFound);
+        }
+        // Odoo answers a read of a record that is not there with a fault:
+        // that is "not found", not "Odoo is away".
+        let placed = match orders::read(client, id).await {
+            Err(e) if e.kind() == ErrorKind::Fault(FaultKind::MissingRecord) => None,
+            other => other?,
+        }
+        .ok_or(OrderError::NotFound)?;
         if placed.order.partner_id.id != customer.partner_id {
             return Err(OrderError::NotFound);
         }

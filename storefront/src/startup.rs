@@ -3,9 +3,11 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::http::header;
-use actix_web::middleware::{from_fn, DefaultHeaders};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::{web, App, FromRequest as _, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context as _;
 use connector::mirror::{ImageCache, Mirror, Snapshot};
 
@@ -150,6 +152,7 @@ impl Application {
                     bad_input(req, &format!("The query string could not be read: {e}"), e.into())
                 }))
                 .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
+                .wrap(from_fn(localize_bad_input))
                 .wrap(from_fn(session_middleware))
                 .wrap(from_fn(crate::metrics::middleware))
                 .wrap(from_fn(crate::logging::middleware))
@@ -211,9 +214,10 @@ impl Application {
 }
 
 /// A request the extractors could not read: a clear 400, in JSON under
-/// `/api/`.
+/// `/api/` (rendered again in the visitor's language by
+/// [`localize_bad_input`], which can read the session).
 fn bad_input(req: &HttpRequest, message: &str, cause: actix_web::Error) -> actix_web::Error {
-    let response = if req.path().starts_with("/api/") {
+    let mut response = if req.path().starts_with("/api/") {
         HttpResponse::BadRequest()
             .json(serde_json::json!({"error": {"code": "bad_request", "message": message}}))
     } else {
@@ -221,7 +225,43 @@ fn bad_input(req: &HttpRequest, message: &str, cause: actix_web::Error) -> actix
             .content_type("text/plain; charset=utf-8")
             .body(message.to_owned())
     };
+    response.extensions_mut().insert(BadInput(cause.to_string()));
     actix_web::error::InternalError::from_response(cause, response).into()
+}
+
+/// Marks the answers of [`bad_input`], with what could not be read.
+#[derive(Debug, Clone)]
+struct BadInput(String);
+
+/// Shows the refusals of [`bad_input`] as the shop's other errors: the error
+/// page in the visitor's language, or the API's JSON error in it (the
+/// extractors' error handlers cannot read the session to know it).
+async fn localize_bad_input(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let bad = response.response().extensions().get::<BadInput>().cloned();
+    let Some(BadInput(detail)) = bad else {
+        return Ok(response);
+    };
+    if response.request().path().starts_with("/admin/") {
+        return Ok(response);
+    }
+    let (req, original) = response.into_parts();
+    let Ok(visit) = Visit::from_request(&req, &mut Payload::None).await else {
+        return Ok(ServiceResponse::new(req, original));
+    };
+    let message = format!("{} ({detail})", visit.messages().get("bad_request"));
+    let page = if req.path().starts_with("/api/") {
+        api::error_response(
+            &visit,
+            api::ApiError::Refused(StatusCode::BAD_REQUEST, "bad_request", message),
+        )
+    } else {
+        visit.fail(PageError::BadRequest(message)).await
+    };
+    Ok(ServiceResponse::new(req, page))
 }
 
 /// Anything else: 404, as a page or as JSON.

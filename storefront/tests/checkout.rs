@@ -11,7 +11,7 @@ use connector::xmlrpc::{Struct, Value};
 use odoo_double::{Dataset, OdooDouble};
 use reqwest::Method;
 use serde_json::json;
-use support::{add_slot, spawn_with, Browser, Shop, CAMILLE, CLAIRE};
+use support::{add_slot, fill_cart, spawn_with, Shop, CAMILLE, CLAIRE};
 
 const SHOP_NAME: &str = "Test Bakery";
 
@@ -48,22 +48,6 @@ fn hidden(page: &str, name: &str) -> String {
     let tag = &page[start..end];
     let value = tag.split("value=\"").nth(1).unwrap();
     value[..value.find('"').unwrap()].to_owned()
-}
-
-/// Fills Claire's cart over the minimum: 4 baguettes and 0.5 kg of Comté.
-async fn fill_cart(shop: &Shop, browser: &Browser) {
-    let snapshot = shop.resync.mirror().snapshot();
-    let baguette = snapshot.templates.records[&1].product_variant_ids[0];
-    let comte = snapshot.templates.records[&7].product_variant_ids[0];
-    for (product, quantity) in [(baguette, "4"), (comte, "0.5")] {
-        let answer = browser
-            .post_form_csrf(
-                "/cart",
-                &[("product_id", &product.to_string()), ("quantity", quantity)],
-            )
-            .await;
-        assert_eq!(answer.status, 303, "{}", answer.body);
-    }
 }
 
 /// The sale orders the double holds with `key` as their reference.

@@ -20,9 +20,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use connector::field;
-use connector::xmlrpc::{Struct, Value as XmlValue};
 use odoo_double::{Dataset, OdooDouble};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -275,34 +273,6 @@ struct Written {
     slots: Vec<i64>,
 }
 
-/// Adds a pickup slot starting `in_hours` from now, for 3 hours.
-fn add_slot(double: &OdooDouble, in_hours: i64) -> i64 {
-    let at = (Utc::now() + TimeDelta::hours(in_hours)).timestamp();
-    let start = DateTime::from_timestamp(at - at % 60, 0).unwrap();
-    let stop = start + TimeDelta::hours(3);
-    double.with_db(|db| {
-        db.create(
-            "calendar.event",
-            Struct::new()
-                .with("name", "Pickup at the shop")
-                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("location", "Shop")
-                .with("description", "<p>Capacity: 10</p>")
-                .with(
-                    "categ_ids",
-                    vec![XmlValue::from(vec![
-                        XmlValue::from(6),
-                        XmlValue::from(0),
-                        XmlValue::from(vec![XmlValue::from(1)]),
-                    ])],
-                )
-                .with("user_id", 2),
-        )
-        .unwrap()
-    })
-}
-
 fn variant_of(shop: &Shop, template: i64) -> i64 {
     shop.resync.mirror().snapshot().templates.records[&template].product_variant_ids[0]
 }
@@ -320,7 +290,7 @@ impl World {
     async fn start_with(extra: &[(&str, &str)]) -> World {
         let started = std::time::Instant::now();
         let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-        let slot = add_slot(&double, 72);
+        let (slot, _) = support::add_slot(&double, "Shop", 72, Some(10));
         let shop = support::spawn_with(&double, &support::data_dir(), extra).await;
         let claire = shop.browser();
         claire.log_in(CLAIRE.0, CLAIRE.1).await;

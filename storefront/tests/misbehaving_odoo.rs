@@ -10,9 +10,8 @@
 
 mod support;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use connector::field;
-use connector::xmlrpc::{Fault, Struct, Value};
+use connector::xmlrpc::Fault;
 use odoo_double::{Dataset, Misbehaviour, OdooDouble};
 use reqwest::Method;
 use support::{Browser, Shop, CLAIRE};
@@ -40,51 +39,6 @@ struct Expected {
 
 /// The shop's limit for one Odoo call in these tests: the double is slower.
 const TIMEOUT_SECS: &str = "1";
-
-/// Adds a pickup slot starting `in_hours` from now, for 3 hours.
-fn add_slot(double: &OdooDouble, in_hours: i64) -> i64 {
-    let at = (Utc::now() + TimeDelta::hours(in_hours)).timestamp();
-    let start = DateTime::from_timestamp(at - at % 60, 0).unwrap();
-    let stop = start + TimeDelta::hours(3);
-    double.with_db(|db| {
-        db.create(
-            "calendar.event",
-            Struct::new()
-                .with("name", "Pickup at the shop")
-                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("location", "Shop")
-                .with("description", "<p>Capacity: 10</p>")
-                .with(
-                    "categ_ids",
-                    vec![Value::from(vec![
-                        Value::from(6),
-                        Value::from(0),
-                        Value::from(vec![Value::from(1)]),
-                    ])],
-                )
-                .with("user_id", 2),
-        )
-        .unwrap()
-    })
-}
-
-/// Fills the customer's cart over the minimum: 4 baguettes and 0.5 kg of
-/// Comté.
-async fn fill_cart(shop: &Shop, browser: &Browser) {
-    let snapshot = shop.resync.mirror().snapshot();
-    let baguette = snapshot.templates.records[&1].product_variant_ids[0];
-    let comte = snapshot.templates.records[&7].product_variant_ids[0];
-    for (product, quantity) in [(baguette, "4"), (comte, "0.5")] {
-        let answer = browser
-            .post_form_csrf(
-                "/cart",
-                &[("product_id", &product.to_string()), ("quantity", quantity)],
-            )
-            .await;
-        assert_eq!(answer.status, 303, "{}", answer.body);
-    }
-}
 
 /// The sale orders of the double keyed `key`.
 fn orders_with_key(double: &OdooDouble, key: &str) -> usize {
@@ -152,7 +106,7 @@ async fn the_shop_rides_out(trouble: Trouble, expected: Expected, transport: con
         _ => Dataset::shop(),
     };
     let double = OdooDouble::start(dataset).await.unwrap();
-    let slot = add_slot(&double, 72);
+    let (slot, _) = support::add_slot(&double, "Shop", 72, Some(10));
     let api_key = double.admin_api_key().map(str::to_owned).unwrap_or_default();
     let mut settings = vec![
         ("ODOO_TIMEOUT_SECS", TIMEOUT_SECS),
@@ -170,7 +124,7 @@ async fn the_shop_rides_out(trouble: Trouble, expected: Expected, transport: con
     // Logging in needs Odoo: before the trouble.
     let browser = shop.browser();
     browser.log_in(CLAIRE.0, CLAIRE.1).await;
-    fill_cart(&shop, &browser).await;
+    support::fill_cart(&shop, &browser).await;
     the_catalog_is_served(&browser, "before", false).await;
 
     // The trouble starts; the resync fails and says so.

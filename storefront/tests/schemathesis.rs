@@ -12,8 +12,6 @@ mod support;
 
 use std::process::Command;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use connector::xmlrpc::{Struct, Value};
 use odoo_double::{Dataset, OdooDouble};
 use support::CLAIRE;
 
@@ -41,34 +39,6 @@ fn schemathesis() -> Option<(Vec<String>, String)> {
     })
 }
 
-/// A pickup slot three days ahead, so that orders can be placed.
-fn add_slot(double: &OdooDouble) {
-    let at = (Utc::now() + TimeDelta::hours(72)).timestamp();
-    let start = DateTime::from_timestamp(at - at % 60, 0).unwrap();
-    let stop = start + TimeDelta::hours(3);
-    double.with_db(|db| {
-        db.create(
-            "calendar.event",
-            Struct::new()
-                .with("name", "Pickup at the shop")
-                .with("start", start.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("stop", stop.format("%Y-%m-%d %H:%M:%S").to_string())
-                .with("location", "Shop")
-                .with("description", "<p>Capacity: 10</p>")
-                .with(
-                    "categ_ids",
-                    vec![Value::from(vec![
-                        Value::from(6),
-                        Value::from(0),
-                        Value::from(vec![Value::from(1)]),
-                    ])],
-                )
-                .with("user_id", 2),
-        )
-        .unwrap()
-    });
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error() {
     let Some((command, version)) = schemathesis() else {
@@ -76,7 +46,8 @@ async fn schemathesis_finds_no_server_error() {
         return;
     };
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    add_slot(&double);
+    // A pickup slot three days ahead, so that orders can be placed.
+    support::add_slot(&double, "Shop", 72, Some(10));
     let shop = support::spawn(&double).await;
     let browser = shop.browser();
     browser.log_in(CLAIRE.0, CLAIRE.1).await;

@@ -331,3 +331,20 @@ pub fn add_slot(
     });
     (id, start)
 }
+
+/// Fills the browser's customer's cart over the minimum order: 4 baguettes
+/// and 0.5 kg of Comté.
+pub async fn fill_cart(shop: &Shop, browser: &Browser) {
+    let snapshot = shop.resync.mirror().snapshot();
+    let baguette = snapshot.templates.records[&1].product_variant_ids[0];
+    let comte = snapshot.templates.records[&7].product_variant_ids[0];
+    for (product, quantity) in [(baguette, "4"), (comte, "0.5")] {
+        let answer = browser
+            .post_form_csrf(
+                "/cart",
+                &[("product_id", &product.to_string()), ("quantity", quantity)],
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+    }
+}

@@ -591,8 +591,7 @@ async fn add_line(visit: Visit, body: web::Json<AddLineJson>) -> HttpResponse {
         let customer = customer(&visit)?;
         check_csrf(&visit)?;
         {
-            let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
-            let shelf = visit.shelf(customer, &favorites, &cart);
+            let shelf = visit.pricing_shelf(customer);
             cart::add(
                 &visit.state.store,
                 &shelf,
@@ -617,8 +616,7 @@ async fn set_line(visit: Visit, path: web::Path<String>, body: web::Json<SetLine
         check_csrf(&visit)?;
         let product_id = parse_id(&path)?;
         {
-            let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
-            let shelf = visit.shelf(customer, &favorites, &cart);
+            let shelf = visit.pricing_shelf(customer);
             cart::set(
                 &visit.state.store,
                 &shelf,

@@ -290,11 +290,7 @@ pub async fn place(
     if note.is_some_and(|n| n.chars().count() > 1000) {
         return Err(CheckoutError::NoteTooLong);
     }
-    let (favorites, in_cart) = visit
-        .favorites_and_cart(customer)
-        .await
-        .map_err(|e| StoreError::Corrupt("cart".into(), format!("{e:?}")))?;
-    let shelf = visit.shelf(customer, &favorites, &in_cart);
+    let shelf = visit.pricing_shelf(customer);
     let minimum = state.settings.shop.minimum_order;
     let priced = cart::priced(&state.store, &shelf, customer, minimum).await?;
     if priced.is_empty() {

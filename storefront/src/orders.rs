@@ -437,11 +437,7 @@ pub async fn reorder(
             .collect(),
         (None, None) => Vec::new(),
     };
-    let (favorites, in_cart) = visit
-        .favorites_and_cart(customer)
-        .await
-        .map_err(|e| StoreError::Corrupt("cart".into(), format!("{e:?}")))?;
-    let shelf = visit.shelf(customer, &favorites, &in_cart);
+    let shelf = visit.pricing_shelf(customer);
     let mut added = 0;
     let mut skipped = Vec::new();
     for (product_id, quantity, name) in lines {

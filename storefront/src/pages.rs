@@ -287,8 +287,7 @@ async fn change_cart(visit: &Visit, form: &CartForm, action: CartAction) -> Resu
         return Err(PageError::Csrf);
     }
     let product_id = id(form.product_id.trim())?;
-    let (favorites, cart) = visit.favorites_and_cart(customer).await?;
-    let shelf = visit.shelf(customer, &favorites, &cart);
+    let shelf = visit.pricing_shelf(customer);
     let store = &visit.state.store;
     let quantity = form.quantity.as_deref().unwrap_or("");
     let outcome = match action {

@@ -237,6 +237,15 @@ impl Visit {
         ))
     }
 
+    /// A shelf for pricing and checking quantities only (no favorites or
+    /// cart marks): what changes to the cart and orders need, without
+    /// reading the customer's favorites and cart from the store.
+    pub fn pricing_shelf(&self, customer: &Customer) -> Shelf<'_> {
+        static NO_FAVORITES: std::sync::LazyLock<HashSet<i64>> = std::sync::LazyLock::new(HashSet::new);
+        static NO_CART: std::sync::LazyLock<HashMap<i64, Decimal>> = std::sync::LazyLock::new(HashMap::new);
+        self.shelf(customer, &NO_FAVORITES, &NO_CART)
+    }
+
     /// A shelf for the customer.
     pub fn shelf<'a>(
         &'a self,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwapOption;
 use chrono::NaiveDateTime;
 use connector::mirror::Snapshot;
-use connector::pricing::{price_line, LinePrice, PriceDate, PricingContext};
+use connector::pricing::{price_line, LinePrice, PriceDate, PriceEpochs, PricingContext};
 use connector::records::{ProductTemplate, ProductVariant, SymbolPosition, Uom, UomType};
 use connector::search::normalize;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -48,6 +48,11 @@ pub struct CatalogIndex {
     pub currency: CurrencyFormat,
     /// The company's name.
     pub company_name: String,
+    /// Distinguishes this index from those built before it (shared pages
+    /// are kept per index).
+    pub generation: u64,
+    /// When the pricelists' rules start and stop applying.
+    pub price_epochs: PriceEpochs,
 }
 
 #[derive(Debug)]
@@ -169,8 +174,15 @@ impl CatalogIndex {
                 decimals: c.decimal_places,
             })
             .unwrap_or_default();
+        static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         CatalogIndex {
             company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
+            generation: GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            price_epochs: snapshot
+                .pricing
+                .as_deref()
+                .map(|p| p.price_epochs())
+                .unwrap_or_default(),
             snapshot,
             categories,
             roots,
@@ -604,6 +616,25 @@ impl Shelf<'_> {
             _ => return None,
         };
         Some(format!("{}/{name}", self.money(per)))
+    }
+
+    /// What the customer marked among products `ids`: (id, favorite,
+    /// quantity in the cart) for those that are a favorite or in the cart.
+    /// Two customers with the same marks on a page see the same cards.
+    pub fn marks(&self, ids: &[i64]) -> Vec<(i64, bool, Option<Decimal>)> {
+        ids.iter()
+            .filter_map(|&id| {
+                let favorite = self.favorites.contains(&id);
+                let in_cart: Decimal = self
+                    .index
+                    .variants_of(id)
+                    .iter()
+                    .filter_map(|v| self.cart.get(v))
+                    .sum();
+                let in_cart = (!in_cart.is_zero()).then_some(in_cart.normalize());
+                (favorite || in_cart.is_some()).then_some((id, favorite, in_cart))
+            })
+            .collect()
     }
 
     /// The card of product `id`, if it is on sale and can be priced.

@@ -14,7 +14,9 @@
 //! - [`slots`]: pickup slots from Odoo's calendar; [`checkout`]: placing an
 //!   order; [`outbox`]: delivering orders to Odoo, retried until it has
 //!   them; [`orders`]: a customer's orders, cancel and re-order.
-//! - [`pages`]: the HTML pages; [`api`]: the JSON API and its OpenAPI document.
+//! - [`pages`]: the HTML pages; [`page_cache`]: pages rendered once for the
+//!   customers who see the same thing; [`api`]: the JSON API and its OpenAPI
+//!   document.
 //! - [`render`]: templates, assets and messages; [`views`]: what templates get;
 //!   [`i18n`]: languages and formats.
 //! - [`resync`]: keeps the mirror fresh. [`health`]: `/healthz`, `/readyz`.
@@ -34,6 +36,7 @@ pub mod logging;
 pub mod metrics;
 pub mod orders;
 pub mod outbox;
+pub mod page_cache;
 pub mod pages;
 pub mod render;
 pub mod resync;

@@ -13,12 +13,18 @@ use tracing::Instrument as _;
 pub const REQUEST_ID: &str = "x-request-id";
 
 fn new_id() -> String {
-    let mut bytes = [0u8; 8];
-    // A request id needs no secrecy: a clock-based fallback is fine.
-    if getrandom::fill(&mut bytes).is_err() {
-        bytes = (chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64).to_be_bytes();
-    }
-    crate::render::hex(&bytes)
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::LazyLock;
+    // A random start, then one more per request: unique within the process
+    // and across restarts (almost surely), without a system call each.
+    static NEXT: LazyLock<AtomicU64> = LazyLock::new(|| {
+        let mut bytes = [0u8; 8];
+        if getrandom::fill(&mut bytes).is_err() {
+            bytes = (chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64).to_be_bytes();
+        }
+        AtomicU64::new(u64::from_be_bytes(bytes))
+    });
+    crate::render::hex(&NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes())
 }
 
 /// Logs each request with its id, status and duration.

@@ -69,6 +69,32 @@ struct Series {
 #[derive(Debug, Default)]
 pub struct Metrics {
     series: Mutex<Series>,
+    /// Shared pages by [`SharedPage`] outcome.
+    shared_pages: [std::sync::atomic::AtomicU64; 3],
+}
+
+/// How a shared page was answered (see [`crate::page_cache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedPage {
+    /// Filled in from a kept page.
+    Hit,
+    /// Rendered, then kept.
+    Miss,
+    /// Rendered for the customer alone (a message shown once, or a page
+    /// that cannot be shared).
+    Private,
+}
+
+impl SharedPage {
+    const ALL: [SharedPage; 3] = [SharedPage::Hit, SharedPage::Miss, SharedPage::Private];
+
+    fn label(self) -> &'static str {
+        match self {
+            SharedPage::Hit => "hit",
+            SharedPage::Miss => "miss",
+            SharedPage::Private => "private",
+        }
+    }
 }
 
 impl Metrics {
@@ -110,6 +136,11 @@ impl Metrics {
                 series.records.insert(model.replace(' ', "_"), *count as u64);
             }
         }
+    }
+
+    /// Counts a shared page's answer.
+    pub fn shared_page(&self, outcome: SharedPage) {
+        self.shared_pages[outcome as usize].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Counts an Odoo call that failed.
@@ -172,6 +203,19 @@ impl Metrics {
         out.push_str("# TYPE storefront_odoo_errors_total counter\n");
         for (kind, n) in &series.odoo_errors {
             let _ = writeln!(out, "storefront_odoo_errors_total{{kind=\"{kind}\"}} {n}");
+        }
+        out.push_str(
+            "# HELP storefront_shared_pages_total Pages shared by customers: filled in from a kept page (hit), \
+             rendered and kept (miss), rendered for one customer (private).\n",
+        );
+        out.push_str("# TYPE storefront_shared_pages_total counter\n");
+        for outcome in SharedPage::ALL {
+            let n = self.shared_pages[outcome as usize].load(std::sync::atomic::Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "storefront_shared_pages_total{{outcome=\"{}\"}} {n}",
+                outcome.label()
+            );
         }
         if let Some(depth) = outbox_depth {
             out.push_str("# HELP storefront_outbox_depth Orders received and not yet in Odoo.\n");

@@ -98,24 +98,25 @@ async fn category_page(visit: Visit, path: web::Path<String>, query: web::Query<
             page_number(query.page.as_deref()),
             &base,
         );
-        let ancestry = visit.index.ancestry(id);
-        let mut context = tera::Context::new();
-        let link = shelf.category_link(id, true);
-        context.insert(
-            "breadcrumb",
-            &ancestry
-                .iter()
-                .map(|c| shelf.category_link(*c, *c == id))
-                .collect::<Vec<_>>(),
-        );
-        context.insert("children", &shelf.category_links(visit.index.children(id), &[]));
-        context.insert("products", &shelf.cards(ids));
-        context.insert("paging", &paging);
-        let title = link.name.clone();
-        context.insert("category", &link);
-        Ok(visit
-            .render(StatusCode::OK, "category.html", &title, context)
-            .await)
+        let page = || {
+            let link = shelf.category_link(id, true);
+            let mut context = tera::Context::new();
+            context.insert(
+                "breadcrumb",
+                &visit
+                    .index
+                    .ancestry(id)
+                    .iter()
+                    .map(|c| shelf.category_link(*c, *c == id))
+                    .collect::<Vec<_>>(),
+            );
+            context.insert("children", &shelf.category_links(visit.index.children(id), &[]));
+            context.insert("products", &shelf.cards(ids));
+            context.insert("paging", &paging);
+            context.insert("category", &link);
+            (link.name, context)
+        };
+        Ok(visit.render_shared("category.html", shelf.marks(ids), page).await)
     }
     .await;
     visit.respond(result).await

@@ -128,6 +128,7 @@ impl Application {
             history: History::default(),
             metrics,
             sessions: crate::state::session_cache(),
+            shared_pages: crate::page_cache::PageCache::default(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -169,11 +170,13 @@ impl Application {
                 .service(admin::resync)
                 .service(admin::outbox_list)
                 .service(admin::outbox_retry)
+                // The shop's pages first: routes are tried in this order,
+                // and those are asked for most.
+                .configure(pages::routes)
                 .configure(api::routes)
                 .configure(checkout::routes)
                 .configure(orders::routes)
                 .configure(account::routes)
-                .configure(pages::routes)
                 .default_service(web::to(not_found))
         })
         .listen(listener)?

@@ -56,6 +56,8 @@ pub struct AppState {
     /// asking. A logout here forgets its entry at once; one on another
     /// instance sharing the store is seen within that delay.
     pub sessions: moka::future::Cache<String, Option<crate::store::SessionRecord>>,
+    /// Pages shared by the customers who see the same thing.
+    pub shared_pages: crate::page_cache::PageCache,
 }
 
 /// How long a session read from the store is reused.

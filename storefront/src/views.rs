@@ -22,8 +22,8 @@ pub struct Layout {
     pub customer: Option<CustomerView>,
     /// The CSRF token every form posts back as `csrf_token`.
     pub csrf_token: String,
-    /// The number of lines in the cart (logged-in customers).
-    pub cart_count: usize,
+    /// The number of lines in the cart (logged-in customers), as text.
+    pub cart_count: String,
     /// The top-level categories, for the menu (logged-in customers).
     pub menu: Vec<CategoryLink>,
     /// The search box's text.

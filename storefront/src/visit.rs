@@ -15,6 +15,8 @@ use rust_decimal::Decimal;
 
 use crate::catalog::{CatalogIndex, Shelf};
 use crate::i18n;
+use crate::metrics::SharedPage;
+use crate::page_cache::{self, Filling, Hole, PageKey, Skeleton};
 use crate::render::Messages;
 use crate::session::{self, LANG_COOKIE};
 use crate::state::AppState;
@@ -277,12 +279,17 @@ impl Visit {
             .unwrap_or_else(|| "Shop".into())
     }
 
-    async fn layout(&self, title: &str) -> Layout {
-        let cart_count = match (&self.customer, self.cart_size.get()) {
+    /// The number of lines in the customer's cart (the menu's badge).
+    async fn cart_count(&self) -> usize {
+        match (&self.customer, self.cart_size.get()) {
             (Some(_), Some(size)) => *size,
             (Some(c), None) => self.state.store.cart_count(c.partner_id).await.unwrap_or(0),
             (None, _) => 0,
-        };
+        }
+    }
+
+    async fn layout(&self, title: &str) -> Layout {
+        let cart_count = self.cart_count().await.to_string();
         let messages = self.messages();
         let flashes = self
             .request
@@ -394,6 +401,110 @@ impl Visit {
                     .body(self.messages().get("server_error").to_owned())
             }
         }
+    }
+
+    /// Renders a page of `template` (its title and context made by `page`,
+    /// only when it has to be rendered) that
+    /// every customer with the same `marks` on it (see [`Shelf::marks`]) sees
+    /// alike but for their own values: kept in [`AppState::shared_pages`] and filled in for each
+    /// (see [`crate::page_cache`]), gzipped for the clients that accept it.
+    /// Pages with a message shown once are rendered for the customer alone.
+    pub async fn render_shared(
+        &self,
+        template: &'static str,
+        marks: Vec<(i64, bool, Option<Decimal>)>,
+        page: impl FnOnce() -> (String, tera::Context),
+    ) -> HttpResponse {
+        let customer = match &self.customer {
+            Some(customer) if self.request.cookie(FLASH_COOKIE).is_none() => customer,
+            _ => {
+                self.state.metrics.shared_page(SharedPage::Private);
+                let (title, context) = page();
+                return self.render(StatusCode::OK, template, &title, context).await;
+            }
+        };
+        let key = PageKey {
+            template,
+            catalog: self.index.generation,
+            price_epoch: self.index.price_epochs.epoch(chrono::Utc::now().naive_utc()),
+            lang: self.lang.clone(),
+            pricelist: customer.pricelist,
+            path: self.current_path(),
+            marks,
+        };
+        let filling = Filling {
+            csrf_token: self.csrf_token.clone(),
+            name: crate::account::escape_html(&customer.name),
+            login: crate::account::escape_html(&customer.session.login),
+            cart_count: self.cart_count().await.to_string(),
+        };
+        if let Some(skeleton) = self.state.shared_pages.get(&key) {
+            self.state.metrics.shared_page(SharedPage::Hit);
+            return self.shared_response(&skeleton, &filling);
+        }
+        let (title, mut context) = page();
+        let layout = self.layout(&title).await;
+        let mut sentinels = layout.clone();
+        sentinels.csrf_token = Hole::CsrfToken.sentinel().to_owned();
+        sentinels.cart_count = Hole::CartCount.sentinel().to_owned();
+        sentinels.customer = Some(CustomerView {
+            name: Hole::CustomerName.sentinel().to_owned(),
+            login: Hole::CustomerLogin.sentinel().to_owned(),
+        });
+        context.insert("m", self.messages().as_value());
+        context.insert("page", &sentinels);
+        let shared = self.state.renderer.render(template, &context);
+        context.insert("page", &layout);
+        let html = match self.state.renderer.render(template, &context) {
+            Ok(html) => html,
+            Err(e) => {
+                tracing::error!(template, error = %crate::render::error_chain(&e), "a page failed to render");
+                return HttpResponse::InternalServerError()
+                    .content_type("text/plain; charset=utf-8")
+                    .body(self.messages().get("server_error").to_owned());
+            }
+        };
+        match shared
+            .ok()
+            .and_then(|shared| Skeleton::make(&shared, &html, &filling))
+        {
+            Some(skeleton) => {
+                self.state.metrics.shared_page(SharedPage::Miss);
+                let skeleton = Arc::new(skeleton);
+                self.state.shared_pages.insert(key, skeleton.clone());
+                self.shared_response(&skeleton, &filling)
+            }
+            None => {
+                self.state.metrics.shared_page(SharedPage::Private);
+                tracing::debug!(template, "a page cannot be shared: rendered for each customer");
+                HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .body(html)
+            }
+        }
+    }
+
+    fn shared_response(&self, skeleton: &Skeleton, filling: &Filling) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::VARY, "Accept-Encoding"));
+        let gzip = self
+            .request
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(page_cache::accepts_gzip);
+        if gzip {
+            if let Some(body) = skeleton.fill_gzip(filling) {
+                return response
+                    .insert_header((header::CONTENT_ENCODING, "gzip"))
+                    .body(body);
+            }
+        }
+        response.body(skeleton.fill(filling))
     }
 
     /// The page of an error.

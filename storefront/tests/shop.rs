@@ -938,3 +938,180 @@ async fn the_api_covers_the_shopping_flow() {
         .await;
     assert!((400..500).contains(&answer.status), "{}", answer.status);
 }
+
+/// Whether a page shows `amount` (in English or French).
+fn shows_price(page: &str, amount: Decimal) -> bool {
+    let en = money_en(amount);
+    page.contains(&en) || page.contains(&en.replace('.', ","))
+}
+
+/// The CSRF tokens of the forms of a page.
+fn form_tokens(page: &str) -> Vec<&str> {
+    page.split("name=\"csrf_token\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect()
+}
+
+/// A page asked for with `Accept-Encoding: gzip`, unzipped; and whether it
+/// came gzipped.
+async fn get_gzip(shop: &Shop, browser: &support::Browser, path: &str) -> (String, bool) {
+    use std::io::Read;
+    let answer = reqwest::Client::new()
+        .get(format!("{}{path}", shop.base))
+        .header(
+            "cookie",
+            format!("sf_session={}", browser.cookie("sf_session").unwrap()),
+        )
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let gzipped = answer
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip");
+    let vary = answer
+        .headers()
+        .get("vary")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = answer.bytes().await.unwrap();
+    let text = if gzipped {
+        assert_eq!(vary.as_deref(), Some("Accept-Encoding"));
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    } else {
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    (text, gzipped)
+}
+
+#[tokio::test]
+async fn category_pages_are_shared_yet_each_customer_sees_their_own() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn(&double).await;
+    // A name that needs escaping.
+    let claire_partner = shop.resync.mirror().snapshot().customer(CLAIRE.0).unwrap().1.id;
+    double.with_db(|db| {
+        db.set("res.partner", claire_partner, "name", "Claire <b>&</b> \"Co\"")
+            .unwrap()
+    });
+    shop.sync().await;
+    // Claire on two devices (two sessions, two CSRF tokens), Camille on the
+    // same pricelist (Members), the professional on another.
+    let phone = shop.browser();
+    phone.log_in(CLAIRE.0, CLAIRE.1).await;
+    let laptop = shop.browser();
+    laptop.log_in(CLAIRE.0, CLAIRE.1).await;
+    let camille = shop.browser();
+    camille.log_in(CAMILLE.0, CAMILLE.1).await;
+    let path = "/categories/2";
+    let first = phone.get(path).await;
+    let second = laptop.get(path).await;
+    assert_eq!((first.status, second.status), (200, 200));
+    let (phone_token, laptop_token) = (phone.csrf().await, laptop.csrf().await);
+    assert_ne!(phone_token, laptop_token);
+    // Each page's forms carry its own session's token, none the other's.
+    let tokens = form_tokens(&first.body);
+    assert!(tokens.len() > 3, "{}", first.body);
+    assert!(tokens.iter().all(|t| *t == phone_token));
+    assert!(form_tokens(&second.body).iter().all(|t| *t == laptop_token));
+    assert!(!second.body.contains(&phone_token));
+    // Otherwise the same page, the name escaped.
+    assert_eq!(
+        first.body.replace(&phone_token, "T"),
+        second.body.replace(&laptop_token, "T")
+    );
+    assert!(
+        second
+            .body
+            .contains("Claire &lt;b&gt;&amp;&lt;&#x2F;b&gt; &quot;Co&quot;")
+            || second
+                .body
+                .contains("Claire &lt;b&gt;&amp;&lt;/b&gt; &quot;Co&quot;"),
+        "{}",
+        second.body
+    );
+    assert!(!second.body.contains("<b>&</b>"));
+    // Gzipped for a client that accepts it: the same page.
+    let (unzipped, gzipped) = get_gzip(&shop, &laptop, path).await;
+    assert!(gzipped);
+    assert_eq!(unzipped, second.body);
+    // Camille's page: her prices and name, her token.
+    let baguette = variant_of(&shop, 1);
+    let camille_page = get_gzip(&shop, &camille, path).await.0;
+    let camille_token = camille.csrf().await;
+    assert!(form_tokens(&camille_page).iter().all(|t| *t == camille_token));
+    assert!(!camille_page.contains("Claire"));
+    assert!(shows_price(
+        &camille_page,
+        engine_price(&shop, 2, baguette, Decimal::ONE)
+    ));
+    let pro = shop.browser();
+    pro.log_in(PRO.0, PRO.1).await;
+    let pro_page = get_gzip(&shop, &pro, path).await.0;
+    assert!(shows_price(
+        &pro_page,
+        engine_price(&shop, 3, baguette, Decimal::ONE)
+    ));
+    assert!(!shows_price(
+        &pro_page,
+        engine_price(&shop, 2, baguette, Decimal::ONE)
+    ));
+
+    // A favorite and a cart line change Claire's marks on both devices, not
+    // Camille's page.
+    let answer = phone
+        .post_form_csrf(
+            "/favorites",
+            &[("template_id", "1"), ("favorite", "1"), ("back", path)],
+        )
+        .await;
+    assert_eq!(answer.status, 303);
+    let answer = phone
+        .post_form_csrf(
+            "/cart",
+            &[
+                ("product_id", &baguette.to_string()),
+                ("quantity", "2"),
+                ("back", path),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303);
+    let with_flash = phone.get(path).await;
+    assert!(with_flash.body.contains("flash"), "the message shown once");
+    for page in [phone.get(path).await.body, get_gzip(&shop, &laptop, path).await.0] {
+        assert!(page.contains("is-favorite"), "{page}");
+        assert!(page.contains("class=\"in-cart\""));
+        assert!(page.contains("data-cart-count>1<"));
+        assert!(!page.contains("class=\"flash"), "shown once only");
+    }
+    let camille_page = get_gzip(&shop, &camille, path).await.0;
+    assert!(!camille_page.contains("is-favorite"));
+    assert!(camille_page.contains("data-cart-count>0<"));
+
+    // A new price in Odoo shows on the shared page after the sync.
+    double.with_db(|db| db.set("product.template", 1, "list_price", 9.87).unwrap());
+    shop.sync().await;
+    let page = laptop.get(path).await.body;
+    let price = engine_price(&shop, 2, baguette, Decimal::ONE);
+    assert!(page.contains(&money_en(price)), "{price}: {page}");
+    // The metrics tell how pages were answered.
+    let metrics = laptop.get("/metrics").await.body;
+    for outcome in ["hit", "miss", "private"] {
+        let series = format!("storefront_shared_pages_total{{outcome=\"{outcome}\"}} ");
+        let n: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&series))
+            .unwrap_or_else(|| panic!("{series} in {metrics}"))
+            .parse()
+            .unwrap();
+        assert!(n > 0, "{series}");
+    }
+    shop.stop().await;
+}

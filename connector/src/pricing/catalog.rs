@@ -249,6 +249,25 @@ impl PricelistItem {
     }
 }
 
+/// When the rules of a [`PricingContext`] start and stop applying
+/// ([`PricingContext::price_epochs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PriceEpochs {
+    starts: Vec<NaiveDateTime>,
+    ends: Vec<NaiveDateTime>,
+}
+
+impl PriceEpochs {
+    /// A number that changes whenever a rule starts or stops applying
+    /// between two instants, and only then: two instants with the same
+    /// epoch get the same prices. (A rule applies at `at` when
+    /// `date_start <= at` and `date_end >= at`: the epoch counts the starts
+    /// at or before `at` and the ends before it.)
+    pub fn epoch(&self, at: NaiveDateTime) -> usize {
+        self.starts.partition_point(|s| *s <= at) + self.ends.partition_point(|e| *e < at)
+    }
+}
+
 /// A pricelist's rules, indexed by what they apply to.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RuleIndex {
@@ -392,6 +411,31 @@ impl PricingContext {
         }
         self.rules.entry(item.pricelist_id).or_default().insert(item);
         self
+    }
+
+    /// The instants at which a rule of any pricelist starts or stops
+    /// applying: between two of them, every price priced at an instant
+    /// ([`PriceDate::At`](super::PriceDate::At)) stays the same, so a page of
+    /// prices can be kept until the next one.
+    pub fn price_epochs(&self) -> PriceEpochs {
+        let mut starts = Vec::new();
+        let mut ends = Vec::new();
+        let items = self.rules.values().flat_map(|index| {
+            index
+                .variant
+                .values()
+                .chain(index.template.values())
+                .chain(index.category.values())
+                .flatten()
+                .chain(index.global.iter())
+        });
+        for item in items {
+            starts.extend(item.date_start);
+            ends.extend(item.date_end);
+        }
+        starts.sort_unstable();
+        ends.sort_unstable();
+        PriceEpochs { starts, ends }
     }
 
     /// Adds (or replaces) a tax.

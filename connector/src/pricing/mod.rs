@@ -79,7 +79,7 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 pub use catalog::{
-    AppliedOn, Category, ComputePrice, Currency, DiscountPolicy, Formula, PriceBase, Pricelist,
+    AppliedOn, Category, ComputePrice, Currency, DiscountPolicy, Formula, PriceBase, PriceEpochs, Pricelist,
     PricelistItem, PricingContext, Product,
 };
 pub use line::{order_totals, price_line, price_order, LinePrice, OrderLine, OrderPrice, OrderTotals};

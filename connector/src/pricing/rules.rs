@@ -355,6 +355,48 @@ mod tests {
     }
 
     #[test]
+    fn prices_change_only_when_the_epoch_does() {
+        let mut ctx = shop();
+        let mut promo = item(1, 1, AppliedOn::Global, ComputePrice::Percentage(d("50")));
+        promo.date_start = Some(at("2026-11-21 08:00:00"));
+        promo.date_end = Some(at("2026-11-22 20:00:00"));
+        ctx.add_item(promo);
+        let epochs = ctx.price_epochs();
+        let instants = [
+            "2026-11-20 00:00:00",
+            "2026-11-21 07:59:59",
+            "2026-11-21 08:00:00",
+            "2026-11-22 12:00:00",
+            "2026-11-22 20:00:00",
+            "2026-11-22 20:00:01",
+            "2026-12-01 00:00:00",
+        ];
+        for a in instants {
+            for b in instants {
+                let price_at = |t| {
+                    ctx.pricelist_price(PricelistId(1), ProductId(21), Decimal::ONE, at(t))
+                        .unwrap()
+                };
+                if epochs.epoch(at(a)) == epochs.epoch(at(b)) {
+                    assert_eq!(price_at(a), price_at(b), "{a} and {b}");
+                }
+            }
+        }
+        assert_ne!(
+            epochs.epoch(at("2026-11-21 07:59:59")),
+            epochs.epoch(at("2026-11-21 08:00:00"))
+        );
+        assert_ne!(
+            epochs.epoch(at("2026-11-22 20:00:00")),
+            epochs.epoch(at("2026-11-22 20:00:01"))
+        );
+        assert_eq!(
+            epochs.epoch(at("2026-11-20 00:00:00")),
+            epochs.epoch(at("2026-11-21 07:59:59"))
+        );
+    }
+
+    #[test]
     fn rules_outside_their_dates_do_not_apply() {
         let mut ctx = shop();
         let mut expired = item(1, 1, AppliedOn::Global, ComputePrice::Percentage(d("50")));

@@ -28,9 +28,12 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 
+mod remembered;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
+
+use remembered::Remembered;
 
 /// The schema version this code writes and reads (see [`MIGRATIONS`]).
 const SCHEMA_VERSION: i64 = 2;
@@ -224,6 +227,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Carts and favorites as last read (SQLite only).
+    remembered: Arc<Remembered>,
     /// The URL without password nor query, for `Debug` only.
     location: Arc<str>,
 }
@@ -429,6 +434,7 @@ impl Store {
         let store = Store {
             pool,
             backend,
+            remembered: Arc::new(Remembered::new(backend == Backend::Sqlite)),
             location: redact_url(&url).into(),
         };
         store.migrate().await?;
@@ -659,6 +665,10 @@ impl Store {
     /// The cart of a partner (one per partner, so it follows the customer
     /// across devices), lines in the order they were first added.
     pub async fn cart(&self, partner_id: i64) -> Result<Vec<CartLine>, StoreError> {
+        if let Some(lines) = self.remembered.cart(partner_id) {
+            return Ok(lines.to_vec());
+        }
+        let ticket = self.remembered.ticket();
         let rows = sqlx::query(
             "SELECT product_id, quantity, added_at FROM cart_lines
              WHERE partner_id = $1 ORDER BY seq, product_id",
@@ -666,7 +676,8 @@ impl Store {
         .bind(partner_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let lines = rows
+            .iter()
             .map(|row| {
                 Ok(CartLine {
                     product_id: row.try_get("product_id")?,
@@ -674,7 +685,10 @@ impl Store {
                     added_at: row.try_get("added_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.remembered
+            .remember_cart(ticket, partner_id, lines.as_slice().into());
+        Ok(lines)
     }
 
     /// Adds `quantity` to the line of `product_id` (creating it), atomically:
@@ -682,6 +696,20 @@ impl Store {
     /// `quantity` takes away; a line that drops to zero or below is removed
     /// (and zero returned).
     pub async fn add_to_cart(
+        &self,
+        partner_id: i64,
+        product_id: i64,
+        quantity: Decimal,
+        now: i64,
+    ) -> Result<Decimal, StoreError> {
+        let written = self
+            .write_add_to_cart(partner_id, product_id, quantity, now)
+            .await;
+        self.remembered.cart_written(partner_id);
+        written
+    }
+
+    async fn write_add_to_cart(
         &self,
         partner_id: i64,
         product_id: i64,
@@ -740,6 +768,20 @@ impl Store {
         quantity: Decimal,
         now: i64,
     ) -> Result<(), StoreError> {
+        let written = self
+            .write_set_cart_quantity(partner_id, product_id, quantity, now)
+            .await;
+        self.remembered.cart_written(partner_id);
+        written
+    }
+
+    async fn write_set_cart_quantity(
+        &self,
+        partner_id: i64,
+        product_id: i64,
+        quantity: Decimal,
+        now: i64,
+    ) -> Result<(), StoreError> {
         if quantity < Decimal::ZERO {
             return Err(StoreError::InvalidQuantity(format!("{quantity} is negative")));
         }
@@ -764,6 +806,12 @@ impl Store {
 
     /// Removes a line (absent: nothing to do).
     pub async fn remove_from_cart(&self, partner_id: i64, product_id: i64) -> Result<(), StoreError> {
+        let written = self.write_remove_from_cart(partner_id, product_id).await;
+        self.remembered.cart_written(partner_id);
+        written
+    }
+
+    async fn write_remove_from_cart(&self, partner_id: i64, product_id: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM cart_lines WHERE partner_id = $1 AND product_id = $2")
             .bind(partner_id)
             .bind(product_id)
@@ -774,6 +822,12 @@ impl Store {
 
     /// Empties the cart (after checkout).
     pub async fn clear_cart(&self, partner_id: i64) -> Result<(), StoreError> {
+        let written = self.write_clear_cart(partner_id).await;
+        self.remembered.cart_written(partner_id);
+        written
+    }
+
+    async fn write_clear_cart(&self, partner_id: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM cart_lines WHERE partner_id = $1")
             .bind(partner_id)
             .execute(&self.pool)
@@ -783,6 +837,9 @@ impl Store {
 
     /// Number of lines (for the menu badge).
     pub async fn cart_count(&self, partner_id: i64) -> Result<usize, StoreError> {
+        if let Some(lines) = self.remembered.cart(partner_id) {
+            return Ok(lines.len());
+        }
         let row = sqlx::query("SELECT COUNT(*) AS n FROM cart_lines WHERE partner_id = $1")
             .bind(partner_id)
             .fetch_one(&self.pool)
@@ -796,17 +853,41 @@ impl Store {
     /// The favorite product templates of a partner, in the order they were
     /// added.
     pub async fn favorites(&self, partner_id: i64) -> Result<Vec<i64>, StoreError> {
+        if let Some(ids) = self.remembered.favorites(partner_id) {
+            return Ok(ids.to_vec());
+        }
+        let ticket = self.remembered.ticket();
         let rows =
             sqlx::query("SELECT template_id FROM favorites WHERE partner_id = $1 ORDER BY seq, template_id")
                 .bind(partner_id)
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter().map(|row| Ok(row.try_get("template_id")?)).collect()
+        let ids = rows
+            .iter()
+            .map(|row| Ok(row.try_get("template_id")?))
+            .collect::<Result<Vec<i64>, StoreError>>()?;
+        self.remembered
+            .remember_favorites(ticket, partner_id, ids.as_slice().into());
+        Ok(ids)
     }
 
     /// Marks or unmarks a favorite; idempotent (marking again keeps its
     /// place in the list).
     pub async fn set_favorite(
+        &self,
+        partner_id: i64,
+        template_id: i64,
+        favorite: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let written = self
+            .write_set_favorite(partner_id, template_id, favorite, now)
+            .await;
+        self.remembered.favorites_written(partner_id);
+        written
+    }
+
+    async fn write_set_favorite(
         &self,
         partner_id: i64,
         template_id: i64,

@@ -161,6 +161,7 @@ on_both_backends!(
     cart_lines_keep_their_order,
     cart_quantities_are_exact_decimals,
     concurrent_adds_all_count,
+    remembered_carts_and_favorites_follow_every_write,
     favorites_are_idempotent,
     a_corrupt_quantity_is_reported,
     migrates_a_version_1_store,
@@ -524,6 +525,80 @@ async fn concurrent_adds_all_count(target: &Target) {
     store.close().await;
 }
 
+/// The cart and favorites as the database has them, read past the
+/// remembered ones.
+async fn stored(store: &Store, partner_id: i64) -> (Vec<(i64, Decimal)>, Vec<i64>) {
+    let rows = sqlx::query("SELECT product_id, quantity FROM cart_lines WHERE partner_id = $1 ORDER BY seq")
+        .bind(partner_id)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    let cart = rows
+        .iter()
+        .map(|row| (row.get("product_id"), quantity_of(row).unwrap()))
+        .collect();
+    let rows = sqlx::query("SELECT template_id FROM favorites WHERE partner_id = $1 ORDER BY seq")
+        .bind(partner_id)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    (cart, rows.iter().map(|row| row.get("template_id")).collect())
+}
+
+async fn read(store: &Store, partner_id: i64) -> (Vec<(i64, Decimal)>, Vec<i64>) {
+    let cart = store.cart(partner_id).await.unwrap();
+    let favorites = store.favorites(partner_id).await.unwrap();
+    (
+        cart.into_iter().map(|l| (l.product_id, l.quantity)).collect(),
+        favorites,
+    )
+}
+
+async fn remembered_carts_and_favorites_follow_every_write(target: &Target) {
+    let store = target.open().await;
+    // Each kind of write, after a read that was remembered.
+    assert_eq!(read(&store, 3).await, (vec![], vec![]));
+    store.add_to_cart(3, 10, dec("2"), 100).await.unwrap();
+    assert_eq!(read(&store, 3).await, stored(&store, 3).await);
+    store.set_cart_quantity(3, 11, dec("1.5"), 101).await.unwrap();
+    assert_eq!(store.cart_count(3).await.unwrap(), 2);
+    store.remove_from_cart(3, 10).await.unwrap();
+    assert_eq!(read(&store, 3).await, stored(&store, 3).await);
+    store.set_favorite(3, 40, true, 102).await.unwrap();
+    assert_eq!(read(&store, 3).await, (vec![(11, dec("1.5"))], vec![40]));
+    store.set_favorite(3, 40, false, 103).await.unwrap();
+    store.clear_cart(3).await.unwrap();
+    assert_eq!(read(&store, 3).await, (vec![], vec![]));
+    assert_eq!(store.cart_count(3).await.unwrap(), 0);
+    // Reads racing writes: whatever interleaving, once the writes are done a
+    // read answers what the database holds.
+    for round in 0..5 {
+        let mut tasks = Vec::new();
+        for i in 0..16_i64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                if i % 2 == 0 {
+                    store
+                        .add_to_cart(4, 20 + i % 3, dec("0.5"), 200 + round)
+                        .await
+                        .unwrap();
+                    store
+                        .set_favorite(4, 30 + i % 4, round % 2 == 0, 200 + round)
+                        .await
+                        .unwrap();
+                } else {
+                    read(&store, 4).await;
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(read(&store, 4).await, stored(&store, 4).await, "round {round}");
+    }
+    store.close().await;
+}
+
 async fn favorites_are_idempotent(target: &Target) {
     let store = target.open().await;
     assert_eq!(store.favorites(1).await.unwrap(), Vec::<i64>::new());
@@ -586,6 +661,7 @@ fn debug_of_a_postgres_store_hides_the_password() {
     let store = Store {
         pool: AnyPoolOptions::new().connect_lazy(url).unwrap(),
         backend: Backend::Postgres,
+        remembered: Arc::new(Remembered::new(false)),
         location: redact_url(url).into(),
     };
     let debug = format!("{store:?}");

@@ -64,6 +64,23 @@ async fn two_instances_share_carts_and_slot_capacity() {
     let cart = on_b.get("/api/v1/cart").await.json();
     assert_eq!(cart["lines"][0]["quantity"], "10", "{cart}");
     assert_eq!(on_b.get("/api/v1/favorites").await.json()["products"][0]["id"], 7);
+    // B now remembers that cart; a change on A reaches it (A announces its
+    // changes, B listens), within moments.
+    let answer = on_a
+        .post_form_csrf("/cart/update", &[("product_id", &baguette), ("quantity", "4")])
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let cart = on_b.get("/api/v1/cart").await.json();
+        if cart["lines"][0]["quantity"] == "4" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "B still shows {cart}");
+        tokio::task::yield_now().await;
+    }
+    on_a.post_form_csrf("/cart/update", &[("product_id", &baguette), ("quantity", "10")])
+        .await;
 
     // Camille on B, Claire on A: one place left, one order.
     let camille = b.browser();

@@ -227,8 +227,10 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// Carts and favorites as last read (SQLite only).
+    /// Carts and favorites as last read.
     remembered: Arc<Remembered>,
+    /// The task listening to other instances' changes (PostgreSQL).
+    listener: Option<Arc<Listener>>,
     /// The URL without password nor query, for `Debug` only.
     location: Arc<str>,
 }
@@ -399,6 +401,16 @@ fn install_drivers() {
     INSTALL_DRIVERS.call_once(sqlx::any::install_default_drivers);
 }
 
+/// A task that stops when the last clone of its store is dropped.
+#[derive(Debug)]
+struct Listener(tokio::task::JoinHandle<()>);
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store at `url`: `sqlite://path/to/file.db`
     /// or `postgres://...`. A SQLite file and its directory are created if
@@ -431,13 +443,20 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let store = Store {
+        let remembered = Arc::new(Remembered::new(backend == Backend::Sqlite));
+        let mut store = Store {
             pool,
             backend,
-            remembered: Arc::new(Remembered::new(backend == Backend::Sqlite)),
+            remembered: remembered.clone(),
+            listener: None,
             location: redact_url(&url).into(),
         };
         store.migrate().await?;
+        if backend == Backend::Postgres {
+            store.listener = Some(Arc::new(Listener(tokio::spawn(remembered::listen(
+                url, remembered,
+            )))));
+        }
         Ok(store)
     }
 
@@ -460,7 +479,27 @@ impl Store {
     /// Closes the pool's connections (at shutdown, so SQLite checkpoints its
     /// WAL); the store (and its clones) must not be used afterwards.
     pub async fn close(&self) {
+        if let Some(listener) = &self.listener {
+            listener.0.abort();
+        }
         self.pool.close().await;
+    }
+
+    /// Tells the other instances sharing the database (PostgreSQL) that a
+    /// partner's cart or favorites changed. A failure is logged: the
+    /// database is then most likely unreachable for them too.
+    async fn announce(&self, payload: String) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(remembered::CHANNEL)
+            .bind(&payload)
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, payload, "cannot announce a change to the other instances");
+        }
     }
 
     /// Starts a transaction that holds the write lock from its first
@@ -706,6 +745,7 @@ impl Store {
             .write_add_to_cart(partner_id, product_id, quantity, now)
             .await;
         self.remembered.cart_written(partner_id);
+        self.announce(remembered::cart_payload(partner_id)).await;
         written
     }
 
@@ -772,6 +812,7 @@ impl Store {
             .write_set_cart_quantity(partner_id, product_id, quantity, now)
             .await;
         self.remembered.cart_written(partner_id);
+        self.announce(remembered::cart_payload(partner_id)).await;
         written
     }
 
@@ -808,6 +849,7 @@ impl Store {
     pub async fn remove_from_cart(&self, partner_id: i64, product_id: i64) -> Result<(), StoreError> {
         let written = self.write_remove_from_cart(partner_id, product_id).await;
         self.remembered.cart_written(partner_id);
+        self.announce(remembered::cart_payload(partner_id)).await;
         written
     }
 
@@ -824,6 +866,7 @@ impl Store {
     pub async fn clear_cart(&self, partner_id: i64) -> Result<(), StoreError> {
         let written = self.write_clear_cart(partner_id).await;
         self.remembered.cart_written(partner_id);
+        self.announce(remembered::cart_payload(partner_id)).await;
         written
     }
 
@@ -884,6 +927,7 @@ impl Store {
             .write_set_favorite(partner_id, template_id, favorite, now)
             .await;
         self.remembered.favorites_written(partner_id);
+        self.announce(remembered::favorites_payload(partner_id)).await;
         written
     }
 

@@ -1,11 +1,13 @@
 //! Each customer's cart and favorites as last read from the store, kept in
 //! memory until this process changes them: most pages then read neither.
 //!
-//! Only where this process is the store's only writer (SQLite): instances
-//! sharing a PostgreSQL database would not see each other's changes, so
-//! there every read goes to the database.
+//! On SQLite this process is the store's only writer, so its own writes are
+//! all the changes. Instances sharing a PostgreSQL database tell each other
+//! of theirs (`NOTIFY` on [`CHANNEL`], which every instance `LISTEN`s to):
+//! nothing is remembered there while the instance is not listening (before
+//! it first is, and from a lost connection until it listens again).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +21,9 @@ const IDLE: Duration = Duration::from_secs(15 * 60);
 /// The remembered carts and favorites.
 #[derive(Debug)]
 pub(super) struct Remembered {
-    enabled: bool,
+    enabled: AtomicBool,
+    /// Whether the instance is listening (PostgreSQL), for tests to wait on.
+    listening: tokio::sync::watch::Sender<bool>,
     /// Counts the writes: a read that overlapped one is not remembered (it
     /// may have read what the write replaced).
     writes: AtomicU64,
@@ -41,7 +45,8 @@ fn cache<V: Clone + Send + Sync + 'static>() -> moka::sync::Cache<i64, V> {
 impl Remembered {
     pub(super) fn new(enabled: bool) -> Remembered {
         Remembered {
-            enabled,
+            enabled: AtomicBool::new(enabled),
+            listening: tokio::sync::watch::Sender::new(false),
             writes: AtomicU64::new(0),
             carts: cache(),
             favorites: cache(),
@@ -64,7 +69,7 @@ impl Remembered {
     /// Keeps a cart read from the database, unless a write ran since
     /// `ticket` was taken.
     pub(super) fn remember_cart(&self, ticket: ReadTicket, partner_id: i64, lines: Arc<[CartLine]>) {
-        if self.enabled && self.writes.load(Ordering::SeqCst) == ticket.0 {
+        if self.enabled.load(Ordering::SeqCst) && self.writes.load(Ordering::SeqCst) == ticket.0 {
             self.carts.insert(partner_id, lines);
             // A write that ran between the check and the insert has
             // forgotten the entry before it was inserted: forget it again.
@@ -76,7 +81,7 @@ impl Remembered {
 
     /// Keeps favorites read from the database, as [`Self::remember_cart`].
     pub(super) fn remember_favorites(&self, ticket: ReadTicket, partner_id: i64, ids: Arc<[i64]>) {
-        if self.enabled && self.writes.load(Ordering::SeqCst) == ticket.0 {
+        if self.enabled.load(Ordering::SeqCst) && self.writes.load(Ordering::SeqCst) == ticket.0 {
             self.favorites.insert(partner_id, ids);
             if self.writes.load(Ordering::SeqCst) != ticket.0 {
                 self.favorites.invalidate(&partner_id);
@@ -95,5 +100,91 @@ impl Remembered {
     pub(super) fn favorites_written(&self, partner_id: i64) {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.favorites.invalidate(&partner_id);
+    }
+
+    /// Starts remembering (the instance listens to the others' changes).
+    fn follow(&self) {
+        self.forget_all();
+        self.enabled.store(true, Ordering::SeqCst);
+        self.listening.send_replace(true);
+    }
+
+    /// Stops remembering and forgets all (changes may go unnoticed).
+    fn unfollow(&self) {
+        self.enabled.store(false, Ordering::SeqCst);
+        self.listening.send_replace(false);
+        self.forget_all();
+    }
+
+    fn forget_all(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.carts.invalidate_all();
+        self.favorites.invalidate_all();
+    }
+
+    /// Waits until the instance listens to the others' changes.
+    #[cfg(test)]
+    pub(super) async fn until_listening(&self) {
+        let mut listening = self.listening.subscribe();
+        let _ = listening.wait_for(|on| *on).await;
+    }
+
+    /// Applies a change another instance (or this one) announced.
+    fn announced(&self, payload: &str) {
+        let change = payload
+            .split_once(':')
+            .and_then(|(what, id)| Some((what, id.parse::<i64>().ok()?)));
+        match change {
+            Some(("cart", id)) => self.cart_written(id),
+            Some(("favorites", id)) => self.favorites_written(id),
+            _ => self.forget_all(),
+        }
+    }
+}
+
+/// The PostgreSQL channel on which instances announce changes of carts and
+/// favorites (payload `cart:<partner id>` or `favorites:<partner id>`).
+pub(super) const CHANNEL: &str = "storefront_baskets";
+
+/// The payload announcing a change of a partner's cart.
+pub(super) fn cart_payload(partner_id: i64) -> String {
+    format!("cart:{partner_id}")
+}
+
+/// The payload announcing a change of a partner's favorites.
+pub(super) fn favorites_payload(partner_id: i64) -> String {
+    format!("favorites:{partner_id}")
+}
+
+/// Listens to [`CHANNEL`] on the PostgreSQL database of `url` for as long as
+/// the store lives, remembering only while it listens; reconnects after a
+/// loss (waiting 1 s, doubling to 1 min).
+pub(super) async fn listen(url: String, remembered: Arc<Remembered>) {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        }
+        .await;
+        match listener {
+            Ok(mut listener) => {
+                remembered.follow();
+                delay = Duration::from_secs(1);
+                // `try_recv` answers None when the connection is lost.
+                while let Ok(Some(notification)) = listener.try_recv().await {
+                    remembered.announced(notification.payload());
+                }
+                remembered.unfollow();
+                tracing::warn!(
+                    "the store's change notifications stopped: carts and favorites are read from the \
+                     database until they are back"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen to the store's change notifications"),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(60));
     }
 }

@@ -528,20 +528,23 @@ async fn concurrent_adds_all_count(target: &Target) {
 /// The cart and favorites as the database has them, read past the
 /// remembered ones.
 async fn stored(store: &Store, partner_id: i64) -> (Vec<(i64, Decimal)>, Vec<i64>) {
-    let rows = sqlx::query("SELECT product_id, quantity FROM cart_lines WHERE partner_id = $1 ORDER BY seq")
-        .bind(partner_id)
-        .fetch_all(&store.pool)
-        .await
-        .unwrap();
+    let rows = sqlx::query(
+        "SELECT product_id, quantity FROM cart_lines WHERE partner_id = $1 ORDER BY seq, product_id",
+    )
+    .bind(partner_id)
+    .fetch_all(&store.pool)
+    .await
+    .unwrap();
     let cart = rows
         .iter()
         .map(|row| (row.get("product_id"), quantity_of(row).unwrap()))
         .collect();
-    let rows = sqlx::query("SELECT template_id FROM favorites WHERE partner_id = $1 ORDER BY seq")
-        .bind(partner_id)
-        .fetch_all(&store.pool)
-        .await
-        .unwrap();
+    let rows =
+        sqlx::query("SELECT template_id FROM favorites WHERE partner_id = $1 ORDER BY seq, template_id")
+            .bind(partner_id)
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
     (cart, rows.iter().map(|row| row.get("template_id")).collect())
 }
 
@@ -597,6 +600,40 @@ async fn remembered_carts_and_favorites_follow_every_write(target: &Target) {
         assert_eq!(read(&store, 4).await, stored(&store, 4).await, "round {round}");
     }
     store.close().await;
+}
+
+/// Two instances on one PostgreSQL database: what one remembers, the
+/// other's changes make it forget (through `NOTIFY`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_postgres_forget_what_the_other_changes() {
+    let Some(target) = Target::postgres("instances_sharing_postgres").await else {
+        println!("postgres store tests SKIPPED ({POSTGRES_ENV} unset)");
+        return;
+    };
+    let (a, b) = (target.open().await, target.open().await);
+    b.remembered.until_listening().await;
+    a.add_to_cart(8, 10, dec("1"), 100).await.unwrap();
+    a.set_favorite(8, 30, true, 100).await.unwrap();
+    // B reads and remembers; A changes both; B sees the changes once the
+    // announcement has arrived (within moments: it never would without).
+    assert_eq!(read(&b, 8).await, (vec![(10, dec("1"))], vec![30]));
+    assert_eq!(read(&b, 8).await, (vec![(10, dec("1"))], vec![30]));
+    a.add_to_cart(8, 10, dec("2"), 101).await.unwrap();
+    a.set_favorite(8, 31, true, 101).await.unwrap();
+    let expected = (vec![(10, dec("3"))], vec![30, 31]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while read(&b, 8).await != expected {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B still shows {:?}",
+            read(&b, 8).await
+        );
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(read(&b, 8).await, stored(&b, 8).await);
+    a.close().await;
+    b.close().await;
+    target.cleanup().await;
 }
 
 async fn favorites_are_idempotent(target: &Target) {
@@ -662,6 +699,7 @@ fn debug_of_a_postgres_store_hides_the_password() {
         pool: AnyPoolOptions::new().connect_lazy(url).unwrap(),
         backend: Backend::Postgres,
         remembered: Arc::new(Remembered::new(false)),
+        listener: None,
         location: redact_url(url).into(),
     };
     let debug = format!("{store:?}");

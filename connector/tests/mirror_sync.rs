@@ -114,6 +114,7 @@ async fn a_full_sync_mirrors_the_shop(transport: Transport) {
 async fn an_edit_shows_after_one_incremental_sync(transport: Transport) {
     let (double, mirror) = start(transport).await;
     let id = template_named(&mirror.snapshot(), "Baguette tradition");
+    let before = mirror.snapshot().revision;
     double.with_db(|db| {
         db.set("product.template", id, "list_price", 1.45).unwrap();
         db.set_translation("product.template", id, "name", "en_US", "Classic baguette")
@@ -128,6 +129,7 @@ async fn an_edit_shows_after_one_incremental_sync(transport: Transport) {
         "Classic baguette"
     );
     assert_eq!(report.fetched["product.template"], 1, "{report:?}");
+    assert_eq!(snapshot.revision, before + 1, "a new revision for new content");
 }
 
 async fn archived_unpublished_and_deleted_products_leave(transport: Transport) {
@@ -171,6 +173,21 @@ async fn archived_unpublished_and_deleted_products_leave(transport: Transport) {
 
 async fn a_sync_with_nothing_changed_makes_one_call_per_model(transport: Transport) {
     let (double, mirror) = start(transport).await;
+    double.clear_calls();
+    let before = mirror.snapshot();
+    let report = mirror.sync().await.unwrap();
+    // The same records: the same revision (a newer sync time).
+    let after = mirror.snapshot();
+    assert_ne!(before.revision, 0);
+    assert_eq!(after.revision, before.revision, "{report:?}");
+    assert!(after.synced_at > before.synced_at);
+    // A change to a model read whole each time is a new revision.
+    double.with_db(|db| {
+        db.set("res.company", 1, "name", "La Boulangerie du Coin")
+            .unwrap()
+    });
+    mirror.sync().await.unwrap();
+    assert_eq!(mirror.snapshot().revision, before.revision + 1);
     double.clear_calls();
     let report = mirror.sync().await.unwrap();
     let mut per_model: BTreeMap<String, usize> = BTreeMap::new();

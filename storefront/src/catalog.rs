@@ -369,6 +369,13 @@ fn unit_infos(uoms: &[Uom]) -> HashMap<i64, UnitInfo> {
         .collect()
 }
 
+/// Whether two snapshots hold the same records: the same one, or the same
+/// revision (a sync that found nothing new): the index, and the pages kept
+/// for it, stay.
+fn same_records(a: &Arc<Snapshot>, b: &Arc<Snapshot>) -> bool {
+    Arc::ptr_eq(a, b) || (a.revision != 0 && a.revision == b.revision)
+}
+
 /// Keeps the index of the current snapshot; rebuilt by the first request
 /// that sees a new snapshot while the others go on with the previous one.
 #[derive(Debug, Default)]
@@ -382,7 +389,7 @@ impl CatalogCache {
     /// previous one).
     pub fn get(&self, snapshot: Arc<Snapshot>) -> Arc<CatalogIndex> {
         if let Some(index) = self.current.load_full() {
-            if Arc::ptr_eq(&index.snapshot, &snapshot) {
+            if same_records(&index.snapshot, &snapshot) {
                 return index;
             }
             if let Ok(_guard) = self.building.try_lock() {
@@ -392,7 +399,7 @@ impl CatalogCache {
         }
         let _guard = self.building.lock().unwrap_or_else(|e| e.into_inner());
         match self.current.load_full() {
-            Some(index) if Arc::ptr_eq(&index.snapshot, &snapshot) => index,
+            Some(index) if same_records(&index.snapshot, &snapshot) => index,
             _ => self.rebuild(snapshot),
         }
     }

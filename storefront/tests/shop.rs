@@ -945,6 +945,18 @@ fn shows_price(page: &str, amount: Decimal) -> bool {
     page.contains(&en) || page.contains(&en.replace('.', ","))
 }
 
+/// `storefront_shared_pages_total` of an outcome, from `/metrics`.
+async fn shared_pages(browser: &support::Browser, outcome: &str) -> u64 {
+    let metrics = browser.get("/metrics").await.body;
+    let series = format!("storefront_shared_pages_total{{outcome=\"{outcome}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .unwrap_or_else(|| panic!("{series} in {metrics}"))
+        .parse()
+        .unwrap()
+}
+
 /// The CSRF tokens of the forms of a page.
 fn form_tokens(page: &str) -> Vec<&str> {
     page.split("name=\"csrf_token\" value=\"")
@@ -1102,16 +1114,13 @@ async fn category_pages_are_shared_yet_each_customer_sees_their_own() {
     let price = engine_price(&shop, 2, baguette, Decimal::ONE);
     assert!(page.contains(&money_en(price)), "{price}: {page}");
     // The metrics tell how pages were answered.
-    let metrics = laptop.get("/metrics").await.body;
     for outcome in ["hit", "miss", "private"] {
-        let series = format!("storefront_shared_pages_total{{outcome=\"{outcome}\"}} ");
-        let n: u64 = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(&series))
-            .unwrap_or_else(|| panic!("{series} in {metrics}"))
-            .parse()
-            .unwrap();
-        assert!(n > 0, "{series}");
+        assert!(shared_pages(&laptop, outcome).await > 0, "{outcome}");
     }
+    // A sync that finds nothing new keeps the pages.
+    let misses = shared_pages(&laptop, "miss").await;
+    shop.sync().await;
+    assert_eq!(laptop.get(path).await.status, 200);
+    assert_eq!(shared_pages(&laptop, "miss").await, misses);
     shop.stop().await;
 }

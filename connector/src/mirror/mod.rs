@@ -100,6 +100,13 @@ pub type Translations = BTreeMap<i64, Translation>;
 pub struct Snapshot {
     /// When the sync that made it began.
     pub synced_at: Option<DateTime<Utc>>,
+    /// Changes whenever the records do: an incremental sync that found
+    /// nothing new makes a snapshot of the same revision (only the sync
+    /// times differ), so what was derived from the previous one can be kept. Each new content gets the
+    /// previous revision plus one; 0 is the empty snapshot's (and that of
+    /// snapshot files written before revisions were counted).
+    #[serde(default)]
+    pub revision: u64,
     /// The Odoo series, e.g. `18.0`.
     pub series: String,
     /// The optional modules found.
@@ -145,6 +152,31 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Whether `next` holds the same records as this snapshot (an
+    /// incremental sync re-reads records changed around the previous one's
+    /// start, and the small models whole: what it fetched may be what was
+    /// there already). Compares the records, not the sync times.
+    fn same_records_as(&self, next: &Snapshot) -> bool {
+        self.series == next.series
+            && self.modules == next.modules
+            && self.default_lang == next.default_lang
+            && self.templates.records == next.templates.records
+            && self.variants.records == next.variants.records
+            && self.product_translations == next.product_translations
+            && self.public_categories.records == next.public_categories.records
+            && self.category_translations == next.category_translations
+            && self.product_categories.records == next.product_categories.records
+            && self.partners.records == next.partners.records
+            && self.users == next.users
+            && self.pricelists.records == next.pricelists.records
+            && self.pricelist_items.records == next.pricelist_items.records
+            && self.taxes == next.taxes
+            && self.uoms == next.uoms
+            && self.currencies == next.currencies
+            && self.companies == next.companies
+            && self.pickup_slots.records == next.pickup_slots.records
+    }
+
     /// The number of products on sale.
     pub fn product_count(&self) -> usize {
         self.templates.len()
@@ -355,8 +387,15 @@ impl Mirror {
         .run(started_at)
         .await;
         match result {
-            Ok((snapshot, mut report)) => {
+            Ok((mut snapshot, mut report)) => {
                 report.duration = started.elapsed();
+                let current = self.snapshot();
+                snapshot.revision = match previous {
+                    Some(previous) if previous.revision != 0 && previous.same_records_as(&snapshot) => {
+                        previous.revision
+                    }
+                    _ => current.revision + 1,
+                };
                 self.current.store(Arc::new(snapshot));
                 tracing::info!("{}", report.summary());
                 Ok(report)
@@ -513,6 +552,8 @@ impl Sync<'_> {
 
         let mut snapshot = Snapshot {
             synced_at: Some(started_at),
+            // Set by `Mirror::run`, which knows the current one.
+            revision: 0,
             series,
             modules,
             default_lang: self.default_lang(),

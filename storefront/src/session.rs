@@ -95,19 +95,27 @@ impl SessionKey {
         Some(id.to_owned())
     }
 
-    /// The CSRF token of session `id`.
+    /// The CSRF token of session `id`: the first 128 bits of its HMAC
+    /// (22 characters: every form of a page carries it, and 2^128 guesses
+    /// are out of reach).
     pub fn csrf_token(&self, id: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac("csrf", id).finalize().into_bytes())
+        let tag = self.mac("csrf", id).finalize().into_bytes();
+        URL_SAFE_NO_PAD.encode(&tag[..CSRF_TAG_BYTES])
     }
 
     /// Whether `token` is the CSRF token of session `id` (constant time).
     pub fn check_csrf(&self, id: &str, token: &str) -> bool {
         match URL_SAFE_NO_PAD.decode(token.trim()) {
-            Ok(tag) => self.mac("csrf", id).verify_slice(&tag).is_ok(),
-            Err(_) => false,
+            Ok(tag) if tag.len() == CSRF_TAG_BYTES => {
+                self.mac("csrf", id).verify_truncated_left(&tag).is_ok()
+            }
+            _ => false,
         }
     }
 }
+
+/// The bytes of HMAC a CSRF token keeps.
+const CSRF_TAG_BYTES: usize = 16;
 
 /// A new random session id: 32 bytes, base64url (43 characters).
 pub fn new_session_id() -> String {
@@ -187,6 +195,9 @@ mod tests {
         assert!(!key.check_csrf(&b, &token));
         assert!(!key.check_csrf(&a, ""));
         assert!(!key.check_csrf(&a, "not base64 ☃"));
+        assert_eq!(token.len(), 22);
+        // A shorter prefix of the tag is not enough.
+        assert!(!key.check_csrf(&a, &token[..11]));
     }
 
     #[test]

@@ -160,12 +160,14 @@ async fn search_page(visit: Visit, query: web::Query<SearchQuery>) -> HttpRespon
             .collect();
         let base = format!("/search?q={}&", crate::visit::percent_encode(&text));
         let (ids, paging) = page_of(&hits, page_number(query.page.as_deref()), &base);
-        let mut context = tera::Context::new();
-        context.insert("query", &text);
-        context.insert("products", &shelf.cards(ids));
-        context.insert("paging", &paging);
-        let title = visit.messages().get("page_title_search").to_owned();
-        Ok(visit.render(StatusCode::OK, "search.html", &title, context).await)
+        let page = || {
+            let mut context = tera::Context::new();
+            context.insert("query", &text);
+            context.insert("products", &shelf.cards(ids));
+            context.insert("paging", &paging);
+            (visit.messages().get("page_title_search").to_owned(), context)
+        };
+        Ok(visit.render_shared("search.html", shelf.marks(ids), page).await)
     }
     .await;
     visit.respond(result).await

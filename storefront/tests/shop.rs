@@ -1049,6 +1049,15 @@ async fn category_pages_are_shared_yet_each_customer_sees_their_own() {
         second.body
     );
     assert!(!second.body.contains("<b>&</b>"));
+    // Search results likewise.
+    let (a, b) = (
+        phone.get("/search?q=baguette").await.body,
+        laptop.get("/search?q=baguette").await.body,
+    );
+    assert!(a.contains("Traditional baguette"), "{a}");
+    assert!(form_tokens(&a).iter().all(|t| *t == phone_token));
+    assert!(form_tokens(&b).iter().all(|t| *t == laptop_token));
+    assert_eq!(a.replace(&phone_token, "T"), b.replace(&laptop_token, "T"));
     // Gzipped for a client that accepts it: the same page.
     let (unzipped, gzipped) = get_gzip(&shop, &laptop, path).await;
     assert!(gzipped);

@@ -383,10 +383,7 @@ impl Visit {
         context.insert("m", self.messages().as_value());
         match self.state.renderer.render(template, &context) {
             Ok(html) => {
-                let mut response = HttpResponse::build(status);
-                response
-                    .content_type("text/html; charset=utf-8")
-                    .insert_header((header::CACHE_CONTROL, "no-store"));
+                let mut response = html_response(status);
                 if had_flash {
                     let mut gone = Cookie::build(FLASH_COOKIE, "").path("/").finish();
                     gone.make_removal();
@@ -394,13 +391,16 @@ impl Visit {
                 }
                 response.body(html)
             }
-            Err(e) => {
-                tracing::error!(template, error = %crate::render::error_chain(&e), "a page failed to render");
-                HttpResponse::InternalServerError()
-                    .content_type("text/plain; charset=utf-8")
-                    .body(self.messages().get("server_error").to_owned())
-            }
+            Err(e) => self.render_failed(template, &e),
         }
+    }
+
+    /// The answer when a template fails to render (logged).
+    fn render_failed(&self, template: &str, error: &tera::Error) -> HttpResponse {
+        tracing::error!(template, error = %crate::render::error_chain(error), "a page failed to render");
+        HttpResponse::InternalServerError()
+            .content_type("text/plain; charset=utf-8")
+            .body(self.messages().get("server_error").to_owned())
     }
 
     /// Renders a page of `template` (its title and context made by `page`,
@@ -457,12 +457,7 @@ impl Visit {
         context.insert("page", &layout);
         let html = match self.state.renderer.render(template, &context) {
             Ok(html) => html,
-            Err(e) => {
-                tracing::error!(template, error = %crate::render::error_chain(&e), "a page failed to render");
-                return HttpResponse::InternalServerError()
-                    .content_type("text/plain; charset=utf-8")
-                    .body(self.messages().get("server_error").to_owned());
-            }
+            Err(e) => return self.render_failed(template, &e),
         };
         match shared
             .ok()
@@ -477,20 +472,14 @@ impl Visit {
             None => {
                 self.state.metrics.shared_page(SharedPage::Private);
                 tracing::debug!(template, "a page cannot be shared: rendered for each customer");
-                HttpResponse::Ok()
-                    .content_type("text/html; charset=utf-8")
-                    .insert_header((header::CACHE_CONTROL, "no-store"))
-                    .body(html)
+                html_response(StatusCode::OK).body(html)
             }
         }
     }
 
     fn shared_response(&self, skeleton: &Skeleton, filling: &Filling) -> HttpResponse {
-        let mut response = HttpResponse::Ok();
-        response
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::VARY, "Accept-Encoding"));
+        let mut response = html_response(StatusCode::OK);
+        response.insert_header((header::VARY, "Accept-Encoding"));
         let gzip = self
             .request
             .headers()
@@ -573,6 +562,15 @@ impl Visit {
         }
         response.finish()
     }
+}
+
+/// An HTML page's answer: never stored by caches (pages are a customer's).
+fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    response
 }
 
 /// Flash messages shown as errors.

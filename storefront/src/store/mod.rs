@@ -33,7 +33,7 @@ mod remembered;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
 
-use remembered::Remembered;
+use remembered::{Basket, Remembered};
 
 /// The schema version this code writes and reads (see [`MIGRATIONS`]).
 const SCHEMA_VERSION: i64 = 2;
@@ -485,13 +485,16 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Tells the other instances sharing the database (PostgreSQL) that a
-    /// partner's cart or favorites changed. A failure is logged: the
-    /// database is then most likely unreachable for them too.
-    async fn announce(&self, payload: String) {
+    /// After a write of a partner's cart or favorites: forgets what was
+    /// remembered, and tells the other instances sharing the database
+    /// (PostgreSQL). A failure to tell is logged: the database is then most
+    /// likely unreachable for them too.
+    async fn changed(&self, basket: Basket, partner_id: i64) {
+        self.remembered.written(basket, partner_id);
         if self.backend != Backend::Postgres {
             return;
         }
+        let payload = basket.payload(partner_id);
         let sent = sqlx::query("SELECT pg_notify($1, $2)")
             .bind(remembered::CHANNEL)
             .bind(&payload)
@@ -744,8 +747,7 @@ impl Store {
         let written = self
             .write_add_to_cart(partner_id, product_id, quantity, now)
             .await;
-        self.remembered.cart_written(partner_id);
-        self.announce(remembered::cart_payload(partner_id)).await;
+        self.changed(Basket::Cart, partner_id).await;
         written
     }
 
@@ -811,8 +813,7 @@ impl Store {
         let written = self
             .write_set_cart_quantity(partner_id, product_id, quantity, now)
             .await;
-        self.remembered.cart_written(partner_id);
-        self.announce(remembered::cart_payload(partner_id)).await;
+        self.changed(Basket::Cart, partner_id).await;
         written
     }
 
@@ -848,8 +849,7 @@ impl Store {
     /// Removes a line (absent: nothing to do).
     pub async fn remove_from_cart(&self, partner_id: i64, product_id: i64) -> Result<(), StoreError> {
         let written = self.write_remove_from_cart(partner_id, product_id).await;
-        self.remembered.cart_written(partner_id);
-        self.announce(remembered::cart_payload(partner_id)).await;
+        self.changed(Basket::Cart, partner_id).await;
         written
     }
 
@@ -865,8 +865,7 @@ impl Store {
     /// Empties the cart (after checkout).
     pub async fn clear_cart(&self, partner_id: i64) -> Result<(), StoreError> {
         let written = self.write_clear_cart(partner_id).await;
-        self.remembered.cart_written(partner_id);
-        self.announce(remembered::cart_payload(partner_id)).await;
+        self.changed(Basket::Cart, partner_id).await;
         written
     }
 
@@ -926,8 +925,7 @@ impl Store {
         let written = self
             .write_set_favorite(partner_id, template_id, favorite, now)
             .await;
-        self.remembered.favorites_written(partner_id);
-        self.announce(remembered::favorites_payload(partner_id)).await;
+        self.changed(Basket::Favorites, partner_id).await;
         written
     }
 

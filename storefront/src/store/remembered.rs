@@ -69,37 +69,39 @@ impl Remembered {
     /// Keeps a cart read from the database, unless a write ran since
     /// `ticket` was taken.
     pub(super) fn remember_cart(&self, ticket: ReadTicket, partner_id: i64, lines: Arc<[CartLine]>) {
-        if self.enabled.load(Ordering::SeqCst) && self.writes.load(Ordering::SeqCst) == ticket.0 {
-            self.carts.insert(partner_id, lines);
-            // A write that ran between the check and the insert has
-            // forgotten the entry before it was inserted: forget it again.
-            if self.writes.load(Ordering::SeqCst) != ticket.0 {
-                self.carts.invalidate(&partner_id);
-            }
-        }
+        self.remember(&self.carts, ticket, partner_id, lines);
     }
 
     /// Keeps favorites read from the database, as [`Self::remember_cart`].
     pub(super) fn remember_favorites(&self, ticket: ReadTicket, partner_id: i64, ids: Arc<[i64]>) {
+        self.remember(&self.favorites, ticket, partner_id, ids);
+    }
+
+    fn remember<V: Clone + Send + Sync + 'static>(
+        &self,
+        cache: &moka::sync::Cache<i64, V>,
+        ticket: ReadTicket,
+        partner_id: i64,
+        value: V,
+    ) {
         if self.enabled.load(Ordering::SeqCst) && self.writes.load(Ordering::SeqCst) == ticket.0 {
-            self.favorites.insert(partner_id, ids);
+            cache.insert(partner_id, value);
+            // A write that ran between the check and the insert has
+            // forgotten the entry before it was inserted: forget it again.
             if self.writes.load(Ordering::SeqCst) != ticket.0 {
-                self.favorites.invalidate(&partner_id);
+                cache.invalidate(&partner_id);
             }
         }
     }
 
-    /// After a write of a partner's cart (committed or not: a failed write
-    /// forgets too, which costs one read).
-    pub(super) fn cart_written(&self, partner_id: i64) {
+    /// After a write of a partner's cart or favorites (committed or not: a
+    /// failed write forgets too, which costs one read).
+    pub(super) fn written(&self, basket: Basket, partner_id: i64) {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        self.carts.invalidate(&partner_id);
-    }
-
-    /// After a write of a partner's favorites.
-    pub(super) fn favorites_written(&self, partner_id: i64) {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.favorites.invalidate(&partner_id);
+        match basket {
+            Basket::Cart => self.carts.invalidate(&partner_id),
+            Basket::Favorites => self.favorites.invalidate(&partner_id),
+        }
     }
 
     /// Starts remembering (the instance listens to the others' changes).
@@ -131,29 +133,45 @@ impl Remembered {
 
     /// Applies a change another instance (or this one) announced.
     fn announced(&self, payload: &str) {
-        let change = payload
-            .split_once(':')
-            .and_then(|(what, id)| Some((what, id.parse::<i64>().ok()?)));
-        match change {
-            Some(("cart", id)) => self.cart_written(id),
-            Some(("favorites", id)) => self.favorites_written(id),
-            _ => self.forget_all(),
+        match Basket::parse(payload) {
+            Some((basket, partner_id)) => self.written(basket, partner_id),
+            None => self.forget_all(),
         }
     }
 }
 
 /// The PostgreSQL channel on which instances announce changes of carts and
-/// favorites (payload `cart:<partner id>` or `favorites:<partner id>`).
+/// favorites (payload: [`Basket::payload`]).
 pub(super) const CHANNEL: &str = "storefront_baskets";
 
-/// The payload announcing a change of a partner's cart.
-pub(super) fn cart_payload(partner_id: i64) -> String {
-    format!("cart:{partner_id}")
+/// What a write changed: a partner's cart or favorites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Basket {
+    Cart,
+    Favorites,
 }
 
-/// The payload announcing a change of a partner's favorites.
-pub(super) fn favorites_payload(partner_id: i64) -> String {
-    format!("favorites:{partner_id}")
+impl Basket {
+    fn name(self) -> &'static str {
+        match self {
+            Basket::Cart => "cart",
+            Basket::Favorites => "favorites",
+        }
+    }
+
+    /// The announcement of a change of partner `partner_id`'s basket:
+    /// `cart:<id>` or `favorites:<id>`.
+    pub(super) fn payload(self, partner_id: i64) -> String {
+        format!("{}:{partner_id}", self.name())
+    }
+
+    fn parse(payload: &str) -> Option<(Basket, i64)> {
+        let (name, id) = payload.split_once(':')?;
+        let basket = [Basket::Cart, Basket::Favorites]
+            .into_iter()
+            .find(|b| b.name() == name)?;
+        Some((basket, id.parse().ok()?))
+    }
 }
 
 /// Listens to [`CHANNEL`] on the PostgreSQL database of `url` for as long as

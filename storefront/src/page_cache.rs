@@ -200,6 +200,10 @@ enum Deflated {
 #[derive(Debug)]
 pub struct Skeleton {
     parts: Vec<Part>,
+    /// The length of its text, values left out.
+    text_len: usize,
+    /// How many times each value appears (by [`Hole`] order).
+    hole_counts: [usize; Hole::ALL.len()],
     /// The length of the CSRF token the compressed form was made for.
     csrf_len: usize,
     /// The CRC-32 of that many NULs.
@@ -234,8 +238,18 @@ impl Skeleton {
             searched = 0;
         }
         parts.push(Part::text(rest));
+        let mut text_len = 0;
+        let mut hole_counts = [0; Hole::ALL.len()];
+        for part in &parts {
+            match part {
+                Part::Text(Text { text }) => text_len += text.len(),
+                Part::Hole(hole) => hole_counts[*hole as usize] += 1,
+            }
+        }
         let mut skeleton = Skeleton {
             parts,
+            text_len,
+            hole_counts,
             csrf_len: filling.csrf_token.len(),
             csrf_zeros: crc32fast::hash(&vec![0; filling.csrf_token.len()]),
             crc_plan: Vec::new(),
@@ -316,23 +330,15 @@ impl Skeleton {
 
     /// The length of the page filled with `filling`.
     fn length(&self, filling: &Filling) -> u64 {
-        self.parts
+        let values: usize = Hole::ALL
             .iter()
-            .map(|p| match p {
-                Part::Text(Text { text }) => text.len() as u64,
-                Part::Hole(hole) => filling.value(*hole).len() as u64,
-            })
-            .sum()
+            .map(|h| self.hole_counts[*h as usize] * filling.value(*h).len())
+            .sum();
+        (self.text_len + values) as u64
     }
 
     fn size_hint(&self) -> usize {
-        self.parts
-            .iter()
-            .map(|p| match p {
-                Part::Text(Text { text }) => text.len(),
-                Part::Hole(_) => 64,
-            })
-            .sum()
+        self.text_len + 64 * self.hole_counts.iter().sum::<usize>()
     }
 
     /// The bytes it is kept in, roughly (for the cache's weight).

@@ -301,15 +301,7 @@ impl World {
         let baguette = variant_of(&shop, 1);
         let comte = variant_of(&shop, 7);
         // Claire: an order placed, then a cart and a favorite.
-        for (product, quantity) in [(baguette, "4"), (comte, "0.5")] {
-            let answer = claire
-                .post_form_csrf(
-                    "/cart",
-                    &[("product_id", &product.to_string()), ("quantity", quantity)],
-                )
-                .await;
-            assert_eq!(answer.status, 303, "{}", answer.body);
-        }
+        support::fill_cart(&shop, &claire).await;
         let order_key = "hostile-setup-order-0001".to_owned();
         let token = claire.csrf().await;
         let placed = claire

@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -239,6 +239,7 @@ impl ClientBuilder {
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Client {
+            company: Arc::default(),
             inner: Arc::new(Inner {
                 http,
                 common_url: format!("{base}/xmlrpc/2/common"),
@@ -268,6 +269,10 @@ impl ClientBuilder {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The one company every model call works in
+    /// (`allowed_company_ids`), once set: see [`Client::in_company`] and
+    /// [`Client::settle_company`]. Shared by clones.
+    company: Arc<OnceLock<i64>>,
 }
 
 struct Inner {
@@ -294,6 +299,7 @@ impl fmt::Debug for Client {
             .field("database", &self.inner.database)
             .field("credentials", &self.inner.credentials)
             .field("transport", &self.inner.transport)
+            .field("company", &self.company())
             .finish_non_exhaustive()
     }
 }
@@ -487,6 +493,31 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The same connection, working in company `company_id` alone: every
+    /// model call carries `allowed_company_ids: [company_id]` in its
+    /// context (unless the call sets it), so Odoo's company rules show
+    /// only that company's records and those of no company, and new
+    /// records default to it. Without it Odoo works in all the technical
+    /// user's companies at once. Shares the pool, uid and field cache.
+    pub fn in_company(&self, company_id: i64) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            company: Arc::new(OnceLock::from(company_id)),
+        }
+    }
+
+    /// Sets the company of this client and of its clones, if none was set
+    /// yet (e.g. once the mirror has found the technical user's company);
+    /// returns the company in force.
+    pub fn settle_company(&self, company_id: i64) -> i64 {
+        *self.company.get_or_init(|| company_id)
+    }
+
+    /// The company calls work in, once set.
+    pub fn company(&self) -> Option<i64> {
+        self.company.get().copied()
+    }
+
     /// `common.version`: the server's series (needs no credentials).
     pub async fn version(&self) -> Result<ServerVersion, Error> {
         let result = self.version_unobserved().await;
@@ -624,6 +655,14 @@ impl Client {
     }
 
     async fn execute_unobserved(&self, call: &KwCall) -> Result<Value, Error> {
+        let scoped;
+        let call = match self.company() {
+            Some(company) => {
+                scoped = in_company(call, company);
+                &scoped
+            }
+            None => call,
+        };
         if self.wire().await? == Wire::Json2 {
             return self.execute_json2(call).await;
         }
@@ -1064,4 +1103,19 @@ impl<R: Record> RecordSearch<'_, R> {
         let value = client.execute(&call).await?;
         records::decode(&call.label(), value)
     }
+}
+
+/// `call` with `allowed_company_ids: [company]` in its context, unless the
+/// call names its companies itself.
+fn in_company(call: &KwCall, company: i64) -> KwCall {
+    let mut call = call.clone();
+    let mut context = match call.kwargs.remove("context") {
+        Some(Value::Struct(context)) => context,
+        _ => Struct::new(),
+    };
+    if !context.contains_key("allowed_company_ids") {
+        context.insert("allowed_company_ids", Value::Array(vec![Value::Int(company)]));
+    }
+    call.kwargs.insert("context", Value::Struct(context));
+    call
 }

@@ -8,6 +8,7 @@
 //! - [`orders`]: draft sale orders written, found by their key, read, cancelled.
 
 pub mod client;
+pub mod company;
 pub mod domain;
 pub mod error;
 pub mod json2;
@@ -19,5 +20,6 @@ pub mod search;
 pub mod xmlrpc;
 
 pub use client::{Client, ClientBuilder, Credentials, ErrorObserver, Transport};
+pub use company::CompanyChoice;
 pub use domain::{field, Domain};
 pub use error::{Error, ErrorKind, FaultKind};

@@ -302,7 +302,7 @@ async fn switch_language(visit: Visit, form: web::Form<LanguageForm>) -> HttpRes
     if !visit.csrf_ok(&form.csrf_token) {
         return visit.fail(PageError::Csrf).await;
     }
-    if !visit.state.settings.languages.contains(&form.lang) {
+    if !visit.state.languages(&visit.index.snapshot).contains(&form.lang) {
         return visit
             .fail(PageError::BadRequest(
                 visit.messages().get("language_unknown").to_owned(),

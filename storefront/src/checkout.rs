@@ -329,6 +329,7 @@ pub async fn place(
     let payload = OrderPayload {
         partner_id: customer.partner_id,
         pricelist_id: customer.pricelist,
+        company_id: visit.index.snapshot.company_id,
         slot_id: slot.id,
         slot_start: slot.start,
         slot_stop: slot.stop,

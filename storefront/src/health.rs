@@ -28,6 +28,10 @@ pub async fn readyz(resync: web::Data<Resync>) -> HttpResponse {
             "products": snapshot.product_count(),
             "source": if status.serving_saved { "saved" } else { "odoo" },
         })),
+        "warnings": snapshot.missing_languages.iter().map(|code| format!(
+            "Odoo lacks the language {code} (SHOP_LANGUAGES): the shop is not shown in it"
+        )).collect::<Vec<_>>(),
+        "company": snapshot.company_id,
         "odoo": {
             "reachable": status.odoo_reachable,
             "last_success": status.last_success.map(|t| t.to_rfc3339()),

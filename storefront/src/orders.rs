@@ -112,8 +112,9 @@ pub async fn find(visit: &Visit, customer: &Customer, reference: &str) -> Result
         if id <= 0 {
             return Err(OrderError::NotFound);
         }
-        // Odoo answers a read of a record that is not there with a fault:
-        // that is "not found", not "Odoo is away".
+        // Odoo leaves a record that is not there out of a read (and an
+        // older double answered with a fault): both are "not found", not
+        // "Odoo is away".
         let placed = match orders::read(client, id).await {
             Err(e) if e.kind() == ErrorKind::Fault(FaultKind::MissingRecord) => None,
             other => other?,

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use connector::orders::{self, PlacedOrder};
+use connector::pricing::NO_PRICELIST;
 use connector::records::{NewOrderLine, NewSaleOrder};
 use connector::{Client, ErrorKind, FaultKind};
 use rust_decimal::Decimal;
@@ -23,8 +24,11 @@ use crate::store::{OutboxOrder, Store, StoreError};
 pub struct OrderPayload {
     /// The customer.
     pub partner_id: i64,
-    /// Their pricelist.
+    /// Their pricelist ([`NO_PRICELIST`] when the database has none).
     pub pricelist_id: i64,
+    /// The shop's company (absent from orders stored before it was set).
+    #[serde(default)]
+    pub company_id: Option<i64>,
     /// The pickup slot (`calendar.event`).
     pub slot_id: i64,
     /// Its start (UTC): the order's `commitment_date`.
@@ -67,7 +71,8 @@ impl OrderPayload {
     /// The draft sale order to create, keyed `key`.
     pub fn sale_order(&self, key: &str) -> NewSaleOrder {
         let mut order = NewSaleOrder::new(self.partner_id);
-        order.pricelist_id = Some(self.pricelist_id);
+        order.pricelist_id = Some(self.pricelist_id).filter(|id| *id != NO_PRICELIST.0);
+        order.company_id = self.company_id;
         order.commitment_date = Some(self.slot_start);
         order.client_order_ref = Some(key.to_owned());
         order.origin = Some(self.origin.clone());
@@ -251,6 +256,7 @@ mod tests {
         let payload = OrderPayload {
             partner_id: 3,
             pricelist_id: 2,
+            company_id: None,
             slot_id: 1,
             slot_start: DateTime::<Utc>::UNIX_EPOCH,
             slot_stop: DateTime::<Utc>::UNIX_EPOCH,

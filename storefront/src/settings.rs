@@ -107,6 +107,9 @@ pub struct ShopSettings {
     /// `SHOP_DEFAULT_PRICELIST`: the id of the pricelist of customers who
     /// have none (default: the first pricelist).
     pub default_pricelist: Option<i64>,
+    /// `SHOP_COMPANY`: the Odoo company the shop is, by id or name
+    /// (default: the technical user's current company).
+    pub company: Option<connector::CompanyChoice>,
     /// `SHOP_TIMEZONE`: the shop's time zone, for pickup windows (default
     /// `Europe/Paris`).
     pub time_zone: chrono_tz::Tz,
@@ -238,6 +241,14 @@ impl Settings {
             ),
             None => None,
         };
+        let company = match get("SHOP_COMPANY") {
+            Some(v) => Some(
+                v.parse::<connector::CompanyChoice>()
+                    .ok()
+                    .with_context(|| format!("SHOP_COMPANY must be a company id or name, not {v:?}"))?,
+            ),
+            None => None,
+        };
         let time_zone = match get("SHOP_TIMEZONE") {
             Some(v) => v.parse::<chrono_tz::Tz>().map_err(|_| {
                 anyhow::anyhow!("SHOP_TIMEZONE must be a time zone like Europe/Paris, not {v:?}")
@@ -280,6 +291,7 @@ impl Settings {
             tax_display,
             minimum_order,
             default_pricelist,
+            company,
             time_zone,
             pickup_category: get("SHOP_PICKUP_CATEGORY").unwrap_or_else(|| "Pickup".into()),
             pickup_cutoff_hours: small("SHOP_PICKUP_CUTOFF_HOURS", 12)?,
@@ -322,6 +334,7 @@ impl Settings {
             languages: self.languages.clone(),
             pickup_category: self.shop.pickup_category.clone(),
             pickup_horizon: chrono::TimeDelta::days(i64::from(self.shop.pickup_horizon_days) + 1),
+            company: self.shop.company.clone(),
             ..MirrorConfig::default()
         }
     }

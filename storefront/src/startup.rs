@@ -64,6 +64,11 @@ impl Application {
         let client = settings
             .odoo
             .observed_client(connector::ErrorObserver::new(move |e| observed.odoo_error(e)))?;
+        // The shop's company, when given by id, is known before Odoo
+        // answers; by name or by default the first sync finds it.
+        if let Some(connector::CompanyChoice::Id(id)) = &settings.shop.company {
+            client.settle_company(*id);
+        }
         let renderer = Renderer::load(settings.override_dir.as_deref())?;
         let store = match &settings.database_url {
             Some(url) => Store::open(url)
@@ -105,6 +110,25 @@ impl Application {
         } else {
             None
         };
+        // A snapshot of another company than the one set is not served;
+        // else the saved snapshot's company is the shop's until the first
+        // sync (so that an order delivered before then goes to it).
+        let saved = saved.filter(|snapshot| match (client.company(), snapshot.company_id) {
+            (Some(set), Some(saved)) if set != saved => {
+                tracing::warn!(
+                    company = set,
+                    saved,
+                    "the saved snapshot is of another company: not served"
+                );
+                false
+            }
+            _ => true,
+        });
+        if !matches!(settings.shop.company, Some(connector::CompanyChoice::Name(_))) {
+            if let Some(id) = saved.as_ref().and_then(|s| s.company_id) {
+                client.settle_company(id);
+            }
+        }
         let serving_saved = saved.is_some();
         let mirror = Arc::new(match saved {
             Some(snapshot) => Mirror::with_snapshot(client, settings.mirror(), snapshot),

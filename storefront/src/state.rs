@@ -72,6 +72,16 @@ pub fn session_cache() -> moka::future::Cache<String, Option<crate::store::Sessi
 }
 
 impl AppState {
+    /// The shop's languages, default first: those of the settings that
+    /// Odoo has (as of the snapshot), else those of the settings.
+    pub fn languages<'a>(&'a self, snapshot: &'a connector::mirror::Snapshot) -> &'a [String] {
+        if snapshot.languages.is_empty() {
+            &self.settings.languages
+        } else {
+            &snapshot.languages
+        }
+    }
+
     /// The catalog of the current snapshot.
     pub fn index(&self) -> Arc<CatalogIndex> {
         self.catalog.get(self.resync.mirror().snapshot())

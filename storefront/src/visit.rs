@@ -11,6 +11,7 @@ use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use connector::pricing::NO_PRICELIST;
 use rust_decimal::Decimal;
 
 use crate::catalog::{CatalogIndex, Shelf};
@@ -160,7 +161,10 @@ pub fn customer_of(state: &AppState, index: &CatalogIndex, session: SessionRecor
         .map(|p| p.id)
         .filter(|id| snapshot.pricelists.records.contains_key(id))
         .or(state.settings.shop.default_pricelist)
-        .or_else(|| snapshot.pricelists.records.keys().next().copied())?;
+        .or_else(|| snapshot.pricelists.records.keys().next().copied())
+        // A database without pricelists (the setting off, Odoo 17+): the
+        // sales prices, and orders without a pricelist.
+        .unwrap_or(NO_PRICELIST.0);
     Some(Customer {
         partner_id: partner.id,
         pricelist,
@@ -175,7 +179,7 @@ fn language(
     index: &CatalogIndex,
     customer: Option<&Customer>,
 ) -> String {
-    let languages = &state.settings.languages;
+    let languages = state.languages(&index.snapshot);
     let known = |code: &str| languages.iter().find(|l| *l == code).cloned();
     if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| known(c.value())) {
         return lang;
@@ -339,8 +343,7 @@ impl Visit {
             lang: i18n::short(&self.lang).to_owned(),
             languages: self
                 .state
-                .settings
-                .languages
+                .languages(&self.index.snapshot)
                 .iter()
                 .map(|code| LanguageLink {
                     code: code.clone(),

@@ -27,6 +27,7 @@ pub use images::{Image, ImageCache, ImageSize};
 pub use persist::SnapshotFileError;
 
 use crate::client::Client;
+use crate::company::{self, CompanyChoice};
 use crate::domain::{field, Domain};
 use crate::error::{Error, FaultKind};
 use crate::pricing::PricingContext;
@@ -54,6 +55,10 @@ pub struct MirrorConfig {
     pub concurrency: usize,
     /// How far back of the previous listing an incremental sync looks.
     pub overlap: TimeDelta,
+    /// The shop's company; the technical user's current company when
+    /// `None`. Unused when the client already works in a company
+    /// ([`Client::in_company`]).
+    pub company: Option<CompanyChoice>,
 }
 
 impl Default for MirrorConfig {
@@ -66,6 +71,7 @@ impl Default for MirrorConfig {
             batch_size: 500,
             concurrency: 4,
             overlap: TimeDelta::seconds(5),
+            company: None,
         }
     }
 }
@@ -109,10 +115,21 @@ pub struct Snapshot {
     pub revision: u64,
     /// The Odoo series, e.g. `18.0`.
     pub series: String,
+    /// The shop's company: what is mirrored is this company's or no
+    /// company's.
+    #[serde(default)]
+    pub company_id: Option<i64>,
     /// The optional modules found.
     pub modules: Modules,
     /// The default language.
     pub default_lang: String,
+    /// The shop's languages that Odoo has, default first: those mirrored.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// The shop's languages that Odoo lacks (not installed or archived):
+    /// left out.
+    #[serde(default)]
+    pub missing_languages: Vec<String>,
     /// Products on sale.
     pub templates: Collection<ProductTemplate>,
     /// Their variants.
@@ -158,8 +175,10 @@ impl Snapshot {
     /// there already). Compares the records, not the sync times.
     fn same_records_as(&self, next: &Snapshot) -> bool {
         self.series == next.series
+            && self.company_id == next.company_id
             && self.modules == next.modules
             && self.default_lang == next.default_lang
+            && self.languages == next.languages
             && self.templates.records == next.templates.records
             && self.variants.records == next.variants.records
             && self.product_translations == next.product_translations
@@ -383,6 +402,7 @@ impl Mirror {
                 full: previous.is_none(),
                 ..SyncReport::default()
             },
+            languages: self.config.languages.clone(),
         }
         .run(started_at)
         .await;
@@ -414,6 +434,8 @@ struct Sync<'a> {
     config: &'a MirrorConfig,
     previous: Option<&'a Snapshot>,
     report: SyncReport,
+    /// The shop's languages Odoo has, default first (found first thing).
+    languages: Vec<String>,
 }
 
 impl Sync<'_> {
@@ -425,11 +447,43 @@ impl Sync<'_> {
     }
 
     fn default_lang(&self) -> String {
-        self.config
-            .languages
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "en_US".into())
+        self.languages.first().cloned().unwrap_or_else(|| "en_US".into())
+    }
+
+    /// Splits the shop's languages into those Odoo has (active `res.lang`)
+    /// and those it lacks: a language Odoo lacks cannot even be asked for
+    /// (17+ refuse the call: "Invalid language code"). English is always
+    /// there. When Odoo has none of them, its first active language is the
+    /// shop's.
+    async fn languages(&mut self) -> Result<(Vec<String>, Vec<String>), Error> {
+        #[derive(Deserialize)]
+        struct Lang {
+            code: String,
+        }
+        let installed: Vec<Lang> = self
+            .client
+            .model("res.lang")
+            .search_read(field("active").eq(true))
+            .fields(["code"])
+            .order("id")
+            .returning()
+            .send()
+            .await?;
+        self.report.add_call("res.lang", installed.len());
+        let has = |code: &str| code == "en_US" || installed.iter().any(|l| l.code == code);
+        let (mut present, missing): (Vec<String>, Vec<String>) =
+            self.config.languages.iter().cloned().partition(|code| has(code));
+        if !missing.is_empty() {
+            tracing::warn!(?missing, "Odoo lacks some of the shop's languages: left out");
+        }
+        if present.is_empty() {
+            present.push(
+                installed
+                    .first()
+                    .map_or_else(|| "en_US".to_owned(), |l| l.code.clone()),
+            );
+        }
+        Ok((present, missing))
     }
 
     fn query(&self, domain: Domain) -> ModelQuery {
@@ -495,9 +549,25 @@ impl Sync<'_> {
         Ok((version.server_serie, modules))
     }
 
+    /// The shop's company, settled on the client on the first sync.
+    async fn company(&mut self) -> Result<i64, Error> {
+        if let Some(id) = self.client.company() {
+            return Ok(id);
+        }
+        let id = company::resolve(self.client, self.config.company.as_ref()).await?;
+        tracing::info!(company = id, "the shop works in this Odoo company");
+        Ok(self.client.settle_company(id))
+    }
+
     async fn run(mut self, started_at: DateTime<Utc>) -> Result<(Snapshot, SyncReport), Error> {
+        let company_id = self.company().await?;
         let (series, modules) = self.modules().await?;
-        let mut on_sale = field("sale_ok").eq(true);
+        let (languages, missing_languages) = self.languages().await?;
+        self.languages = languages;
+        let ours = field("company_id").is_in([company_id]) | field("company_id").eq(false);
+        // Combo products (18+) are priced in the items a customer chooses:
+        // not offered (see the README).
+        let mut on_sale = field("sale_ok").eq(true) & ours.clone() & field("type").ne("combo");
         if modules.website_sale && self.config.published_only {
             on_sale = on_sale & field("is_published").eq(true);
         }
@@ -515,15 +585,20 @@ impl Sync<'_> {
             .collection(self.query(Domain::All), |s| &s.product_categories)
             .await?;
         let partners = self
-            .collection(self.query(field("user_ids.share").eq(true)), |s| &s.partners)
+            .collection(self.query(field("user_ids.share").eq(true) & ours.clone()), |s| {
+                &s.partners
+            })
             .await?;
         let users = self.whole::<User>(field("share").eq(true)).await?;
         let pricelists = self
-            .collection(self.query(Domain::All), |s| &s.pricelists)
+            .collection(self.query(ours.clone()), |s| &s.pricelists)
             .await?;
         let pricelist_items = self
             .collection(self.query(Domain::All), |s| &s.pricelist_items)
             .await?;
+        // Every sales tax Odoo shows: the products' taxes of another
+        // company are told apart from those left out of pricing by their
+        // company (see `pricing_context`).
         let taxes = self.whole::<Tax>(field("type_tax_use").eq("sale")).await?;
         let uoms = self.whole::<Uom>(Domain::All).await?;
         let currencies = self.whole::<Currency>(field("active").eq(true)).await?;
@@ -540,7 +615,7 @@ impl Sync<'_> {
 
         let mut product_translations = HashMap::new();
         let mut category_translations = HashMap::new();
-        for lang in self.config.languages.iter().skip(1) {
+        for lang in self.languages.clone().iter().skip(1) {
             let previous = self.previous;
             let prev = previous.map(|p| (&p.templates, p.product_translations.get(lang)));
             let products = self.translations(lang, &templates, prev).await?;
@@ -555,8 +630,11 @@ impl Sync<'_> {
             // Set by `Mirror::run`, which knows the current one.
             revision: 0,
             series,
+            company_id: Some(company_id),
             modules,
             default_lang: self.default_lang(),
+            languages: self.languages.clone(),
+            missing_languages,
             templates,
             variants,
             product_translations,

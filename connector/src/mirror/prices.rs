@@ -1,6 +1,8 @@
 //! The pricing context of a snapshot: its records, as the pricing engine
 //! takes them.
 
+use std::collections::HashSet;
+
 use crate::pricing::{
     self, AppliedOn, Category, CategoryId, ComputePrice, CurrencyId, Formula, OdooSeries, PriceBase,
     PricelistId, PricingContext, Product, TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
@@ -17,7 +19,10 @@ impl Snapshot {
     /// priced, rather than priced wrongly.
     pub fn pricing_context(&self) -> Option<PricingContext> {
         let series = OdooSeries::from_serie(&self.series)?;
-        let company = self.companies.first();
+        let company = match self.company_id {
+            Some(id) => Some(self.companies.iter().find(|c| c.id == id)?),
+            None => self.companies.first(),
+        };
         let company_currency = company.map(|c| c.currency_id.id);
         let currency = self
             .currencies
@@ -38,6 +43,13 @@ impl Snapshot {
             Some("round_per_line") => ctx = ctx.with_tax_rounding(TaxRounding::PerLine),
             _ => {}
         }
+        let company_id = company.map(|c| c.id);
+        let foreign_taxes: HashSet<i64> = self
+            .taxes
+            .iter()
+            .filter(|t| t.company_id.is_some() && company_id.is_some() && t.company_id != company_id)
+            .map(|t| t.id)
+            .collect();
         for category in self.product_categories.records.values() {
             ctx.add_category(Category {
                 id: CategoryId(category.id),
@@ -52,7 +64,15 @@ impl Snapshot {
             product.price_extra = variant.price_extra;
             product.standard_price = variant.standard_price.unwrap_or_default();
             product.category_id = template.categ_id.as_ref().map(|c| CategoryId(c.id));
-            product.tax_ids = template.taxes_id.iter().copied().map(TaxId).collect();
+            // A line keeps the product's taxes of its order's company
+            // (`_compute_tax_id`): those of other companies are dropped.
+            product.tax_ids = template
+                .taxes_id
+                .iter()
+                .copied()
+                .filter(|id| !foreign_taxes.contains(id))
+                .map(TaxId)
+                .collect();
             product.uom_id = Some(UomId(template.uom_id.id));
             ctx.add_product(product);
         }
@@ -70,7 +90,7 @@ impl Snapshot {
                 ctx.add_item(rule);
             }
         }
-        for tax in &self.taxes {
+        for tax in self.taxes.iter().filter(|t| !foreign_taxes.contains(&t.id)) {
             let amount_type = match tax.amount_type {
                 AmountType::Percent => TaxAmountType::Percent,
                 AmountType::Fixed => TaxAmountType::Fixed,

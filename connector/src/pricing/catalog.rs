@@ -124,6 +124,12 @@ pub struct Pricelist {
     pub discount_policy: DiscountPolicy,
 }
 
+/// The prices of an order without a pricelist (Odoo 17 and later, where
+/// a database may have none): every context has it, with no rules, so it
+/// gives the sales price plus the variant's extra, as Odoo's
+/// `_get_display_price` does then. No record of Odoo has this id.
+pub const NO_PRICELIST: PricelistId = PricelistId(0);
+
 impl Pricelist {
     /// A pricelist in the context's currency that includes its discounts.
     pub fn new(id: impl Into<PricelistId>) -> Self {
@@ -339,6 +345,7 @@ impl PricingContext {
     /// company of the series does ([`OdooSeries::default_tax_rounding`]), the
     /// "Discounts" setting off.
     pub fn new(series: OdooSeries, currency: Currency) -> Self {
+        let no_pricelist = Pricelist::new(NO_PRICELIST);
         Self {
             series,
             currency,
@@ -348,7 +355,7 @@ impl PricingContext {
             discounts_enabled: false,
             categories: HashMap::new(),
             products: HashMap::new(),
-            pricelists: HashMap::new(),
+            pricelists: HashMap::from([(NO_PRICELIST, no_pricelist)]),
             rules: HashMap::new(),
             taxes: HashMap::new(),
         }

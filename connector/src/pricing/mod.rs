@@ -80,7 +80,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 pub use catalog::{
     AppliedOn, Category, ComputePrice, Currency, DiscountPolicy, Formula, PriceBase, PriceEpochs, Pricelist,
-    PricelistItem, PricingContext, Product,
+    PricelistItem, PricingContext, Product, NO_PRICELIST,
 };
 pub use line::{order_totals, price_line, price_order, LinePrice, OrderLine, OrderPrice, OrderTotals};
 pub use round::{float_round, round_digits};

@@ -244,6 +244,10 @@ pub struct Tax {
     pub include_base_amount: bool,
     /// The order taxes are applied in (with the id), when read.
     pub sequence: Option<i64>,
+    /// Its company, when read: a product shared by several companies
+    /// carries the taxes of each, and a line keeps those of its order's
+    /// company.
+    pub company_id: Option<i64>,
 }
 
 impl Tax {
@@ -276,6 +280,7 @@ impl Record for Tax {
         FieldSpec::required(&["children_tax_ids"]),
         FieldSpec::required(&["include_base_amount"]),
         FieldSpec::optional(&["sequence"]),
+        FieldSpec::optional(&["company_id"]),
     ];
 }
 
@@ -301,6 +306,8 @@ struct TaxWire {
     include_base_amount: bool,
     #[serde(default)]
     sequence: Option<i64>,
+    #[serde(default)]
+    company_id: Option<Many2one>,
 }
 
 impl From<TaxWire> for Tax {
@@ -321,6 +328,7 @@ impl From<TaxWire> for Tax {
             children_tax_ids: w.children_tax_ids,
             include_base_amount: w.include_base_amount,
             sequence: w.sequence,
+            company_id: w.company_id.map(|c| c.id),
         }
     }
 }

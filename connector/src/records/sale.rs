@@ -194,6 +194,9 @@ pub struct NewSaleOrder {
     pub note: Option<String>,
     /// The source document: the shop's name.
     pub origin: Option<String>,
+    /// The company the order belongs to; `None` lets Odoo take the
+    /// client's (see [`crate::Client::in_company`]).
+    pub company_id: Option<i64>,
     /// The lines.
     pub lines: Vec<NewOrderLine>,
 }
@@ -213,6 +216,9 @@ impl NewSaleOrder {
     /// `YYYY-MM-DD HH:MM:SS` text in UTC.
     pub fn to_values(&self) -> Struct {
         let mut values = Struct::new().with("partner_id", self.partner_id);
+        if let Some(id) = self.company_id {
+            values.insert("company_id", id);
+        }
         if let Some(id) = self.pricelist_id {
             values.insert("pricelist_id", id);
         }

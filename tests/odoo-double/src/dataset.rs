@@ -461,6 +461,7 @@ impl<'a> Loader<'a> {
                     .map_err(|e| invalid(format!("{e:?}")))?;
             }
         }
+        self.languages()?;
         self.users()?;
         self.links()?;
         self.finish()?;
@@ -691,6 +692,24 @@ impl<'a> Loader<'a> {
             if let Some(key) = &user.api_key {
                 creds.api_keys.push(key.clone());
             }
+        }
+        Ok(())
+    }
+
+    /// A dataset that lists no language has English and French installed
+    /// (the shop's defaults).
+    fn languages(&mut self) -> Result<(), DatasetError> {
+        if !self.db.ids("res.lang").is_empty() {
+            return Ok(());
+        }
+        for (id, code, name) in [(1, "en_US", "English (US)"), (2, "fr_FR", "French / Français")] {
+            let mut rec = Record::new(id);
+            rec.values.insert("code".into(), Cell::Str(code.into()));
+            rec.values.insert("name".into(), Cell::Str(name.into()));
+            rec.values.insert("active".into(), Cell::Bool(true));
+            self.db
+                .insert_raw("res.lang", rec)
+                .map_err(|e| invalid(format!("{e:?}")))?;
         }
         Ok(())
     }

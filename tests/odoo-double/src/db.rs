@@ -239,6 +239,26 @@ impl Database {
         self.series
     }
 
+    /// Whether `lang` may be the context's language: English always, else
+    /// an active `res.lang`. 16.0 quietly falls back to English for any
+    /// other code; 17.0 and later refuse the call (`Environment.lang`:
+    /// "Invalid language code: xx_XX").
+    pub(crate) fn check_lang(&self, lang: &str) -> Result<(), OdooError> {
+        if lang.is_empty() || lang == "en_US" || self.series.major() < 17 {
+            return Ok(());
+        }
+        let installed = self.tables.get("res.lang").is_some_and(|t| {
+            t.records
+                .values()
+                .any(|r| r.get("active").as_bool() && r.get("code").as_str() == Some(lang))
+        });
+        if installed {
+            Ok(())
+        } else {
+            Err(OdooError::Validation(format!("Invalid language code: {lang}")))
+        }
+    }
+
     /// Now, by the double's clock (UTC, whole seconds).
     pub fn now(&self) -> NaiveDateTime {
         let base = self.clock.fixed.unwrap_or_else(|| Utc::now().naive_utc());

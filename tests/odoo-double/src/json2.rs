@@ -202,6 +202,7 @@ pub(crate) fn call(
             ))
         }
     }
+    db.check_lang(&ctx.lang).map_err(|e| describe(&*db, &e))?;
     // `get_public_method`
     if method.starts_with('_') {
         return Err(Json2Error::exception(

@@ -553,17 +553,8 @@ impl<'a> Env<'a> {
             }
             out
         };
-        let missing: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| self.rec(model, *id).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(OdooError::MissingRecord {
-                model: model.to_owned(),
-                ids: missing,
-            });
-        }
+        // Real Odoo (16 to 19, XML-RPC and JSON-2) leaves out the ids that
+        // do not exist: `read` of a missing id is `[]`, not a MissingError.
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(rec) = self.rec(model, *id) else { continue };

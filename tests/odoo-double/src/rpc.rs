@@ -142,6 +142,9 @@ fn object(db: &mut Database, call: &MethodCall) -> Result<Value, Fault> {
     if let Some(Value::Struct(context)) = kwargs.remove("context") {
         apply_context(&mut ctx, &context);
     }
+    if let Err(e) = db.check_lang(&ctx.lang) {
+        return Err(db.fault(&ctx, &model, &e));
+    }
     let mutating = is_mutating(&method);
     let snapshot = mutating.then(|| db.snapshot());
     match call_model(db, &ctx, &model, &method, args, kwargs) {

@@ -485,6 +485,7 @@ pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
     }
     add(res_currency());
     add(res_company());
+    add(res_lang());
     add(calendar_event());
     add(calendar_event_type());
     add(crm_tag());
@@ -1020,6 +1021,14 @@ fn calendar_event() -> (String, ModelSchema) {
     ]);
     m.f("show_as", Selection, "Show as")
         .sel(&[("free", "Available"), ("busy", "Busy")]);
+    m.f("active", Boolean, "Active");
+    m.done()
+}
+
+fn res_lang() -> (String, ModelSchema) {
+    let mut m = M::new("res.lang", "Languages", "active desc, name");
+    m.f("name", Char, "Name").req();
+    m.f("code", Char, "Locale Code").req();
     m.f("active", Boolean, "Active");
     m.done()
 }

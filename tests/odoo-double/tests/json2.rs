@@ -539,8 +539,9 @@ async fn create_then_read() {
         json!({"ids": third, "fields": ["name"]}),
     )
     .await;
-    assert_eq!(answer.status, 404);
-    assert_eq!(error_name(&answer), "odoo.exceptions.MissingError");
+    // Real Odoo (16 to 19) leaves a missing record out of a read.
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.json(), json!([]));
 
     // A failing create changes nothing.
     let before = double

@@ -254,9 +254,6 @@ async fn translatable_fields_follow_the_lang_context() {
         fr.get("uom_id"),
         Some(&Value::Array(vec![Value::Int(1), Value::from("Unité(s)")]))
     );
-    // A language without a translation falls back to en_US.
-    let de = read("de_DE").await;
-    assert_eq!(de.get("name"), Some(&Value::from("Traditional baguette")));
     let en = read("en_US").await;
     assert_eq!(en.get("name"), Some(&Value::from("Traditional baguette")));
     // Searches compare in the context's language.
@@ -1072,4 +1069,40 @@ async fn portal_users_read_the_catalog_and_their_own_partner_only() {
         "{}",
         fault.string
     );
+}
+
+/// A language Odoo does not have: 16.0 reads in English, 17.0 and later
+/// refuse the call ("Invalid language code", `Environment.lang`); English
+/// is always accepted.
+#[tokio::test]
+async fn a_language_odoo_lacks_is_refused_from_17() {
+    for series in ["16.0", "17.0", "18.0", "19.0"] {
+        let double = OdooDouble::start(Dataset::shop().with_series(series))
+            .await
+            .unwrap();
+        let odoo = Odoo::admin(&double).await;
+        let read = |l: &'static str| {
+            odoo.kw(
+                "product.template",
+                "search_read",
+                vec![Value::Array(vec![])],
+                Struct::new()
+                    .with("fields", vec![Value::from("name")])
+                    .with("context", Struct::new().with("lang", l)),
+            )
+        };
+        match read("de_DE").await {
+            Ok(_) => assert_eq!(series, "16.0", "{series} read in a language it lacks"),
+            Err(fault) => {
+                assert_ne!(series, "16.0", "{series}: {fault:?}");
+                assert_eq!(
+                    (fault.code, fault.string.as_str()),
+                    (2, "Invalid language code: de_DE"),
+                    "{series}"
+                );
+            }
+        }
+        assert!(read("en_US").await.is_ok(), "{series}");
+        assert!(read("fr_FR").await.is_ok(), "{series}");
+    }
 }

@@ -5,7 +5,8 @@
 //! password, over JSON-2 (Odoo 19 and later). It says so when they are not.
 //! Optional for a real server: `ODOO_PORTAL_USER` and `ODOO_PORTAL_PASSWORD`
 //! (`ODOO_PORTAL_API_KEY` over JSON-2), a portal customer, for the
-//! access-error check.
+//! access-error check. With `REAL_ODOO_REQUIRED` set (as
+//! `tests/run-all.sh` sets it), a missing real Odoo fails instead.
 //!
 //! Against a real Odoo it reads the catalog and creates one draft quotation,
 //! which it then cancels (its reference starts with `contract-test-`).
@@ -126,6 +127,11 @@ async fn targets() -> Vec<Target> {
             } else {
                 "ODOO_PASSWORD"
             };
+            // tests/run-all.sh (and so CI) requires the real Odoo it started.
+            assert!(
+                env("REAL_ODOO_REQUIRED").is_none(),
+                "REAL_ODOO_REQUIRED is set: set ODOO_URL, ODOO_DB, ODOO_USER and {wanted}"
+            );
             let _ = writeln!(
                 std::io::stderr(),
                 "contract suite: real Odoo SKIPPED (set ODOO_URL, ODOO_DB, ODOO_USER and {wanted} to run it)"

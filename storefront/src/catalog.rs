@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwapOption;
 use chrono::NaiveDateTime;
 use connector::mirror::Snapshot;
-use connector::pricing::{price_line, LinePrice, PriceDate, PriceEpochs, PricingContext};
+use connector::pricing::{price_line_for, LinePrice, PriceDate, PriceEpochs, PricingContext};
 use connector::records::{ProductTemplate, ProductVariant, SymbolPosition, Uom, UomType};
 use connector::search::normalize;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -531,6 +531,8 @@ pub struct Shelf<'a> {
     pub messages: &'a Messages,
     /// The customer's pricelist.
     pub pricelist: i64,
+    /// The customer's fiscal position.
+    pub fiscal_position: Option<i64>,
     /// Prices with or without taxes.
     pub tax_display: TaxDisplay,
     /// When prices are computed (UTC).
@@ -549,9 +551,10 @@ impl Shelf<'_> {
     /// The line Odoo would create for `quantity` of variant `variant_id`.
     pub fn price(&self, variant_id: i64, quantity: Decimal) -> Option<LinePrice> {
         let ctx = self.pricing()?;
-        match price_line(
+        match price_line_for(
             ctx,
             self.pricelist.into(),
+            self.fiscal_position.map(Into::into),
             variant_id.into(),
             quantity,
             PriceDate::At(self.now),

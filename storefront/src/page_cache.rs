@@ -107,6 +107,8 @@ pub struct PageKey {
     pub lang: String,
     /// The pricelist.
     pub pricelist: i64,
+    /// The fiscal position (it changes taxes and prices).
+    pub fiscal_position: Option<i64>,
     /// The path and query (forms bring the customer back to it).
     pub path: String,
     /// The products of the page the customer marked: (id, favorite,

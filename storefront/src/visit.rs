@@ -45,6 +45,8 @@ pub struct Customer {
     pub partner_id: i64,
     /// Their pricelist.
     pub pricelist: i64,
+    /// Their fiscal position in the shop's company, if any.
+    pub fiscal_position: Option<i64>,
     /// Their name.
     pub name: String,
 }
@@ -168,6 +170,7 @@ pub fn customer_of(state: &AppState, index: &CatalogIndex, session: SessionRecor
     Some(Customer {
         partner_id: partner.id,
         pricelist,
+        fiscal_position: partner.property_account_position_id.as_ref().map(|p| p.id),
         name: partner.name.clone().unwrap_or_else(|| session.login.clone()),
         session,
     })
@@ -264,6 +267,7 @@ impl Visit {
             lang: &self.lang,
             messages: self.messages(),
             pricelist: customer.pricelist,
+            fiscal_position: customer.fiscal_position,
             tax_display: self.state.settings.shop.tax_display,
             now: chrono::Utc::now().naive_utc(),
             favorites,
@@ -328,6 +332,7 @@ impl Visit {
                 lang: &self.lang,
                 messages,
                 pricelist: 0,
+                fiscal_position: None,
                 tax_display: self.state.settings.shop.tax_display,
                 now: chrono::Utc::now().naive_utc(),
                 favorites: &shelf_favorites,
@@ -432,6 +437,7 @@ impl Visit {
             price_epoch: self.index.price_epochs.epoch(chrono::Utc::now().naive_utc()),
             lang: self.lang.clone(),
             pricelist: customer.pricelist,
+            fiscal_position: customer.fiscal_position,
             path: self.current_path(),
             marks,
         };

@@ -32,8 +32,8 @@ use crate::domain::{field, Domain};
 use crate::error::{Error, FaultKind};
 use crate::pricing::PricingContext;
 use crate::records::{
-    fields, CalendarEvent, Company, Currency, Partner, Pricelist, PricelistItem, ProductCategory,
-    ProductTemplate, ProductVariant, PublicCategory, Record, Tax, Uom, User,
+    fields, CalendarEvent, Company, Currency, FiscalPosition, FiscalPositionTax, Partner, Pricelist,
+    PricelistItem, ProductCategory, ProductTemplate, ProductVariant, PublicCategory, Record, Tax, Uom, User,
 };
 use crate::search::{SearchDoc, SearchIndex};
 
@@ -152,6 +152,12 @@ pub struct Snapshot {
     pub pricelist_items: Collection<PricelistItem>,
     /// Sales taxes.
     pub taxes: Vec<Tax>,
+    /// Fiscal positions.
+    #[serde(default)]
+    pub fiscal_positions: Vec<FiscalPosition>,
+    /// Their tax lines (16.0 to 18.0).
+    #[serde(default)]
+    pub fiscal_position_taxes: Vec<FiscalPositionTax>,
     /// Units of measure.
     pub uoms: Vec<Uom>,
     /// Active currencies.
@@ -188,6 +194,8 @@ impl Snapshot {
             && self.partners.records == next.partners.records
             && self.users == next.users
             && self.pricelists.records == next.pricelists.records
+            && self.fiscal_positions == next.fiscal_positions
+            && self.fiscal_position_taxes == next.fiscal_position_taxes
             && self.pricelist_items.records == next.pricelist_items.records
             && self.taxes == next.taxes
             && self.uoms == next.uoms
@@ -529,6 +537,15 @@ impl Sync<'_> {
         Ok(rows)
     }
 
+    /// [`Sync::whole`] of a model that a server may not have (19.0 has no
+    /// fiscal position tax lines): none then.
+    async fn optional_whole<R: Record>(&mut self) -> Result<Vec<R>, Error> {
+        match self.whole::<R>(Domain::All).await {
+            Err(e) if e.fault_kind() == Some(FaultKind::UnknownModel) => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
     async fn modules(&mut self) -> Result<(String, Modules), Error> {
         if let Some(prev) = self.previous {
             return Ok((prev.series.clone(), prev.modules));
@@ -600,6 +617,8 @@ impl Sync<'_> {
         // company are told apart from those left out of pricing by their
         // company (see `pricing_context`).
         let taxes = self.whole::<Tax>(field("type_tax_use").eq("sale")).await?;
+        let fiscal_positions = self.optional_whole::<FiscalPosition>().await?;
+        let fiscal_position_taxes = self.optional_whole::<FiscalPositionTax>().await?;
         let uoms = self.whole::<Uom>(Domain::All).await?;
         let currencies = self.whole::<Currency>(field("active").eq(true)).await?;
         let companies = self.whole::<Company>(Domain::All).await?;
@@ -646,6 +665,8 @@ impl Sync<'_> {
             pricelists,
             pricelist_items,
             taxes,
+            fiscal_positions,
+            fiscal_position_taxes,
             uoms,
             currencies,
             companies,

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use crate::pricing::{
-    self, AppliedOn, Category, CategoryId, ComputePrice, CurrencyId, Formula, OdooSeries, PriceBase,
-    PricelistId, PricingContext, Product, TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
+    self, AppliedOn, Category, CategoryId, ComputePrice, CurrencyId, FiscalPosition, Formula, OdooSeries,
+    PriceBase, PricelistId, PricingContext, Product, TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
 };
 use crate::records::{self, AmountType};
 
@@ -108,7 +108,47 @@ impl Snapshot {
             }
             ctx.add_tax(record);
         }
+        for position in self.fiscal_positions.iter() {
+            ctx.add_fiscal_position(self.fiscal_position(position, series));
+        }
         Some(ctx)
+    }
+
+    /// A fiscal position as the engine takes it, per series (see
+    /// [`pricing::fiscal`]): tax lines whose destination is not an active
+    /// sales tax are ignored (16.0, 17.0) or remove the tax (18.0); in 19.0
+    /// the destination taxes name what they replace, and a position
+    /// without taxes removes them all.
+    fn fiscal_position(&self, position: &records::FiscalPosition, series: OdooSeries) -> FiscalPosition {
+        let active: HashSet<i64> = self.taxes.iter().map(|t| t.id).collect();
+        let mut out = FiscalPosition::new(position.id);
+        match series {
+            OdooSeries::V19 => {
+                out.removes_all = position.tax_ids.is_empty();
+                for destination in self.taxes.iter().filter(|t| position.tax_ids.contains(&t.id)) {
+                    for source in &destination.original_tax_ids {
+                        out = out.mapping(*source, Some(TaxId(destination.id)));
+                    }
+                }
+            }
+            _ => {
+                for line in self
+                    .fiscal_position_taxes
+                    .iter()
+                    .filter(|l| l.position_id.id == position.id)
+                {
+                    let destination = line.tax_dest_id.as_ref().map(|d| d.id);
+                    match destination {
+                        Some(d) if active.contains(&d) => {
+                            out = out.mapping(line.tax_src_id.id, Some(TaxId(d)));
+                        }
+                        Some(_) if series != OdooSeries::V18 => {}
+                        _ => out = out.mapping(line.tax_src_id.id, None),
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

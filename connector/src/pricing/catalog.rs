@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
+use super::fiscal::{FiscalPosition, FiscalPositionId};
 use super::tax::{Tax, TaxRounding};
 use super::{
     CategoryId, CurrencyId, OdooSeries, PricelistId, PricelistItemId, ProductId, TaxId, TemplateId, UomId,
@@ -337,6 +338,7 @@ pub struct PricingContext {
     pricelists: HashMap<PricelistId, Pricelist>,
     rules: HashMap<PricelistId, RuleIndex>,
     taxes: HashMap<TaxId, Tax>,
+    fiscal_positions: HashMap<FiscalPositionId, FiscalPosition>,
 }
 
 impl PricingContext {
@@ -358,7 +360,19 @@ impl PricingContext {
             pricelists: HashMap::from([(NO_PRICELIST, no_pricelist)]),
             rules: HashMap::new(),
             taxes: HashMap::new(),
+            fiscal_positions: HashMap::new(),
         }
+    }
+
+    /// Adds (or replaces) a fiscal position.
+    pub fn add_fiscal_position(&mut self, position: FiscalPosition) -> &mut Self {
+        self.fiscal_positions.insert(position.id, position);
+        self
+    }
+
+    /// A fiscal position.
+    pub fn fiscal_position(&self, id: FiscalPositionId) -> Option<&FiscalPosition> {
+        self.fiscal_positions.get(&id)
     }
 
     /// The decimal accuracy "Product Price" (`decimal.precision`, 2 by

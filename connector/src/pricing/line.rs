@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::catalog::{ComputePrice, DiscountPolicy, PriceBase, PricelistItem, PricingContext, Product};
+use super::fiscal::{self, FiscalPositionId};
 use super::rules::{base_price, find_rule, product_price};
 use super::tax::{self, LineAmounts, LineTax};
 use super::{round_digits, OdooSeries, PriceDate, PricelistId, PricelistItemId, PricingError, ProductId};
@@ -108,6 +109,27 @@ pub fn price_line(
     quantity: Decimal,
     date: impl Into<PriceDate>,
 ) -> Result<LinePrice, PricingError> {
+    price_line_for(ctx, pricelist, None, product, quantity, date)
+}
+
+/// [`price_line`] for a customer with fiscal position `fiscal_position`:
+/// the product's taxes mapped by it and, when they were included in the
+/// price, the price adapted ([`fiscal`]).
+pub fn price_line_for(
+    ctx: &PricingContext,
+    pricelist: PricelistId,
+    fiscal_position: Option<FiscalPositionId>,
+    product: ProductId,
+    quantity: Decimal,
+    date: impl Into<PriceDate>,
+) -> Result<LinePrice, PricingError> {
+    let position = match fiscal_position {
+        Some(id) => Some(
+            ctx.fiscal_position(id)
+                .ok_or(PricingError::UnknownFiscalPosition(id))?,
+        ),
+        None => None,
+    };
     let date = date.into();
     let record = ctx
         .product(product)
@@ -130,10 +152,11 @@ pub fn price_line(
     if unit.abs() > MAX_PRICE {
         return Err(PricingError::OutOfRange("the unit price"));
     }
+    let (tax_ids, unit) = fiscal::adapt(ctx, position, &record.tax_ids, unit)?;
     let price_unit = round_digits(unit, ctx.price_digits());
     let discount = round_digits(discount, ctx.discount_digits());
 
-    let taxes = tax::flatten(ctx.taxes(), &record.tax_ids)?;
+    let taxes = tax::flatten(ctx.taxes(), &tax_ids)?;
     if taxes.iter().any(|tax| tax.amount.abs() > MAX_TAX_AMOUNT) {
         return Err(PricingError::OutOfRange("a tax amount"));
     }

@@ -69,6 +69,7 @@
 //! of 100 %.
 
 mod catalog;
+pub mod fiscal;
 mod line;
 mod round;
 mod rules;
@@ -82,7 +83,10 @@ pub use catalog::{
     AppliedOn, Category, ComputePrice, Currency, DiscountPolicy, Formula, PriceBase, PriceEpochs, Pricelist,
     PricelistItem, PricingContext, Product, NO_PRICELIST,
 };
-pub use line::{order_totals, price_line, price_order, LinePrice, OrderLine, OrderPrice, OrderTotals};
+pub use fiscal::{FiscalPosition, FiscalPositionId};
+pub use line::{
+    order_totals, price_line, price_line_for, price_order, LinePrice, OrderLine, OrderPrice, OrderTotals,
+};
 pub use round::{float_round, round_digits};
 pub use tax::{Tax, TaxAmountType, TaxRounding};
 
@@ -247,6 +251,9 @@ pub enum PricingError {
     /// A product's tax (or a group's child) is not in the context.
     #[error("unknown tax {0}")]
     UnknownTax(TaxId),
+    /// The customer's fiscal position is not in the context.
+    #[error("unknown fiscal position {0}")]
+    UnknownFiscalPosition(FiscalPositionId),
     /// A pricelist's price depends on itself through rules based on other
     /// pricelists. Odoo refuses a rule based on its own pricelist but not a
     /// longer loop, which it would follow until Python's recursion limit.

@@ -95,7 +95,7 @@ pub use calendar::CalendarEvent;
 pub use catalog::{ProductCategory, ProductTemplate, ProductVariant, PublicCategory, Uom, UomType};
 pub use command::Command;
 pub use fields::Many2one;
-pub use partner::{Company, Partner, User};
+pub use partner::{Company, FiscalPosition, FiscalPositionTax, Partner, User};
 pub use pricing::{
     AmountType, AppliedOn, ComputePrice, Currency, DiscountPolicy, PriceBase, PriceInclusion, Pricelist,
     PricelistItem, SymbolPosition, Tax,

@@ -30,6 +30,10 @@ pub struct Partner {
     /// Its logins (`res.users`).
     #[serde(with = "fields::x2many")]
     pub user_ids: Vec<i64>,
+    /// Its fiscal position in the company of the call (company-dependent),
+    /// when read.
+    #[serde(default)]
+    pub property_account_position_id: Option<Many2one>,
 }
 
 impl Record for Partner {
@@ -42,6 +46,60 @@ impl Record for Partner {
         FieldSpec::required(&["commercial_partner_id"]),
         FieldSpec::required(&["write_date"]),
         FieldSpec::required(&["user_ids"]),
+        FieldSpec::optional(&["property_account_position_id"]),
+    ];
+}
+
+/// A fiscal position (`account.fiscal.position`): how a customer's taxes
+/// are mapped.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct FiscalPosition {
+    /// The id.
+    pub id: i64,
+    /// The name.
+    pub name: String,
+    /// Its company, when read.
+    #[serde(default)]
+    pub company_id: Option<Many2one>,
+    /// 16.0 to 18.0: its tax lines ([`FiscalPositionTax`]); 19.0: the
+    /// destination taxes (each names the taxes it replaces in
+    /// `original_tax_ids`).
+    #[serde(with = "fields::x2many", default)]
+    pub tax_ids: Vec<i64>,
+}
+
+impl Record for FiscalPosition {
+    const MODEL: &'static str = "account.fiscal.position";
+    const FIELDS: &'static [FieldSpec] = &[
+        FieldSpec::required(&["name"]),
+        FieldSpec::optional(&["company_id"]),
+        FieldSpec::required(&["tax_ids"]),
+    ];
+}
+
+/// A tax line of a fiscal position (`account.fiscal.position.tax`, 16.0 to
+/// 18.0): `tax_src_id` becomes `tax_dest_id`, or is removed without one.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct FiscalPositionTax {
+    /// The id.
+    pub id: i64,
+    /// The position.
+    pub position_id: Many2one,
+    /// The product's tax.
+    pub tax_src_id: Many2one,
+    /// What it becomes.
+    #[serde(default)]
+    pub tax_dest_id: Option<Many2one>,
+}
+
+impl Record for FiscalPositionTax {
+    const MODEL: &'static str = "account.fiscal.position.tax";
+    const FIELDS: &'static [FieldSpec] = &[
+        FieldSpec::required(&["position_id"]),
+        FieldSpec::required(&["tax_src_id"]),
+        FieldSpec::required(&["tax_dest_id"]),
     ];
 }
 

@@ -248,6 +248,9 @@ pub struct Tax {
     /// carries the taxes of each, and a line keeps those of its order's
     /// company.
     pub company_id: Option<i64>,
+    /// 19.0: the taxes this one replaces under a fiscal position that
+    /// lists it.
+    pub original_tax_ids: Vec<i64>,
 }
 
 impl Tax {
@@ -281,6 +284,7 @@ impl Record for Tax {
         FieldSpec::required(&["include_base_amount"]),
         FieldSpec::optional(&["sequence"]),
         FieldSpec::optional(&["company_id"]),
+        FieldSpec::optional(&["original_tax_ids"]),
     ];
 }
 
@@ -308,6 +312,8 @@ struct TaxWire {
     sequence: Option<i64>,
     #[serde(default)]
     company_id: Option<Many2one>,
+    #[serde(with = "fields::x2many", default)]
+    original_tax_ids: Vec<i64>,
 }
 
 impl From<TaxWire> for Tax {
@@ -329,6 +335,7 @@ impl From<TaxWire> for Tax {
             include_base_amount: w.include_base_amount,
             sequence: w.sequence,
             company_id: w.company_id.map(|c| c.id),
+            original_tax_ids: w.original_tax_ids,
         }
     }
 }

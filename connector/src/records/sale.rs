@@ -61,6 +61,13 @@ pub struct SaleOrder {
     /// Its lines ([`SaleOrderLine`]).
     #[serde(with = "fields::x2many")]
     pub order_line: Vec<i64>,
+    /// Its company, when read.
+    #[serde(default)]
+    pub company_id: Option<Many2one>,
+    /// The terms and conditions (HTML): the pickup and the customer's
+    /// note, when read.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl Record for SaleOrder {
@@ -77,6 +84,8 @@ impl Record for SaleOrder {
         FieldSpec::required(&["client_order_ref"]),
         FieldSpec::required(&["tag_ids"]),
         FieldSpec::required(&["order_line"]),
+        FieldSpec::optional(&["company_id"]),
+        FieldSpec::optional(&["note"]),
     ];
 }
 

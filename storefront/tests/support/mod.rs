@@ -36,6 +36,21 @@ pub struct Shop {
 }
 
 impl Shop {
+    /// A shop started elsewhere (e.g. on a real Odoo).
+    pub fn from_parts(
+        base: String,
+        resync: storefront::resync::Resync,
+        data: std::path::PathBuf,
+        server: actix_web::dev::ServerHandle,
+    ) -> Shop {
+        Shop {
+            base,
+            resync,
+            data,
+            server,
+        }
+    }
+
     /// A new browser on this shop.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)

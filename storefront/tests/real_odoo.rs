@@ -1,0 +1,379 @@
+//! The shop against a real Odoo, seeded by `tests/real-odoo/up.sh` (which
+//! writes the `<series>.env` this test reads: `REAL_ODOO_MANIFEST`,
+//! `ODOO_URL`, ...). Without it the test says SKIPPED, unless
+//! `REAL_ODOO_REQUIRED` is set (as `tests/run-all.sh` and CI set it): then
+//! a real Odoo that is not there fails the test.
+//!
+//! Odoo is the oracle: every amount the customer was shown is compared,
+//! line by line and in total, with what Odoo computed on the quotation it
+//! made of the order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+
+use connector::domain::field;
+use connector::records::SaleOrder;
+use connector::{Client, Credentials};
+use rust_decimal::Decimal;
+use serde_json::{json, Value as Json};
+use storefront::settings::Settings;
+use storefront::startup::Application;
+use support::{data_dir, Browser, Shop, ADMIN_TOKEN};
+
+/// The seeded real Odoo this run talks to.
+struct RealOdoo {
+    series: String,
+    url: String,
+    db: String,
+    bare_db: String,
+    user: String,
+    password: String,
+    admin: (String, String),
+    manifest: Json,
+    bare_manifest: Json,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn real_odoo() -> Option<RealOdoo> {
+    let Some(manifest) = env("REAL_ODOO_MANIFEST") else {
+        assert!(
+            env("REAL_ODOO_REQUIRED").is_none(),
+            "REAL_ODOO_REQUIRED is set but no real Odoo is: run tests/real-odoo/up.sh and source its .env"
+        );
+        println!("real Odoo SKIPPED (run tests/real-odoo/up.sh and source target/real-odoo/<series>.env)");
+        return None;
+    };
+    let read = |path: &str| -> Json {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}")))
+            .unwrap()
+    };
+    let need = |name: &str| env(name).unwrap_or_else(|| panic!("{name} is not set"));
+    Some(RealOdoo {
+        series: need("REAL_ODOO_SERIES"),
+        url: need("ODOO_URL"),
+        db: need("ODOO_DB"),
+        bare_db: need("ODOO_BARE_DB"),
+        user: need("ODOO_USER"),
+        password: need("ODOO_PASSWORD"),
+        admin: (need("ODOO_ADMIN_USER"), need("ODOO_ADMIN_PASSWORD")),
+        manifest: read(&manifest),
+        bare_manifest: read(&need("REAL_ODOO_BARE_MANIFEST")),
+    })
+}
+
+impl RealOdoo {
+    /// Odoo's administrator, in no particular company: the oracle.
+    fn admin(&self, db: &str) -> Client {
+        Client::builder(&self.url)
+            .database(db)
+            .credentials(Credentials::new(&self.admin.0, &self.admin.1))
+            .build()
+            .unwrap()
+    }
+
+    /// A shop on database `db` of this Odoo, after its first sync.
+    async fn shop(&self, db: &str, extra: &[(&str, &str)]) -> Shop {
+        let data = data_dir();
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("STOREFRONT_DATA_DIR".to_owned(), data.display().to_string()),
+            ("STOREFRONT_BIND".to_owned(), "127.0.0.1:0".to_owned()),
+            ("ODOO_URL".to_owned(), self.url.clone()),
+            ("ODOO_DB".to_owned(), db.to_owned()),
+            ("ODOO_USER".to_owned(), self.user.clone()),
+            ("ODOO_PASSWORD".to_owned(), self.password.clone()),
+            ("ODOO_TIMEOUT_SECS".to_owned(), "120".to_owned()),
+            ("STOREFRONT_RESYNC_SECS".to_owned(), "0".to_owned()),
+            ("STOREFRONT_ADMIN_TOKEN".to_owned(), ADMIN_TOKEN.to_owned()),
+            ("SHOP_LANGUAGES".to_owned(), "fr_FR,en_US".to_owned()),
+            ("SHOP_MINIMUM_ORDER".to_owned(), "0".to_owned()),
+            ("SHOP_PICKUP_CUTOFF_HOURS".to_owned(), "0".to_owned()),
+        ]);
+        for (k, v) in extra {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        let app = Application::build(settings).await.unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let resync = app.resync().clone();
+        let server = app.server_handle();
+        tokio::spawn(app.run_until_stopped());
+        resync.attempted(1).await;
+        Shop::from_parts(base, resync, data, server)
+    }
+}
+
+fn money(v: &Json) -> Decimal {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not an amount: {v}"))
+        .parse()
+        .unwrap()
+}
+
+fn customer<'a>(manifest: &'a Json, key: &str) -> &'a Json {
+    manifest["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == key)
+        .unwrap_or_else(|| panic!("no customer {key} in the manifest"))
+}
+
+/// Logs `who` in, puts every variant the shop sells in the cart (0.5 of
+/// those sold by weight, 1 of the others), orders it for the first open
+/// slot twice with one key, and checks Odoo's quotation against the cart:
+/// one order, its customer, pricelist, company, date, tag and note, each
+/// line's and the total amounts to the cent. Then cancels it through the
+/// shop. Returns the number of lines.
+async fn order_everything(
+    odoo: &RealOdoo,
+    db: &str,
+    shop: &Shop,
+    who: &Json,
+    pricelist: Option<i64>,
+) -> usize {
+    let login = who["login"].as_str().unwrap();
+    let browser: Browser = shop.browser();
+    browser.log_in(login, who["password"].as_str().unwrap()).await;
+    let session = browser.get("/api/v1/session").await.json();
+    assert_eq!(session["authenticated"], json!(true), "{login}: {session}");
+
+    let snapshot = shop.resync.mirror().snapshot();
+    let mut added = 0;
+    for variant in snapshot.variants.records.values() {
+        let Some(template) = snapshot.templates.records.get(&variant.product_tmpl_id.id) else {
+            continue;
+        };
+        let by_weight = snapshot
+            .uoms
+            .iter()
+            .any(|u| u.id == template.uom_id.id && u.name.to_lowercase().contains("kg"));
+        let quantity = if by_weight { "0.5" } else { "1" };
+        let answer = browser
+            .json_csrf(
+                reqwest::Method::POST,
+                "/api/v1/cart/lines",
+                Some(json!({"product_id": variant.id, "quantity": quantity})),
+            )
+            .await;
+        assert_eq!(
+            answer.status, 200,
+            "{login}: adding {}: {}",
+            template.name, answer.body
+        );
+        added += 1;
+    }
+    assert!(added >= 10, "{login}: only {added} variants on sale");
+    let cart = browser.get("/api/v1/cart").await.json();
+    let lines = cart["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), added, "{login}: {cart}");
+
+    let slots = browser.get("/api/v1/pickup-slots").await.json();
+    let slot = slots["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["available"] == json!(true))
+        .unwrap_or_else(|| panic!("{login}: no open slot: {slots}"))
+        .clone();
+
+    let key = format!(
+        "real-odoo-{}-{}-{}-{}",
+        odoo.series.replace('.', "_"),
+        who["partner_id"],
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    );
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let token = browser.csrf().await;
+        let answer = browser
+            .send(reqwest::Method::POST, "/api/v1/orders", |r| {
+                r.header("x-csrf-token", &token)
+                    .header("idempotency-key", &key)
+                    .json(&json!({"slot_id": slot["id"], "note": "Sonnez <b>deux</b> fois"}))
+            })
+            .await;
+        answers.push(answer);
+    }
+    assert_eq!(answers[0].status, 201, "{login}: {}", answers[0].body);
+    assert_eq!(answers[1].status, 200, "{login}: {}", answers[1].body);
+    let placed = answers[0].json();
+    assert_eq!(
+        placed["pending"],
+        json!(false),
+        "{login}: Odoo did not take the order: {placed}"
+    );
+    assert_eq!(placed["reference"], answers[1].json()["reference"]);
+
+    // Odoo, read by its administrator.
+    let admin = odoo.admin(db);
+    let found: Vec<SaleOrder> = admin
+        .search_records(field("client_order_ref").eq(key.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{login}: one order for one key, found {found:?}");
+    let order = connector::orders::read(&admin, found[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    let sale = &order.order;
+    assert_eq!(sale.state, "draft", "{login}");
+    assert_eq!(sale.partner_id.id, who["partner_id"].as_i64().unwrap(), "{login}");
+    assert_eq!(
+        sale.pricelist_id.as_ref().map(|p| p.id),
+        pricelist,
+        "{login}: pricelist"
+    );
+    let company = sale.company_id.as_ref().map(|c| c.id);
+    assert_eq!(company, snapshot.company_id, "{login}: company");
+    let start: chrono::DateTime<chrono::Utc> = serde_json::from_value(slot["start"].clone()).unwrap();
+    assert_eq!(sale.commitment_date, Some(start), "{login}: slot date");
+    assert!(!sale.tag_ids.is_empty(), "{login}: the slot's tag");
+    let note = sale.note.clone().unwrap_or_default();
+    assert!(note.contains("&lt;b&gt;deux&lt;/b&gt;"), "{login}: note {note:?}");
+
+    // Line by line, then the totals, to the cent.
+    let mut odoo_lines: HashMap<i64, Vec<&connector::records::SaleOrderLine>> = HashMap::new();
+    for line in &order.lines {
+        odoo_lines
+            .entry(line.product_id.as_ref().unwrap().id)
+            .or_default()
+            .push(line);
+    }
+    let included = cart["taxes_included"] == json!(true);
+    let mut differences = Vec::new();
+    for line in lines {
+        let product = line["product_id"].as_i64().unwrap();
+        let ours = money(&line["amount"]);
+        let theirs = odoo_lines.get(&product).and_then(|l| l.first()).map(|l| {
+            if included {
+                l.price_total
+            } else {
+                l.price_subtotal
+            }
+        });
+        if theirs != Some(ours) {
+            differences.push(format!(
+                "{} ({product}): shop {ours}, Odoo {theirs:?}",
+                line["name"]
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} {login}: {} of {} lines differ:\n{}",
+        odoo.series,
+        differences.len(),
+        lines.len(),
+        differences.join("\n")
+    );
+    assert_eq!(order.lines.len(), lines.len(), "{login}");
+    let totals = &cart["totals"];
+    assert_eq!(
+        (
+            money(&totals["untaxed"]),
+            money(&totals["tax"]),
+            money(&totals["total"])
+        ),
+        (sale.amount_untaxed, sale.amount_tax, sale.amount_total),
+        "{} {login}: totals",
+        odoo.series
+    );
+
+    // Cancelled through the shop.
+    let reference = placed["reference"].as_str().unwrap();
+    let answer = browser
+        .json_csrf(
+            reqwest::Method::POST,
+            &format!("/api/v1/orders/{reference}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{login}: {}", answer.body);
+    let after = connector::orders::read(&admin, sale.id).await.unwrap().unwrap();
+    assert_eq!(after.order.state, "cancel", "{login}");
+    lines.len()
+}
+
+#[tokio::test]
+async fn customers_order_everything_and_odoo_agrees_to_the_cent() {
+    let Some(odoo) = real_odoo() else { return };
+    let company = odoo.manifest["companies"]["a"].as_i64().unwrap().to_string();
+    let shop = odoo.shop(&odoo.db, &[("SHOP_COMPANY", &company)]).await;
+    for key in ["french", "english", "fiscal_position"] {
+        let who = customer(&odoo.manifest, key);
+        let pricelist = who["effective_pricelist_id"].as_i64();
+        let lines = order_everything(&odoo, &odoo.db, &shop, who, pricelist).await;
+        println!(
+            "real Odoo {}: {key} ordered {lines} lines, equal to the cent",
+            odoo.series
+        );
+    }
+}
+
+/// The mirror holds what the shop's company sells, and nothing of another
+/// company: Odoo's own answer to the same question, asked as its admin.
+#[tokio::test]
+async fn the_mirror_holds_the_company_catalog() {
+    let Some(odoo) = real_odoo() else { return };
+    let a = odoo.manifest["companies"]["a"].as_i64().unwrap();
+    let shop = odoo.shop(&odoo.db, &[("SHOP_COMPANY", &a.to_string())]).await;
+    let snapshot = shop.resync.mirror().snapshot();
+    assert_eq!(snapshot.company_id, Some(a));
+    let admin = odoo.admin(&odoo.db);
+    let mut expected = field("sale_ok").eq(true)
+        & field("is_published").eq(true)
+        & (field("company_id").eq(a) | field("company_id").eq(false));
+    if odoo.series.as_str() >= "18" {
+        expected = expected & field("type").ne("combo");
+    }
+    let ids: HashSet<i64> = admin
+        .model("product.template")
+        .search(expected)
+        .send()
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let mirrored: HashSet<i64> = snapshot.templates.records.keys().copied().collect();
+    assert_eq!(mirrored, ids, "{}", odoo.series);
+    for key in ["company_b"] {
+        for id in odoo.manifest["products"][key].as_array().into_iter().flatten() {
+            assert!(
+                !mirrored.contains(&id.as_i64().unwrap()),
+                "{}: {key} product {id} mirrored",
+                odoo.series
+            );
+        }
+    }
+    let ready = shop.browser().get("/readyz").await.json();
+    assert_eq!(ready["warnings"], json!([]), "{ready}");
+}
+
+/// A database without French and without any pricelist: the shop starts
+/// in English, says what it left out, and its customers log in and order
+/// at Odoo's prices.
+#[tokio::test]
+async fn a_database_without_french_or_pricelist_sells() {
+    let Some(odoo) = real_odoo() else { return };
+    let shop = odoo.shop(&odoo.bare_db, &[]).await;
+    let ready = shop.browser().get("/readyz").await.json();
+    assert_eq!(ready["ready"], json!(true), "{ready}");
+    let warnings = ready["warnings"].to_string();
+    assert!(warnings.contains("fr_FR"), "{ready}");
+    let snapshot = shop.resync.mirror().snapshot();
+    assert_eq!(snapshot.languages, ["en_US"]);
+    let who = odoo.bare_manifest["customers"][0].clone();
+    let pricelist = who["effective_pricelist_id"].as_i64();
+    let lines = order_everything(&odoo, &odoo.bare_db, &shop, &who, pricelist).await;
+    println!(
+        "real Odoo {}: the bare database ordered {lines} lines, equal to the cent",
+        odoo.series
+    );
+}

@@ -63,10 +63,12 @@
 //!
 //! Lines are priced in the product's own unit of measure (as the storefront
 //! writes them), in the currency of the context (a pricelist in another
-//! currency is refused, [`PricingError::ForeignCurrency`]), without fiscal
-//! positions, attribute extras that do not create variants, combo products or
-//! taxes computed by Python code; tax repartition lines are taken as one line
-//! of 100 %.
+//! currency is refused, [`PricingError::ForeignCurrency`]), without
+//! attribute extras that do not create variants, combo products or taxes
+//! computed by Python code; tax repartition lines are taken as one line of
+//! 100 %. A customer's fiscal position maps the taxes and adapts the price
+//! ([`fiscal`], [`price_line_for`]); choosing an automatic fiscal position
+//! (by country) is left to the caller.
 
 mod catalog;
 pub mod fiscal;

@@ -634,3 +634,62 @@ async fn a_saved_snapshot_reads_back_whole() {
     assert!(matches!(Snapshot::load(&path), Err(SnapshotFileError::Io { .. })));
     let _ = std::fs::remove_dir(path.parent().unwrap());
 }
+
+/// A database of two companies, where the double (unlike Odoo's company
+/// rules) shows everything: the mirror keeps the shop company's products
+/// and those of none, and a product shared by both companies is priced
+/// with the shop company's taxes alone.
+#[tokio::test]
+async fn a_shop_is_one_company_of_the_database() {
+    let mut dataset = Dataset::shop();
+    let row = |json: serde_json::Value| json.as_object().unwrap().clone();
+    let records = &mut dataset.records;
+    records
+        .get_mut("res.company")
+        .unwrap()
+        .push(row(serde_json::json!(
+            {"id": 2, "name": "Fromagerie", "partner_id": 1, "currency_id": 1, "sequence": 20}
+        )));
+    records
+        .get_mut("account.tax")
+        .unwrap()
+        .push(row(serde_json::json!(
+            {"id": 90, "name": "TVA 10 % (Fromagerie)", "amount": 10.0, "amount_type": "percent",
+             "price_include": false, "type_tax_use": "sale", "sequence": 1, "company_id": 2}
+        )));
+    for template in records.get_mut("product.template").unwrap() {
+        match template["id"].as_i64() {
+            // Shared by both companies, with the taxes of each.
+            Some(1) => {
+                template.insert("taxes_id".into(), serde_json::json!([1, 90]));
+            }
+            // The other company's.
+            Some(2) => {
+                template.insert("company_id".into(), serde_json::json!(2));
+            }
+            _ => {}
+        }
+    }
+    let double = OdooDouble::start(dataset).await.unwrap();
+    let client = Client::builder(double.url())
+        .database(double.db())
+        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
+        .build()
+        .unwrap();
+    let mirror = Mirror::new(client, MirrorConfig::default());
+    mirror.full_sync().await.unwrap();
+    let snapshot = mirror.snapshot();
+    assert_eq!(snapshot.company_id, Some(1), "the technical user's company");
+    assert!(snapshot.templates.records.contains_key(&1));
+    assert!(
+        !snapshot.templates.records.contains_key(&2),
+        "another company's product"
+    );
+    let ctx = snapshot.pricing.as_deref().unwrap();
+    let baguette = snapshot.templates.records[&1].product_variant_ids[0];
+    let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let line = price_line(ctx, PricelistId(1), ProductId(baguette), Decimal::ONE, day).unwrap();
+    // 1.30 with 5.5 % included; the other company's 10 % would add 0.12.
+    assert_eq!(line.price_total, Decimal::new(130, 2), "{line:?}");
+    assert_eq!(line.taxes.len(), 1, "{line:?}");
+}

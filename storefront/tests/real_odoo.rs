@@ -18,8 +18,6 @@ use connector::records::SaleOrder;
 use connector::{Client, Credentials};
 use rust_decimal::Decimal;
 use serde_json::{json, Value as Json};
-use storefront::settings::Settings;
-use storefront::startup::Application;
 use support::{data_dir, Browser, Shop, ADMIN_TOKEN};
 
 /// The seeded real Odoo this run talks to.
@@ -96,14 +94,7 @@ impl RealOdoo {
         for (k, v) in extra {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
-        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
-        let app = Application::build(settings).await.unwrap();
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let resync = app.resync().clone();
-        let server = app.server_handle();
-        tokio::spawn(app.run_until_stopped());
-        resync.attempted(1).await;
-        Shop::from_parts(base, resync, data, server)
+        support::spawn_settings(&data, vars).await
     }
 }
 

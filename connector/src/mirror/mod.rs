@@ -541,7 +541,11 @@ impl Sync<'_> {
     /// fiscal position tax lines): none then.
     async fn optional_whole<R: Record>(&mut self) -> Result<Vec<R>, Error> {
         match self.whole::<R>(Domain::All).await {
-            Err(e) if e.fault_kind() == Some(FaultKind::UnknownModel) => Ok(Vec::new()),
+            Err(e) if e.fault_kind() == Some(FaultKind::UnknownModel) => {
+                // Asked all the same: one call.
+                self.report.add_call(R::MODEL, 0);
+                Ok(Vec::new())
+            }
             other => other,
         }
     }

@@ -36,21 +36,6 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// A shop started elsewhere (e.g. on a real Odoo).
-    pub fn from_parts(
-        base: String,
-        resync: storefront::resync::Resync,
-        data: std::path::PathBuf,
-        server: actix_web::dev::ServerHandle,
-    ) -> Shop {
-        Shop {
-            base,
-            resync,
-            data,
-            server,
-        }
-    }
-
     /// A new browser on this shop.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
@@ -75,11 +60,6 @@ pub async fn spawn(double: &OdooDouble) -> Shop {
 
 /// Starts a shop on the double with data in `data` and extra settings.
 pub async fn spawn_with(double: &OdooDouble, data: &std::path::Path, extra: &[(&str, &str)]) -> Shop {
-    // The server's log, shown with a failing test's output.
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_test_writer()
-        .try_init();
     let mut vars: HashMap<String, String> = HashMap::from([
         ("STOREFRONT_DATA_DIR".to_owned(), data.display().to_string()),
         ("STOREFRONT_BIND".to_owned(), "127.0.0.1:0".to_owned()),
@@ -94,6 +74,17 @@ pub async fn spawn_with(double: &OdooDouble, data: &std::path::Path, extra: &[(&
     for (k, v) in extra {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
+    spawn_settings(data, vars).await
+}
+
+/// Starts a shop with these settings and data directory, after its first
+/// sync.
+pub async fn spawn_settings(data: &std::path::Path, vars: HashMap<String, String>) -> Shop {
+    // The server's log, shown with a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_test_writer()
+        .try_init();
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

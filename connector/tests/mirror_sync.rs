@@ -43,6 +43,15 @@ async fn start(transport: Transport) -> (OdooDouble, Mirror) {
     (double, mirror)
 }
 
+/// The double's admin over XML-RPC.
+fn admin_client(double: &OdooDouble) -> Client {
+    Client::builder(double.url())
+        .database(double.db())
+        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
+        .build()
+        .unwrap()
+}
+
 fn template_named(snapshot: &Snapshot, fragment: &str) -> i64 {
     snapshot
         .templates
@@ -508,11 +517,7 @@ async fn without_the_optional_modules_the_mirror_still_works() {
     ] {
         let dataset = missing.iter().fold(Dataset::shop(), |d, m| d.without_module(m));
         let double = OdooDouble::start(dataset).await.unwrap();
-        let client = Client::builder(double.url())
-            .database(double.db())
-            .credentials(Credentials::new(double.admin_login(), double.admin_password()))
-            .build()
-            .unwrap();
+        let client = admin_client(&double);
         let config = MirrorConfig {
             languages: vec!["fr_FR".into(), "en_US".into()],
             pickup_horizon: TimeDelta::days(365 * 10),
@@ -671,11 +676,7 @@ async fn a_shop_is_one_company_of_the_database() {
         }
     }
     let double = OdooDouble::start(dataset).await.unwrap();
-    let client = Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
-        .build()
-        .unwrap();
+    let client = admin_client(&double);
     let mirror = Mirror::new(client, MirrorConfig::default());
     mirror.full_sync().await.unwrap();
     let snapshot = mirror.snapshot();

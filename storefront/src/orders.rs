@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use connector::orders::{self, PlacedOrder};
 use connector::records::{SaleOrder, SaleOrderState};
-use connector::{ErrorKind, FaultKind};
 use rust_decimal::Decimal;
 
 use crate::cart::{self, QuantityInput};
@@ -112,14 +111,9 @@ pub async fn find(visit: &Visit, customer: &Customer, reference: &str) -> Result
         if id <= 0 {
             return Err(OrderError::NotFound);
         }
-        // Odoo leaves a record that is not there out of a read (and an
-        // older double answered with a fault): both are "not found", not
-        // "Odoo is away".
-        let placed = match orders::read(client, id).await {
-            Err(e) if e.kind() == ErrorKind::Fault(FaultKind::MissingRecord) => None,
-            other => other?,
-        }
-        .ok_or(OrderError::NotFound)?;
+        // Odoo leaves a record that is not there out of a read: "not
+        // found", not "Odoo is away".
+        let placed = orders::read(client, id).await?.ok_or(OrderError::NotFound)?;
         if placed.order.partner_id.id != customer.partner_id {
             return Err(OrderError::NotFound);
         }

@@ -108,8 +108,9 @@ impl Snapshot {
             }
             ctx.add_tax(record);
         }
+        let active: HashSet<i64> = self.taxes.iter().map(|t| t.id).collect();
         for position in self.fiscal_positions.iter() {
-            ctx.add_fiscal_position(self.fiscal_position(position, series));
+            ctx.add_fiscal_position(self.fiscal_position(position, series, &active));
         }
         Some(ctx)
     }
@@ -119,8 +120,13 @@ impl Snapshot {
     /// sales tax are ignored (16.0, 17.0) or remove the tax (18.0); in 19.0
     /// the destination taxes name what they replace, and a position
     /// without taxes removes them all.
-    fn fiscal_position(&self, position: &records::FiscalPosition, series: OdooSeries) -> FiscalPosition {
-        let active: HashSet<i64> = self.taxes.iter().map(|t| t.id).collect();
+    /// `active`: the ids of the active sales taxes.
+    fn fiscal_position(
+        &self,
+        position: &records::FiscalPosition,
+        series: OdooSeries,
+        active: &HashSet<i64>,
+    ) -> FiscalPosition {
         let mut out = FiscalPosition::new(position.id);
         match series {
             OdooSeries::V19 => {

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
-use super::fiscal::{FiscalPosition, FiscalPositionId};
+use super::fiscal::FiscalPosition;
 use super::tax::{Tax, TaxRounding};
 use super::{
-    CategoryId, CurrencyId, OdooSeries, PricelistId, PricelistItemId, ProductId, TaxId, TemplateId, UomId,
+    CategoryId, CurrencyId, FiscalPositionId, OdooSeries, PricelistId, PricelistItemId, ProductId, TaxId,
+    TemplateId, UomId,
 };
 
 /// The currency prices are computed in (`res.currency`).

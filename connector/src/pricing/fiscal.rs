@@ -24,23 +24,7 @@ use std::collections::{BTreeSet, HashMap};
 use rust_decimal::Decimal;
 
 use super::tax::{self, Tax, TaxRounding};
-use super::{OdooSeries, PricingContext, PricingError, TaxId};
-
-/// An `account.fiscal.position` id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FiscalPositionId(pub i64);
-
-impl std::fmt::Display for FiscalPositionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl From<i64> for FiscalPositionId {
-    fn from(id: i64) -> Self {
-        Self(id)
-    }
-}
+use super::{FiscalPositionId, OdooSeries, PricingContext, PricingError, TaxId};
 
 /// A fiscal position, as a map of taxes.
 #[derive(Debug, Clone, PartialEq, Eq)]

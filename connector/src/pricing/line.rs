@@ -3,10 +3,13 @@
 use rust_decimal::Decimal;
 
 use super::catalog::{ComputePrice, DiscountPolicy, PriceBase, PricelistItem, PricingContext, Product};
-use super::fiscal::{self, FiscalPositionId};
+use super::fiscal;
 use super::rules::{base_price, find_rule, product_price};
 use super::tax::{self, LineAmounts, LineTax};
-use super::{round_digits, OdooSeries, PriceDate, PricelistId, PricelistItemId, PricingError, ProductId};
+use super::{
+    round_digits, FiscalPositionId, OdooSeries, PriceDate, PricelistId, PricelistItemId, PricingError,
+    ProductId,
+};
 
 /// Largest quantity accepted (far beyond any order; keeps decimals exact).
 const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);

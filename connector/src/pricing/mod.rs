@@ -85,7 +85,7 @@ pub use catalog::{
     AppliedOn, Category, ComputePrice, Currency, DiscountPolicy, Formula, PriceBase, PriceEpochs, Pricelist,
     PricelistItem, PricingContext, Product, NO_PRICELIST,
 };
-pub use fiscal::{FiscalPosition, FiscalPositionId};
+pub use fiscal::FiscalPosition;
 pub use line::{
     order_totals, price_line, price_line_for, price_order, LinePrice, OrderLine, OrderPrice, OrderTotals,
 };
@@ -145,6 +145,10 @@ id_type!(
 id_type!(
     /// A currency (`res.currency`).
     CurrencyId
+);
+id_type!(
+    /// A fiscal position (`account.fiscal.position`).
+    FiscalPositionId
 );
 
 /// The Odoo series whose arithmetic the engine reproduces (see the module

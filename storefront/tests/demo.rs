@@ -34,16 +34,17 @@ async fn the_demo_command_serves_a_shop_where_an_order_can_be_placed() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let _running = Running(child);
-    // The first lines: the address, then the logins.
-    let lines = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .take(3)
-            .map(|l| l.unwrap())
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap();
+    // The first lines: the address, then the logins. The rest is read
+    // too, to the end: a demo writing to a closed pipe would die of it.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let lines = tokio::task::spawn_blocking(move || receiver.iter().take(3).collect::<Vec<_>>())
+        .await
+        .unwrap();
     let base = lines[0]
         .strip_prefix("Demo shop: ")
         .unwrap_or_else(|| panic!("{lines:?}"))

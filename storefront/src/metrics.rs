@@ -152,6 +152,7 @@ impl Metrics {
     pub fn render(
         &self,
         outbox_depth: Option<u64>,
+        refused_orders: Option<u64>,
         odoo_reachable: Option<bool>,
         snapshot_age: Option<i64>,
     ) -> String {
@@ -222,6 +223,13 @@ impl Metrics {
             out.push_str("# TYPE storefront_outbox_depth gauge\n");
             let _ = writeln!(out, "storefront_outbox_depth {depth}");
         }
+        if let Some(refused) = refused_orders {
+            out.push_str(
+                "# HELP storefront_orders_refused Orders Odoo refused, waiting for the staff (/admin/outbox).\n",
+            );
+            out.push_str("# TYPE storefront_orders_refused gauge\n");
+            let _ = writeln!(out, "storefront_orders_refused {refused}");
+        }
         if let Some(reachable) = odoo_reachable {
             out.push_str("# HELP storefront_odoo_up Whether Odoo answered the last sync.\n");
             out.push_str("# TYPE storefront_odoo_up gauge\n");
@@ -273,6 +281,13 @@ pub async fn exposition(state: web::Data<AppState>) -> HttpResponse {
             None
         }
     };
+    let refused = match state.store.refused_orders().await {
+        Ok(refused) => Some(refused),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot count the refused orders");
+            None
+        }
+    };
     let status = state.resync.status();
     let age = state
         .resync
@@ -282,7 +297,7 @@ pub async fn exposition(state: web::Data<AppState>) -> HttpResponse {
         .map(|at| (chrono::Utc::now() - at).num_seconds());
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(depth, status.odoo_reachable, age))
+        .body(state.metrics.render(depth, refused, status.odoo_reachable, age))
 }
 
 #[cfg(test)]
@@ -294,7 +309,7 @@ mod tests {
         let m = Metrics::default();
         m.request("/categories/{id}", "GET", 200, Duration::from_millis(2));
         m.request("/categories/{id}", "GET", 200, Duration::from_millis(20));
-        let text = m.render(Some(3), Some(false), Some(12));
+        let text = m.render(Some(3), Some(1), Some(false), Some(12));
         assert!(text.contains(
             "storefront_http_requests_total{route=\"/categories/{id}\",method=\"GET\",status=\"200\"} 2"
         ));
@@ -302,6 +317,7 @@ mod tests {
             "storefront_http_request_duration_seconds_bucket{route=\"/categories/{id}\",method=\"GET\",le=\"0.005\"} 1"
         ));
         assert!(text.contains("storefront_outbox_depth 3"));
+        assert!(text.contains("storefront_orders_refused 1"));
         assert!(text.contains("storefront_odoo_up 0"));
     }
 }

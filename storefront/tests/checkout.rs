@@ -503,6 +503,77 @@ async fn with_odoo_down_the_order_is_received_and_reaches_odoo_once(transport: c
     }
 }
 
+/// Odoo refuses the quotation (here the error a multi-company database
+/// gives when a product belongs to another company): the customer's order
+/// page and the API say it was not accepted and that the shop will get in
+/// touch; the staff see it in /admin/outbox with Odoo's reason, and in a
+/// metric.
+async fn an_order_odoo_refuses_is_never_silent(transport: connector::Transport) {
+    let (double, settings) = start(transport).await;
+    let (slot, _) = add_slot(&double, "Shop", 48, Some(5));
+    let shop = shop(&double, &settings).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    fill_cart(&shop, &browser).await;
+    let key = hidden(&browser.get("/checkout").await.body, "order_key");
+    let reason = "Your quotation contains products from company Épicerie B whereas your quotation belongs to company Boulangerie A.";
+    double.fail_on(
+        Some("sale.order"),
+        "create",
+        connector::xmlrpc::Fault {
+            code: 2,
+            string: reason.to_owned(),
+        },
+        None,
+    );
+    let answer = browser
+        .post_form_csrf(
+            "/checkout",
+            &[("order_key", &key), ("slot_id", &slot.to_string())],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(orders_with_key(&double, &key).is_empty());
+    let page = browser.get(&format!("/orders/{key}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Not accepted by the shop&#39;s system: the shop will get in touch with you"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Épicerie B"),
+        "Odoo's reason is for the staff: {}",
+        page.body
+    );
+    let api = browser.get(&format!("/api/v1/orders/{key}")).await;
+    assert_eq!(api.status, 200, "{}", api.body);
+    assert_eq!(api.json()["state"], "failed", "{}", api.body);
+    let admin = shop.browser();
+    let listed = admin
+        .send(Method::GET, "/admin/outbox", |r| {
+            r.bearer_auth(support::ADMIN_TOKEN)
+        })
+        .await
+        .json();
+    assert_eq!(listed["orders"][0]["key"], key.as_str(), "{listed}");
+    assert_eq!(listed["orders"][0]["state"], "failed", "{listed}");
+    assert!(
+        listed["orders"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("Épicerie B"),
+        "{listed}"
+    );
+    let metrics = admin.get("/metrics").await;
+    assert!(
+        metrics.body.contains("storefront_orders_refused 1"),
+        "{}",
+        metrics.body
+    );
+}
+
 async fn history_cancel_and_reorder(transport: connector::Transport) {
     let (double, settings) = start(transport).await;
     let (slot, _) = add_slot(&double, "Shop", 48, None);
@@ -626,5 +697,6 @@ over_both_transports!(
     of_two_checkouts_for_the_last_place_one_wins,
     another_customers_order_is_not_found,
     with_odoo_down_the_order_is_received_and_reaches_odoo_once,
+    an_order_odoo_refuses_is_never_silent,
     history_cancel_and_reorder,
 );

@@ -1099,7 +1099,18 @@ impl Store {
 
     /// How many orders are pending (the outbox depth metric).
     pub async fn outbox_depth(&self) -> Result<u64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM orders WHERE state = 'pending'")
+        self.count_orders("pending").await
+    }
+
+    /// How many orders Odoo refused, waiting for the staff (listed by
+    /// `/admin/outbox`, retried by `/admin/outbox/retry`).
+    pub async fn refused_orders(&self) -> Result<u64, StoreError> {
+        self.count_orders("failed").await
+    }
+
+    async fn count_orders(&self, state: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM orders WHERE state = $1")
+            .bind(state)
             .fetch_one(&self.pool)
             .await?;
         let n: i64 = row.try_get("n")?;

@@ -398,6 +398,10 @@ pub struct FieldInfo {
     /// Whether the field is required.
     #[serde(default)]
     pub required: bool,
+    /// A float's precision and scale (`[16, 2]`), when asked and it has
+    /// one: the decimal accuracy it is rounded to.
+    #[serde(default)]
+    pub digits: Option<Vec<i64>>,
 }
 
 /// An `execute_kw` call: model, method, positional and keyword arguments.

@@ -200,14 +200,22 @@ async fn a_sync_with_nothing_changed_makes_one_call_per_model(transport: Transpo
     double.clear_calls();
     let report = mirror.sync().await.unwrap();
     let mut per_model: BTreeMap<String, usize> = BTreeMap::new();
+    let mut settings = 0;
     for call in double.calls() {
+        // Odoo's settings are asked apart: a few calls whatever the size.
+        if call.is("res.users", "has_group") || call.is("sale.order.line", "fields_get") {
+            settings += 1;
+            continue;
+        }
         if let Some(model) = &call.model {
             *per_model.entry(model.clone()).or_default() += 1;
         }
     }
     assert!(per_model.len() >= 10, "{per_model:?}");
     assert!(per_model.values().all(|n| *n == 1), "{per_model:?}");
-    assert_eq!(report.total_calls(), per_model.values().sum::<usize>());
+    assert_eq!(report.calls["settings"], settings, "{report:?}");
+    assert!(settings <= 4, "{settings} calls for the settings");
+    assert_eq!(report.total_calls(), per_model.values().sum::<usize>() + settings);
     assert!(report
         .fetched
         .iter()
@@ -504,6 +512,77 @@ async fn the_company_tax_rounding_setting_is_followed() {
         totals.push((line.price_subtotal, line.price_tax, line.price_total));
     }
     assert_ne!(totals[0], totals[1], "{totals:?}");
+}
+
+/// Odoo's settings that change prices are read each sync, as the technical
+/// user may read them, on 16.0 (`has_group` a model method, the group in
+/// `product`) and 19.0 (asked of the user, the group in `sale`): a unit
+/// price of 3 decimals when "Product Price" has 3, the Discounts and Base
+/// Unit Price settings.
+#[tokio::test]
+async fn odoo_settings_are_followed_on_16_and_19() {
+    use connector::xmlrpc::Struct;
+    for series in ["16.0", "19.0"] {
+        let double = OdooDouble::start(Dataset::shop().with_series(series))
+            .await
+            .unwrap();
+        let mirror = Mirror::new(admin_client(&double), MirrorConfig::default());
+        mirror.full_sync().await.unwrap();
+        let settings = mirror.snapshot().settings.clone();
+        assert_eq!(
+            (settings.price_digits, settings.discount_digits),
+            (2, 2),
+            "{series}"
+        );
+        assert!(!settings.discounts, "{series}");
+        assert!(
+            settings.reference_prices,
+            "{series}: the shop dataset shows base unit prices"
+        );
+
+        let (product, pricelist) = double.with_db(|db| {
+            db.set_digits("Product Price", 3);
+            let discounts = if series == "16.0" { "product" } else { "sale" };
+            db.set_group(&format!("{discounts}.group_discount_per_so_line"), true);
+            db.set_group("website_sale.group_show_uom_price", false);
+            let template = db
+                .create(
+                    "product.template",
+                    Struct::new()
+                        .with("name", "Saffron by the gram")
+                        .with("list_price", 0.4567)
+                        .with("sale_ok", true)
+                        .with("is_published", true),
+                )
+                .unwrap();
+            let variant = db
+                .search(
+                    "product.product",
+                    &connector::field("product_tmpl_id").eq(template),
+                )
+                .unwrap()[0];
+            let pricelist = db
+                .create("product.pricelist", Struct::new().with("name", "Plain"))
+                .unwrap();
+            (variant, pricelist)
+        });
+        mirror.sync().await.unwrap();
+        let snapshot = mirror.snapshot();
+        let settings = &snapshot.settings;
+        assert_eq!(settings.price_digits, 3, "{series}");
+        assert!(settings.discounts, "{series}");
+        assert!(!settings.reference_prices, "{series}");
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let line = price_line(
+            snapshot.pricing.as_ref().unwrap(),
+            PricelistId(pricelist),
+            ProductId(product),
+            Decimal::ONE,
+            day,
+        )
+        .unwrap();
+        assert_eq!(line.price_unit, Decimal::new(457, 3), "{series}");
+    }
 }
 
 /// Without website_sale (no public categories, no publication) and without

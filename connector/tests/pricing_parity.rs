@@ -134,6 +134,13 @@ fn context(file: &Value, notes: &mut Vec<String>) -> PricingContext {
     if let Some(enabled) = flag(file, "group_discount_per_so_line") {
         ctx = ctx.with_discounts_enabled(enabled);
     }
+    // The decimal accuracies "Product Price" and "Discount".
+    if let Some(digits) = file.get("product_price_digits").and_then(Value::as_u64) {
+        ctx = ctx.with_price_digits(digits as u32);
+    }
+    if let Some(digits) = file.get("discount_digits").and_then(Value::as_u64) {
+        ctx = ctx.with_discount_digits(digits as u32);
+    }
 
     for category in array(file, "categories") {
         ctx.add_category(Category {

@@ -11,7 +11,7 @@ use arc_swap::ArcSwapOption;
 use chrono::NaiveDateTime;
 use connector::mirror::Snapshot;
 use connector::pricing::{price_line_for, LinePrice, PriceDate, PriceEpochs, PricingContext};
-use connector::records::{ProductTemplate, ProductVariant, SymbolPosition, Uom, UomType};
+use connector::records::{ProductTemplate, ProductVariant, SymbolPosition, Uom};
 use connector::search::normalize;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -70,9 +70,6 @@ pub struct UnitInfo {
     pub decimal: bool,
     /// The rounding of quantities (`0.001`).
     pub rounding: Decimal,
-    /// The reference unit of its kind and how many of this unit make one of
-    /// it, for a reference price (`g` → (`kg`, 1000)).
-    pub reference: Option<(String, Decimal)>,
 }
 
 impl CatalogIndex {
@@ -284,7 +281,6 @@ impl CatalogIndex {
             name: Some(template.uom_id.name.clone()),
             decimal: false,
             rounding: Decimal::ONE,
-            reference: None,
         });
         if template.to_weight && !info.decimal {
             // Weighed at the till but counted in units here: still whole.
@@ -338,19 +334,6 @@ fn unit_infos(uoms: &[Uom]) -> HashMap<i64, UnitInfo> {
     uoms.iter()
         .map(|u| {
             let count = is_count(u);
-            let reference = match (&u.category_id, u.uom_type) {
-                (Some(category), Some(UomType::Smaller | UomType::Bigger))
-                    if !count && !u.factor.is_zero() =>
-                {
-                    uoms.iter()
-                        .find(|r| {
-                            r.category_id.as_ref().map(|c| c.id) == Some(category.id)
-                                && r.uom_type == Some(UomType::Reference)
-                        })
-                        .map(|r| (r.name.clone(), u.factor))
-                }
-                _ => None,
-            };
             let rounding = if u.rounding > Decimal::ZERO {
                 u.rounding.normalize()
             } else {
@@ -362,7 +345,6 @@ fn unit_infos(uoms: &[Uom]) -> HashMap<i64, UnitInfo> {
                     name: (!count).then(|| u.name.clone()),
                     decimal: !count && rounding < Decimal::ONE,
                     rounding,
-                    reference,
                 },
             )
         })
@@ -612,20 +594,31 @@ impl Shelf<'_> {
         format!("{} {}", i18n::quantity(quantity, self.lang), self.unit_name(unit))
     }
 
-    /// The reference price of one unit at `price`: per kg for a product sold
-    /// by the unit with a weight, per reference unit for one sold in `g`.
-    pub fn reference_price(
-        &self,
-        template: &ProductTemplate,
-        unit: &UnitInfo,
-        price: Decimal,
-    ) -> Option<String> {
-        let (per, name) = match (&unit.reference, unit.name.is_none()) {
-            (Some((name, factor)), _) => (price * *factor, name.clone()),
-            (None, true) if template.weight > Decimal::ZERO => (price / template.weight, "kg".to_owned()),
-            _ => return None,
-        };
-        Some(format!("{}/{name}", self.money(per)))
+    /// The price per base unit that Odoo's shop shows beside the price of
+    /// `variant` shown as `line` (website_sale, with its "Base Unit Price"
+    /// setting on): that price divided by the variant's `base_unit_count`,
+    /// "per" its `base_unit_name`; none when the setting is off or the
+    /// count is 0. Odoo 16 divides the price before a discount shown apart
+    /// (its `list_price`), later series the price paid.
+    pub fn reference_price(&self, variant: i64, line: &LinePrice) -> Option<String> {
+        let snapshot = &self.index.snapshot;
+        if !snapshot.settings.reference_prices {
+            return None;
+        }
+        let variant = snapshot.variants.records.get(&variant)?;
+        let count = variant.base_unit_count.filter(|count| *count > Decimal::ZERO)?;
+        let mut price = self.displayed(line);
+        if snapshot.series.starts_with("16.")
+            && !line.discount.is_zero()
+            && line.discount < Decimal::ONE_HUNDRED
+        {
+            price = price * Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED - line.discount);
+        }
+        let name = variant
+            .base_unit_name
+            .as_deref()
+            .filter(|name| !name.is_empty())?;
+        Some(format!("{} / {name}", self.money(price.checked_div(count)?)))
     }
 
     /// What the customer marked among products `ids`: (id, favorite,
@@ -664,7 +657,7 @@ impl Shelf<'_> {
             image_url: image_url(template, "medium"),
             unit: self.unit_name(&unit),
             price: self.price_view(amount),
-            reference_price: self.reference_price(template, &unit, amount),
+            reference_price: self.reference_price(first, &line),
             variant_id: (variants.len() == 1).then_some(first),
             quantity: rule.input(rule.default_quantity()),
             favorite: self.favorites.contains(&id),
@@ -681,7 +674,6 @@ impl Shelf<'_> {
     pub fn detail(&self, id: i64) -> Option<ProductDetail> {
         let card = self.card(id)?;
         let template = self.index.template(id)?;
-        let unit = self.index.unit(template);
         let s = &self.index.snapshot;
         let description = match s.product_translations.get(self.lang).and_then(|t| t.get(&id)) {
             Some(t) if self.lang != s.default_lang => t.description_sale.clone(),
@@ -708,12 +700,12 @@ impl Shelf<'_> {
             .iter()
             .filter_map(|v| {
                 let (variant, _) = self.index.variant(*v)?;
-                let amount = self.displayed(&self.price(*v, Decimal::ONE)?);
+                let line = self.price(*v, Decimal::ONE)?;
                 Some(VariantView {
                     id: *v,
                     name: variant.display_name.clone(),
-                    price: self.price_view(amount),
-                    reference_price: self.reference_price(template, &unit, amount),
+                    price: self.price_view(self.displayed(&line)),
+                    reference_price: self.reference_price(*v, &line),
                 })
             })
             .collect();

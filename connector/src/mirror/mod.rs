@@ -13,6 +13,7 @@ mod collection;
 mod images;
 mod persist;
 mod prices;
+mod settings;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use serde::Deserialize;
 pub use collection::{Collection, Delta, Mirrored, ModelQuery, Paging};
 pub use images::{Image, ImageCache, ImageSize};
 pub use persist::SnapshotFileError;
+pub use settings::OdooSettings;
 
 use crate::client::Client;
 use crate::company::{self, CompanyChoice};
@@ -121,6 +123,9 @@ pub struct Snapshot {
     pub company_id: Option<i64>,
     /// The optional modules found.
     pub modules: Modules,
+    /// Odoo's settings that change prices and what the shop shows.
+    #[serde(default)]
+    pub settings: OdooSettings,
     /// The default language.
     pub default_lang: String,
     /// The shop's languages that Odoo has, default first: those mirrored.
@@ -183,6 +188,7 @@ impl Snapshot {
         self.series == next.series
             && self.company_id == next.company_id
             && self.modules == next.modules
+            && self.settings == next.settings
             && self.default_lang == next.default_lang
             && self.languages == next.languages
             && self.templates.records == next.templates.records
@@ -585,6 +591,15 @@ impl Sync<'_> {
         let (series, modules) = self.modules().await?;
         let (languages, missing_languages) = self.languages().await?;
         self.languages = languages;
+        let (settings, calls) = settings::read(self.client, &series, modules.website_sale).await?;
+        self.report.add(
+            "settings",
+            Delta {
+                fetched: 0,
+                removed: 0,
+                calls,
+            },
+        );
         let ours = field("company_id").is_in([company_id]) | field("company_id").eq(false);
         // Combo products (18+) are priced in the items a customer chooses:
         // not offered (see the README).
@@ -655,6 +670,7 @@ impl Sync<'_> {
             series,
             company_id: Some(company_id),
             modules,
+            settings,
             default_lang: self.default_lang(),
             languages: self.languages.clone(),
             missing_languages,

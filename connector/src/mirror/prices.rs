@@ -36,7 +36,10 @@ impl Snapshot {
                 rounding: currency.rounding,
                 decimal_places: currency.decimal_places,
             },
-        );
+        )
+        .with_price_digits(self.settings.price_digits)
+        .with_discount_digits(self.settings.discount_digits)
+        .with_discounts_enabled(self.settings.discounts);
         // The company's setting when Odoo told it, else the series' default.
         match company.and_then(|c| c.tax_calculation_rounding_method.as_deref()) {
             Some("round_globally") => ctx = ctx.with_tax_rounding(TaxRounding::Globally),

@@ -114,6 +114,15 @@ pub struct ProductVariant {
     /// when it was not read.
     #[serde(with = "fields::opt_decimal", default)]
     pub standard_price: Option<Decimal>,
+    /// How many base units one unit holds, for the reference price Odoo's
+    /// shop shows (website_sale's `base_unit_count`; 0 hides it); `None`
+    /// without website_sale.
+    #[serde(with = "fields::opt_decimal", default)]
+    pub base_unit_count: Option<Decimal>,
+    /// The base unit's name (`base_unit_name`: the custom base unit, else
+    /// the product's unit).
+    #[serde(default)]
+    pub base_unit_name: Option<String>,
 }
 
 impl Record for ProductVariant {
@@ -129,6 +138,8 @@ impl Record for ProductVariant {
         FieldSpec::required(&["write_date"]),
         FieldSpec::required(&["active"]),
         FieldSpec::optional(&["standard_price"]),
+        FieldSpec::optional(&["base_unit_count"]),
+        FieldSpec::optional(&["base_unit_name"]),
     ];
 }
 

@@ -139,6 +139,13 @@ pub struct Dataset {
     /// `calendar`): their models and fields do not exist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub without_modules: Vec<String>,
+    /// The settings that are groups turned on, e.g.
+    /// `website_sale.group_show_uom_price` (see [`Database::set_group`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Decimal accuracies other than 2, e.g. `{"Product Price": 3}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub digits: BTreeMap<String, u32>,
 }
 
 impl Dataset {
@@ -167,6 +174,8 @@ impl Dataset {
             records: BTreeMap::new(),
             extra_fields: BTreeMap::new(),
             without_modules: Vec::new(),
+            groups: Vec::new(),
+            digits: BTreeMap::new(),
         }
     }
 
@@ -407,6 +416,12 @@ impl<'a> Loader<'a> {
         let mut db = Database::new(series, &dataset.db, schemas);
         if let Some(v) = &dataset.server_version {
             db.server_version = v.clone();
+        }
+        for group in &dataset.groups {
+            db.set_group(group, true);
+        }
+        for (name, digits) in &dataset.digits {
+            db.set_digits(name, *digits);
         }
         Ok(Loader {
             dataset,
@@ -819,8 +834,20 @@ impl<'a> Loader<'a> {
                 db.insert_raw("product.product", rec).map_err(e)?;
             }
         }
+        let website = db
+            .schema("product.product")
+            .is_some_and(|s| s.fields.contains_key("base_unit_count"));
         for v in db.ids("product.product") {
             db.recompute_price_extra(v).map_err(e)?;
+            // website_sale's default: one base unit per unit.
+            if website
+                && db
+                    .record("product.product", v)
+                    .is_some_and(|r| r.get("base_unit_count").is_null())
+            {
+                db.put("product.product", v, "base_unit_count", Cell::Float(1.0))
+                    .map_err(e)?;
+            }
         }
         // Units of measure written for 16–18, served as 19.
         let legacy = std::mem::take(&mut self.legacy_uoms);

@@ -162,6 +162,13 @@ pub struct Database {
     pub(crate) sequences: HashMap<String, i64>,
     /// Set while a variant creates its own template.
     suppress_variant: bool,
+    /// The settings that are groups (`sale.group_discount_per_so_line`,
+    /// `website_sale.group_show_uom_price`): on for every internal user,
+    /// as `res.config.settings` turns them on.
+    groups: BTreeSet<String>,
+    /// Decimal accuracies by name ("Product Price", "Discount"); 2 when
+    /// not set.
+    digits: BTreeMap<String, u32>,
 }
 
 impl std::fmt::Debug for Database {
@@ -212,6 +219,8 @@ impl Database {
             pricer: Arc::new(ConnectorPricer),
             sequences: HashMap::new(),
             suppress_variant: false,
+            groups: BTreeSet::new(),
+            digits: BTreeMap::new(),
         }
     }
 
@@ -257,6 +266,44 @@ impl Database {
         } else {
             Err(OdooError::Validation(format!("Invalid language code: {lang}")))
         }
+    }
+
+    /// Turns a setting that is a group on or off, e.g.
+    /// `sale.group_discount_per_so_line` (the double knows the one of its
+    /// series: `product.` on 16.0) or `website_sale.group_show_uom_price`.
+    pub fn set_group(&mut self, group: &str, on: bool) {
+        if on {
+            self.groups.insert(group.to_owned());
+        } else {
+            self.groups.remove(group);
+        }
+    }
+
+    /// Whether a setting that is a group is on.
+    pub fn group_on(&self, group: &str) -> bool {
+        self.groups.contains(group)
+    }
+
+    /// The group xmlids this series has among those the double knows:
+    /// asking about another is refused, as `has_group` of an unknown xmlid
+    /// is.
+    pub(crate) fn knows_group(&self, group: &str) -> bool {
+        let discounts = if self.series.major() <= 16 {
+            "product.group_discount_per_so_line"
+        } else {
+            "sale.group_discount_per_so_line"
+        };
+        group == discounts || group == "website_sale.group_show_uom_price" || group.starts_with("base.")
+    }
+
+    /// Sets a decimal accuracy ("Product Price", "Discount").
+    pub fn set_digits(&mut self, name: &str, digits: u32) {
+        self.digits.insert(name.to_owned(), digits);
+    }
+
+    /// A decimal accuracy (2 unless set).
+    pub fn digits(&self, name: &str) -> u32 {
+        self.digits.get(name).copied().unwrap_or(2)
     }
 
     /// Now, by the double's clock (UTC, whole seconds).
@@ -708,6 +755,7 @@ impl Database {
                     }
                 }
             }
+            "product.product" => set("base_unit_count", Cell::Float(1.0)),
             "product.pricelist" => {
                 set("sequence", Cell::Int(16));
                 if let Some(cur) = company

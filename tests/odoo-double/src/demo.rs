@@ -475,10 +475,17 @@ impl Dataset {
                 "image_1920": picture(fr, i),
                 "write_date": stamp,
             })));
-            variants.push(object(json!({
+            let mut row = object(json!({
                 "id": variant, "product_tmpl_id": template, "default_code": code,
                 "barcode": format!("3769{:09}", i + 1), "write_date": stamp,
-            })));
+            }));
+            // A price per kg beside those sold by the piece (the built-in
+            // shop's base unit 1 is the kg).
+            if *uom != KG && *weight > 0.0 {
+                row.insert("base_unit_count".into(), json!(weight));
+                row.insert("base_unit_id".into(), json!(1));
+            }
+            variants.push(row);
         }
         records
             .entry("product.template".into())

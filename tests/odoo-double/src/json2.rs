@@ -154,6 +154,8 @@ fn signature(model: &str, method: &str) -> Option<Signature> {
         ),
         "check_access_rights" => sig(true, &[("operation", true), ("raise_exception", false)], false),
         "context_get" if model == "res.users" => sig(true, &[], false),
+        // JSON-2 is 19.0's: `has_group` is asked of one user.
+        "has_group" if model == "res.users" => sig(false, &[("group_ext_id", true)], false),
         "action_cancel" | "action_confirm" | "action_draft" if model == "sale.order" => {
             sig(false, &[], false)
         }

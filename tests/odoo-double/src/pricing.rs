@@ -414,6 +414,12 @@ fn connector_context(db: &Database) -> Option<connector::pricing::PricingContext
     snapshot.taxes = rows::<Tax>(db, &field("type_tax_use").eq("sale"))?;
     snapshot.currencies = rows::<Currency>(db, &all)?;
     snapshot.companies = rows::<Company>(db, &all)?;
+    let mut settings = connector::mirror::OdooSettings::default();
+    settings.price_digits = db.digits("Product Price");
+    settings.discount_digits = db.digits("Discount");
+    settings.discounts =
+        db.group_on("sale.group_discount_per_so_line") || db.group_on("product.group_discount_per_so_line");
+    snapshot.settings = settings;
     snapshot.pricing_context()
 }
 

@@ -279,6 +279,19 @@ impl<'a> Env<'a> {
                 Some(u) => Cell::Str(self.display_name("uom.uom", u)),
                 None => Cell::Null,
             },
+            ("product.product", "base_unit_name") => {
+                if let Some(unit) = rec.get("base_unit_id").as_id() {
+                    return Cell::Str(self.display_name("website.base.unit", unit));
+                }
+                let tmpl = rec.get("product_tmpl_id").as_id().unwrap_or(0);
+                match self
+                    .rec("product.template", tmpl)
+                    .and_then(|t| t.get("uom_id").as_id())
+                {
+                    Some(u) => Cell::Str(self.display_name("uom.uom", u)),
+                    None => Cell::Null,
+                }
+            }
             ("product.template", "website_published") => Cell::Bool(rec.get("is_published").as_bool()),
             ("product.product", "lst_price") => {
                 let tmpl = rec.get("product_tmpl_id").as_id().unwrap_or(0);

@@ -412,7 +412,7 @@ pub(crate) fn call_model(
             db.check_access(ctx, model, "read", &[])?;
             let only = fields_arg(a[0].as_ref())?;
             let attributes = fields_arg(a[1].as_ref())?;
-            Ok(Value::Struct(fields_get(&schema, &only, &attributes)))
+            Ok(Value::Struct(fields_get(db, &schema, &only, &attributes)))
         }
         "name_search" => {
             let a = bind(
@@ -500,6 +500,46 @@ pub(crate) fn call_model(
                 Err(_) => Ok(Value::Bool(false)),
             }
         }
+        "has_group" if model == "res.users" => {
+            // 16.0: a model method asked of the caller; later, of one user.
+            let (uid, group) = if v16 {
+                let a = bind(method, &["group_ext_id"], args, kwargs)?;
+                (ctx.uid, a[0].clone())
+            } else {
+                let a = bind(method, &["ids", "group_ext_id"], args, kwargs)?;
+                match ids_arg(a[0].as_ref())?.as_slice() {
+                    [one] => (*one, a[1].clone()),
+                    ids => {
+                        return Err(OdooError::value_error(format!(
+                            "Expected singleton: res.users({})",
+                            ids.iter().map(|id| format!("{id},")).collect::<String>()
+                        )))
+                    }
+                }
+            };
+            let Some(group) = group.as_ref().and_then(Value::as_str).map(str::to_owned) else {
+                return Err(OdooError::type_error(
+                    "has_group() missing 1 required positional argument: 'group_ext_id'",
+                ));
+            };
+            if !db.knows_group(&group) {
+                if v16 {
+                    return Ok(Value::Bool(false));
+                }
+                return Err(OdooError::value_error(format!(
+                    "External ID not found in the system: {group}"
+                )));
+            }
+            let internal = db
+                .record("res.users", uid)
+                .is_some_and(|user| !user.get("share").as_bool());
+            let answer = match group.as_str() {
+                "base.group_user" => internal,
+                "base.group_portal" => !internal,
+                other => internal && db.group_on(other),
+            };
+            Ok(Value::Bool(answer))
+        }
         "context_get" if model == "res.users" => {
             bind(method, &[], args, kwargs)?;
             context_get(db, &schema, ctx.uid).map(Value::Struct)
@@ -543,7 +583,22 @@ fn context_get(db: &Database, users: &crate::schema::ModelSchema, uid: i64) -> R
     Ok(out)
 }
 
-fn fields_get(schema: &crate::schema::ModelSchema, only: &[String], attributes: &[String]) -> Struct {
+/// The decimal accuracy (`digits='Product Price'`) of a float field.
+fn precision_of(model: &str, field: &str) -> Option<&'static str> {
+    match (model, field) {
+        ("sale.order.line", "price_unit")
+        | ("product.template" | "product.product", "list_price" | "lst_price") => Some("Product Price"),
+        ("sale.order.line", "discount") => Some("Discount"),
+        _ => None,
+    }
+}
+
+fn fields_get(
+    db: &Database,
+    schema: &crate::schema::ModelSchema,
+    only: &[String],
+    attributes: &[String],
+) -> Struct {
     const DEFAULT: &[&str] = &[
         "type",
         "string",
@@ -598,6 +653,13 @@ fn fields_get(schema: &crate::schema::ModelSchema, only: &[String], attributes: 
                 "sortable" => desc.insert("sortable", field.is_stored() && !field.ftype.is_x2many()),
                 "searchable" => desc.insert("searchable", true),
                 "translate" if field.ftype.is_text() => desc.insert("translate", field.translate),
+                // The decimal accuracy a float is rounded to.
+                "digits" => {
+                    if let Some(precision) = precision_of(&schema.name, name) {
+                        let digits = i64::from(db.digits(precision));
+                        desc.insert("digits", Value::Array(vec![Value::Int(16), Value::Int(digits)]));
+                    }
+                }
                 "relation_field" if field.inverse.is_some() => {
                     desc.insert("relation_field", field.inverse.clone().unwrap_or_default())
                 }

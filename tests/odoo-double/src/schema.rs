@@ -436,9 +436,12 @@ pub fn module_parts(module: &str) -> Option<ModuleParts> {
         ("product.product", "website_published"),
         ("product.product", "website_sequence"),
         ("product.product", "website_description"),
+        ("product.product", "base_unit_count"),
+        ("product.product", "base_unit_id"),
+        ("product.product", "base_unit_name"),
     ];
     match module {
-        "website_sale" => Some((&["product.public.category"], WEBSITE_FIELDS)),
+        "website_sale" => Some((&["product.public.category", "website.base.unit"], WEBSITE_FIELDS)),
         "calendar" => Some((&["calendar.event", "calendar.event.type"], &[])),
         _ => None,
     }
@@ -489,6 +492,7 @@ pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
     add(calendar_event());
     add(calendar_event_type());
     add(crm_tag());
+    add(website_base_unit());
     add(sale_order(v));
     add(sale_order_line(v));
     // product.product inherits the template's fields (`_inherits`).
@@ -664,6 +668,12 @@ fn product_product(v: u32) -> (String, ModelSchema) {
     )
     .rel("product.template.attribute.value");
     m.f("image_variant_1920", Binary, "Variant Image");
+    // website_sale's reference price: base units in one unit (0 hides it),
+    // and their name (a custom base unit's, else the product's unit).
+    m.f("base_unit_count", Float, "Base Unit Count");
+    m.f("base_unit_id", Many2one, "Custom Unit of Measure")
+        .rel("website.base.unit");
+    m.f("base_unit_name", Char, "Base Unit Name").computed();
     m.done()
 }
 
@@ -1037,6 +1047,16 @@ fn calendar_event_type() -> (String, ModelSchema) {
     let mut m = M::new("calendar.event.type", "Event Meeting Type", "id");
     m.f("name", Char, "Name").req();
     m.f("color", Integer, "Color");
+    m.done()
+}
+
+fn website_base_unit() -> (String, ModelSchema) {
+    let mut m = M::new(
+        "website.base.unit",
+        "Unit of Measure for price per unit on eCommerce products.",
+        "id",
+    );
+    m.f("name", Char, "Unit").req().tr();
     m.done()
 }
 

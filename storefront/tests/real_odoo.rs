@@ -345,6 +345,49 @@ async fn the_mirror_holds_the_company_catalog() {
     }
     let ready = shop.browser().get("/readyz").await.json();
     assert_eq!(ready["warnings"], json!([]), "{ready}");
+
+    // Odoo's settings as the seed left them: Discounts and Base Unit Price
+    // on, prices and discounts to 2 decimals.
+    let settings = &snapshot.settings;
+    assert!(settings.discounts, "{}: {settings:?}", odoo.series);
+    assert!(settings.reference_prices, "{}: {settings:?}", odoo.series);
+    assert_eq!(
+        (settings.price_digits, settings.discount_digits),
+        (2, 2),
+        "{}",
+        odoo.series
+    );
+    // The olive oil holds 0.75 of the base unit "Seed L": its page shows
+    // a price per Seed L, as Odoo's shop does.
+    let browser = shop.browser();
+    let who = customer(&odoo.manifest, "french");
+    browser
+        .log_in(who["login"].as_str().unwrap(), who["password"].as_str().unwrap())
+        .await;
+    for id in odoo.manifest["products"]["reference_price"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let details = &odoo.manifest["products"]["details"][id.to_string()];
+        let variant = details["product_id"].as_i64().unwrap();
+        let mirrored = &snapshot.variants.records[&variant];
+        assert_eq!(
+            mirrored.base_unit_count,
+            Some(Decimal::new(75, 2)),
+            "{}",
+            odoo.series
+        );
+        assert_eq!(
+            mirrored.base_unit_name.as_deref(),
+            Some("Seed L"),
+            "{}",
+            odoo.series
+        );
+        let page = browser.get(&format!("/products/{id}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains(" / Seed L"), "{}: {}", odoo.series, page.body);
+    }
 }
 
 /// A database without French and without any pricelist: the shop starts
@@ -360,6 +403,9 @@ async fn a_database_without_french_or_pricelist_sells() {
     assert!(warnings.contains("fr_FR"), "{ready}");
     let snapshot = shop.resync.mirror().snapshot();
     assert_eq!(snapshot.languages, ["en_US"]);
+    // Neither Discounts nor Base Unit Price: no reference price anywhere.
+    assert!(!snapshot.settings.discounts, "{:?}", snapshot.settings);
+    assert!(!snapshot.settings.reference_prices, "{:?}", snapshot.settings);
     let who = odoo.bare_manifest["customers"][0].clone();
     let pricelist = who["effective_pricelist_id"].as_i64();
     let lines = order_everything(&odoo, &odoo.bare_db, &shop, &who, pricelist).await;

@@ -211,6 +211,11 @@ pub enum CheckoutError {
     /// The note is too long.
     #[error("the note is too long")]
     NoteTooLong,
+    /// Products of the cart are no longer sold (archived, unpublished, of
+    /// another company, no longer for sale): they were taken out of the
+    /// cart, which the customer should see before ordering.
+    #[error("products of the cart are no longer sold")]
+    CartChanged,
     /// The cart could not be read.
     #[error(transparent)]
     Cart(#[from] CartError),
@@ -231,6 +236,7 @@ impl CheckoutError {
             CheckoutError::BadKey => "order_key_invalid",
             CheckoutError::KeyConflict => "order_key_conflict",
             CheckoutError::NoteTooLong => "note_too_long",
+            CheckoutError::CartChanged => "cart_lines_removed",
             CheckoutError::Cart(e) => e.message_key(),
             CheckoutError::Store(_) => "server_error",
         }
@@ -293,6 +299,11 @@ pub async fn place(
     let shelf = visit.pricing_shelf(customer);
     let minimum = state.settings.shop.minimum_order;
     let priced = cart::priced(&state.store, &shelf, customer, minimum).await?;
+    // Never an order without what the customer chose: Odoo would refuse
+    // another company's product, and the customer expects what they saw.
+    if !priced.removed.is_empty() {
+        return Err(CheckoutError::CartChanged);
+    }
     if priced.is_empty() {
         // A second click while the first one placed the order and emptied
         // the cart: that order.
@@ -491,9 +502,10 @@ mod handlers {
     /// The status of a refused checkout.
     pub fn status_of(e: &CheckoutError) -> StatusCode {
         match e {
-            CheckoutError::SlotFull | CheckoutError::SlotClosed | CheckoutError::KeyConflict => {
-                StatusCode::CONFLICT
-            }
+            CheckoutError::SlotFull
+            | CheckoutError::SlotClosed
+            | CheckoutError::KeyConflict
+            | CheckoutError::CartChanged => StatusCode::CONFLICT,
             CheckoutError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             CheckoutError::BadKey => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNPROCESSABLE_ENTITY,

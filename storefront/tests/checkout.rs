@@ -574,6 +574,59 @@ async fn an_order_odoo_refuses_is_never_silent(transport: connector::Transport) 
     );
 }
 
+/// A product of the cart that the shop stopped selling since it was put
+/// there (here archived in Odoo) is never ordered: the checkout stops, says
+/// so, and takes it out of the cart; the order placed then has the rest.
+async fn a_product_no_longer_sold_is_never_ordered(transport: connector::Transport) {
+    let (double, settings) = start(transport).await;
+    let (slot, _) = add_slot(&double, "Shop", 48, Some(5));
+    let shop = shop(&double, &settings).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    fill_cart(&shop, &browser).await;
+    let comte = shop.resync.mirror().snapshot().templates.records[&7].product_variant_ids[0];
+    let key = hidden(&browser.get("/checkout").await.body, "order_key");
+    // The baguette (template 1).
+    double.with_db(|db| db.archive("product.template", &[1]).unwrap());
+    shop.resync.sync_now().await.unwrap();
+    let answer = browser
+        .post_form_csrf(
+            "/checkout",
+            &[("order_key", &key), ("slot_id", &slot.to_string())],
+        )
+        .await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("Products that are no longer sold were removed from your cart."),
+        "{}",
+        answer.body
+    );
+    assert!(orders_with_key(&double, &key).is_empty());
+    // Ordered again: the rest, the Comté alone.
+    let answer = browser
+        .post_form_csrf(
+            "/checkout",
+            &[("order_key", &key), ("slot_id", &slot.to_string())],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let orders = orders_with_key(&double, &key);
+    assert_eq!(orders.len(), 1);
+    let lines = double.with_db(|db| {
+        let ids = db
+            .search(
+                "sale.order.line",
+                &field("order_id.client_order_ref").eq(key.as_str()),
+            )
+            .unwrap();
+        db.read("sale.order.line", &ids, &["product_id"]).unwrap()
+    });
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(many2one_id(lines[0].get("product_id")), comte);
+}
+
 async fn history_cancel_and_reorder(transport: connector::Transport) {
     let (double, settings) = start(transport).await;
     let (slot, _) = add_slot(&double, "Shop", 48, None);
@@ -698,5 +751,6 @@ over_both_transports!(
     another_customers_order_is_not_found,
     with_odoo_down_the_order_is_received_and_reaches_odoo_once,
     an_order_odoo_refuses_is_never_silent,
+    a_product_no_longer_sold_is_never_ordered,
     history_cancel_and_reorder,
 );

@@ -1,7 +1,7 @@
 //! The pricing context of a snapshot: its records, as the pricing engine
 //! takes them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::pricing::{
     self, AppliedOn, Category, CategoryId, ComputePrice, CurrencyId, FiscalPosition, Formula, OdooSeries,
@@ -47,12 +47,26 @@ impl Snapshot {
             _ => {}
         }
         let company_id = company.map(|c| c.id);
-        let foreign_taxes: HashSet<i64> = self
+        let tax_company: HashMap<i64, i64> = self
             .taxes
             .iter()
-            .filter(|t| t.company_id.is_some() && company_id.is_some() && t.company_id != company_id)
-            .map(|t| t.id)
+            .filter_map(|t| Some((t.id, t.company_id?)))
             .collect();
+        // The companies whose taxes a line may take, nearest first: the
+        // order's company alone on 16.0; from 17.0 (branches) its parents
+        // too (`_filter_taxes_by_company`).
+        let mut chain: Vec<i64> = company_id.into_iter().collect();
+        if series != OdooSeries::V16 {
+            while let Some(parent) = chain
+                .last()
+                .and_then(|id| self.companies.iter().find(|c| c.id == *id))
+                .and_then(|c| c.parent_id.as_ref())
+                .map(|p| p.id)
+                .filter(|p| !chain.contains(p))
+            {
+                chain.push(parent);
+            }
+        }
         for category in self.product_categories.records.values() {
             ctx.add_category(Category {
                 id: CategoryId(category.id),
@@ -67,13 +81,8 @@ impl Snapshot {
             product.price_extra = variant.price_extra;
             product.standard_price = variant.standard_price.unwrap_or_default();
             product.category_id = template.categ_id.as_ref().map(|c| CategoryId(c.id));
-            // A line keeps the product's taxes of its order's company
-            // (`_compute_tax_id`): those of other companies are dropped.
-            product.tax_ids = template
-                .taxes_id
-                .iter()
-                .copied()
-                .filter(|id| !foreign_taxes.contains(id))
+            product.tax_ids = company_taxes(&template.taxes_id, &tax_company, &chain)
+                .into_iter()
                 .map(TaxId)
                 .collect();
             product.uom_id = Some(UomId(template.uom_id.id));
@@ -93,7 +102,9 @@ impl Snapshot {
                 ctx.add_item(rule);
             }
         }
-        for tax in self.taxes.iter().filter(|t| !foreign_taxes.contains(&t.id)) {
+        // The taxes of other companies are never the company's.
+        let ours = |t: &&records::Tax| chain.is_empty() || t.company_id.is_none_or(|c| chain.contains(&c));
+        for tax in self.taxes.iter().filter(ours) {
             let amount_type = match tax.amount_type {
                 AmountType::Percent => TaxAmountType::Percent,
                 AmountType::Fixed => TaxAmountType::Fixed,
@@ -192,4 +203,62 @@ fn pricelist_rule(item: &records::PricelistItem) -> Option<pricing::PricelistIte
     rule.date_start = item.date_start.map(|d| d.naive_utc());
     rule.date_end = item.date_end.map(|d| d.naive_utc());
     Some(rule)
+}
+
+/// The taxes of a product that a line of the order's company keeps
+/// (`_compute_tax_id`): those of the first company of `chain` (the order's,
+/// then its parents) that the product has taxes of; taxes whose company is
+/// unknown are kept.
+fn company_taxes(taxes: &[i64], tax_company: &HashMap<i64, i64>, chain: &[i64]) -> Vec<i64> {
+    if chain.is_empty() {
+        return taxes.to_vec();
+    }
+    let unknown = |id: &i64| !tax_company.contains_key(id);
+    let of = |company: i64| -> Vec<i64> {
+        taxes
+            .iter()
+            .copied()
+            .filter(|id| tax_company.get(id) == Some(&company))
+            .collect()
+    };
+    let chosen = chain
+        .iter()
+        .map(|&c| of(c))
+        .find(|found| !found.is_empty())
+        .unwrap_or_default();
+    let mut kept: Vec<i64> = taxes
+        .iter()
+        .copied()
+        .filter(|id| unknown(id) || chosen.contains(id))
+        .collect();
+    kept.dedup();
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::company_taxes;
+
+    /// Taxes 10 of company 1 (the parent), 20 of company 2 (its branch), 30
+    /// of company 3 (another), 40 of a company not known.
+    fn companies() -> HashMap<i64, i64> {
+        HashMap::from([(10, 1), (20, 2), (30, 3)])
+    }
+
+    #[test]
+    fn a_line_keeps_the_taxes_of_the_nearest_company_that_has_some() {
+        let of = companies();
+        // The branch's own taxes win over its parent's.
+        assert_eq!(company_taxes(&[10, 20], &of, &[2, 1]), [20]);
+        // A branch without taxes of its own takes its parent's (17.0+).
+        assert_eq!(company_taxes(&[10, 30], &of, &[2, 1]), [10]);
+        // 16.0 looks at the order's company alone.
+        assert_eq!(company_taxes(&[10, 30], &of, &[2]), Vec::<i64>::new());
+        // Another company's taxes never; a tax of unknown company stays.
+        assert_eq!(company_taxes(&[30, 40], &of, &[2, 1]), [40]);
+        // No company known: everything.
+        assert_eq!(company_taxes(&[10, 30], &of, &[]), [10, 30]);
+    }
 }

@@ -152,6 +152,9 @@ pub struct Company {
     /// `round_globally`; `None` when not read.
     #[serde(default)]
     pub tax_calculation_rounding_method: Option<String>,
+    /// The parent company (branches, 17.0 and later), when read.
+    #[serde(default)]
+    pub parent_id: Option<Many2one>,
 }
 
 impl Record for Company {
@@ -162,5 +165,6 @@ impl Record for Company {
         FieldSpec::required(&["partner_id"]),
         FieldSpec::optional(&["account_price_include"]),
         FieldSpec::optional(&["tax_calculation_rounding_method"]),
+        FieldSpec::optional(&["parent_id"]),
     ];
 }

@@ -10,8 +10,10 @@
 #    say SKIPPED without one), when Debian's PostgreSQL is installed.
 # 3. `cargo test --workspace`: unit, property, contract, end-to-end tests
 #    against the Odoo test double, the browser test, schemathesis.
-# 4. Against each real Odoo: the contract suite (over XML-RPC, and over
-#    JSON-2 on 19), the mirror's sync and customers' whole orders
+# 4. Against each real Odoo: pricing-parity files recorded from it
+#    (tests/real-odoo/record_parity.py) and checked by the connector's
+#    pricing_parity test, the contract suite (over XML-RPC, and over JSON-2
+#    on 19), the mirror's sync and customers' whole orders
 #    (storefront/tests/real_odoo.rs). A real Odoo that cannot be brought up
 #    fails the run: nothing is skipped.
 # 5. Stops what it started, and prints the totals: per real Odoo, then the
@@ -120,6 +122,10 @@ if [ "$real_status" = 0 ]; then
             # shellcheck disable=SC1090
             . "$cache/$series.env"
             export REAL_ODOO_REQUIRED=1
+            # New pricing-parity files from this Odoo (taxes of every kind, the
+            # discount, rounding and precision settings; restored afterwards).
+            python3 tests/real-odoo/record_parity.py "$cache/$series.env" "$cache/parity-$series"
+            PARITY_DIR="$cache/parity-$series" cargo test --locked -p connector --test pricing_parity -- --nocapture
             cargo test --locked -p connector --test contract -- --nocapture
             if [ -n "${ODOO_API_KEY:-}" ]; then
                 ODOO_TRANSPORT=json2 cargo test --locked -p connector --test contract -- --nocapture

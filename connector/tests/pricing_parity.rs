@@ -16,9 +16,9 @@ use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use connector::pricing::{
-    price_line, AppliedOn, Category, CategoryId, ComputePrice, Currency, CurrencyId, DiscountPolicy, Formula,
-    OdooSeries, PriceBase, Pricelist, PricelistId, PricelistItem, PricingContext, Product, ProductId, Tax,
-    TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
+    order_totals, price_line, AppliedOn, Category, CategoryId, ComputePrice, Currency, CurrencyId,
+    DiscountPolicy, Formula, OdooSeries, PriceBase, Pricelist, PricelistId, PricelistItem, PricingContext,
+    Product, ProductId, Tax, TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
@@ -312,6 +312,13 @@ fn check_file(path: &Path, notes: &mut Vec<String>) -> (String, usize, Vec<Strin
         let mut got = String::new();
         let mut differs = false;
         for (field, value) in fields {
+            // The unit price to its own accuracy ("Product Price"), the
+            // discount to its, the amounts to the cent.
+            let places = match field {
+                "price_unit" => ctx.price_digits(),
+                "discount" => ctx.discount_digits(),
+                _ => places,
+            };
             let want = cents(dec(&case[field]), places);
             let have = cents(value, places);
             differs |= want != have;
@@ -322,7 +329,41 @@ fn check_file(path: &Path, notes: &mut Vec<String>) -> (String, usize, Vec<Strin
             mismatches.push(format!("{what}:\n    expected{expected}\n    got     {got}"));
         }
     }
-    (label, cases.len(), mismatches)
+    // Whole orders, where the tax rounding method shows: the engine's
+    // totals of the order's lines against Odoo's.
+    let orders = array(&file, "orders");
+    for order in orders {
+        let pricelist = order["pricelist_id"].as_i64().expect("pricelist_id");
+        let name = text(order, "pricelist").unwrap_or("");
+        let lines: Result<Vec<_>, _> = array(order, "lines")
+            .iter()
+            .map(|line| {
+                let product = line["product_id"].as_i64().expect("product_id");
+                price_line(
+                    &ctx,
+                    PricelistId(pricelist),
+                    ProductId(product),
+                    dec(&line["qty"]),
+                    day,
+                )
+            })
+            .collect();
+        let what = format!("{label}: the order on pricelist {name:?} ({pricelist})");
+        match lines {
+            Ok(lines) => {
+                let totals = order_totals(&ctx, &lines);
+                let have =
+                    [totals.amount_untaxed, totals.amount_tax, totals.amount_total].map(|v| cents(v, places));
+                let want =
+                    ["amount_untaxed", "amount_tax", "amount_total"].map(|f| cents(dec(&order[f]), places));
+                if have != want {
+                    mismatches.push(format!("{what}:\n    expected {want:?}\n    got      {have:?}"));
+                }
+            }
+            Err(error) => mismatches.push(format!("{what}: error {error}")),
+        }
+    }
+    (label, cases.len() + orders.len(), mismatches)
 }
 
 #[test]

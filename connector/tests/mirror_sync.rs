@@ -585,6 +585,72 @@ async fn odoo_settings_are_followed_on_16_and_19() {
     }
 }
 
+/// A group of taxes whose children are of no use of their own
+/// (`type_tax_use = none`, as Odoo's charts make them): the mirror has the
+/// children, and prices the group.
+#[tokio::test]
+async fn a_group_of_taxes_is_priced_with_its_children() {
+    use connector::xmlrpc::Struct;
+    let (double, mirror) = start(Transport::XmlRpc).await;
+    let (product, pricelist) = double.with_db(|db| {
+        let child = |db: &mut odoo_double::Database, name: &str, amount: f64| {
+            db.create(
+                "account.tax",
+                Struct::new()
+                    .with("name", name)
+                    .with("amount", amount)
+                    .with("amount_type", "percent")
+                    .with("type_tax_use", "none"),
+            )
+            .unwrap()
+        };
+        let (a, b) = (child(db, "Child 10 %", 10.0), child(db, "Child 5 %", 5.0));
+        let group = db
+            .create(
+                "account.tax",
+                Struct::new()
+                    .with("name", "Group 10 % + 5 %")
+                    .with("amount_type", "group")
+                    .with("type_tax_use", "sale")
+                    .with("children_tax_ids", vec![a, b]),
+            )
+            .unwrap();
+        let template = db
+            .create(
+                "product.template",
+                Struct::new()
+                    .with("name", "Grouped")
+                    .with("list_price", 100.0)
+                    .with("sale_ok", true)
+                    .with("is_published", true)
+                    .with("taxes_id", vec![group]),
+            )
+            .unwrap();
+        let variant = db
+            .search(
+                "product.product",
+                &connector::field("product_tmpl_id").eq(template),
+            )
+            .unwrap()[0];
+        let pricelist = db
+            .create("product.pricelist", Struct::new().with("name", "Plain"))
+            .unwrap();
+        (variant, pricelist)
+    });
+    mirror.sync().await.unwrap();
+    let snapshot = mirror.snapshot();
+    let line = price_line(
+        snapshot.pricing.as_ref().unwrap(),
+        PricelistId(pricelist),
+        ProductId(product),
+        Decimal::ONE,
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(line.price_tax, Decimal::new(1500, 2));
+    assert_eq!(line.price_total, Decimal::new(11500, 2));
+}
+
 /// Without website_sale (no public categories, no publication) and without
 /// calendar (no pickup slots), the mirror adapts and keeps working.
 #[tokio::test]

@@ -210,6 +210,13 @@ impl Snapshot {
             && self.pickup_slots.records == next.pickup_slots.records
     }
 
+    /// Whether Odoo may give a customer a fiscal position by itself (some
+    /// are applied automatically): which one is then Odoo's to say (see
+    /// [`crate::orders::fiscal_position_of`]).
+    pub fn has_automatic_fiscal_positions(&self) -> bool {
+        self.fiscal_positions.iter().any(|p| p.auto_apply == Some(true))
+    }
+
     /// The number of products on sale.
     pub fn product_count(&self) -> usize {
         self.templates.len()
@@ -632,10 +639,13 @@ impl Sync<'_> {
         let pricelist_items = self
             .collection(self.query(Domain::All), |s| &s.pricelist_items)
             .await?;
-        // Every sales tax Odoo shows: the products' taxes of another
-        // company are told apart from those left out of pricing by their
-        // company (see `pricing_context`).
-        let taxes = self.whole::<Tax>(field("type_tax_use").eq("sale")).await?;
+        // Every sales tax Odoo shows, and those of no use of their own (the
+        // children of a group of taxes are, as Odoo's charts make them);
+        // the products' taxes of another company are told apart from those
+        // left out of pricing by their company (see `pricing_context`).
+        let taxes = self
+            .whole::<Tax>(field("type_tax_use").is_in(["sale", "none"]))
+            .await?;
         let fiscal_positions = self.optional_whole::<FiscalPosition>().await?;
         let fiscal_position_taxes = self.optional_whole::<FiscalPositionTax>().await?;
         let uoms = self.whole::<Uom>(Domain::All).await?;

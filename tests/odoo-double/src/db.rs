@@ -771,6 +771,8 @@ impl Database {
                 set("base", Cell::Str("list_price".into()));
             }
             "account.tax" => {
+                // Required, with a default (a group of taxes has none).
+                set("amount", Cell::Float(0.0));
                 set("amount_type", Cell::Str("percent".into()));
                 set("type_tax_use", Cell::Str("sale".into()));
                 set("sequence", Cell::Int(1));

@@ -411,7 +411,7 @@ fn connector_context(db: &Database) -> Option<connector::pricing::PricingContext
     snapshot.product_categories = collection::<ProductCategory>(db, &all)?;
     snapshot.pricelists = collection::<Pricelist>(db, &all)?;
     snapshot.pricelist_items = collection::<PricelistItem>(db, &all)?;
-    snapshot.taxes = rows::<Tax>(db, &field("type_tax_use").eq("sale"))?;
+    snapshot.taxes = rows::<Tax>(db, &field("type_tax_use").is_in(["sale", "none"]))?;
     snapshot.currencies = rows::<Currency>(db, &all)?;
     snapshot.companies = rows::<Company>(db, &all)?;
     let mut settings = connector::mirror::OdooSettings::default();

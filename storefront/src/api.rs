@@ -838,9 +838,8 @@ async fn create_order(visit: Visit, body: web::Json<NewOrderJson>) -> HttpRespon
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .unwrap_or("");
-        let existed = visit.state.store.order(key).await?.is_some();
         match crate::checkout::place(&visit, customer, key, body.slot_id, body.note.as_deref()).await {
-            Ok(order) => {
+            Ok(crate::checkout::Placed { order, created }) => {
                 let found = crate::orders::find(&visit, customer, &order.key)
                     .await
                     .map_err(|e| order_error(&visit, e));
@@ -857,10 +856,10 @@ async fn create_order(visit: Visit, body: web::Json<NewOrderJson>) -> HttpRespon
                         order_json(&visit, &found)
                     }
                 };
-                let status = if existed {
-                    StatusCode::OK
-                } else {
+                let status = if created {
                     StatusCode::CREATED
+                } else {
+                    StatusCode::OK
                 };
                 Ok(HttpResponse::build(status).json(body))
             }

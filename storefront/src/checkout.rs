@@ -216,6 +216,11 @@ pub enum CheckoutError {
     /// cart, which the customer should see before ordering.
     #[error("products of the cart are no longer sold")]
     CartChanged,
+    /// The customer's fiscal position changed since the cart was priced
+    /// (Odoo now gives them another): the customer should see the new
+    /// prices before ordering.
+    #[error("the customer's prices changed")]
+    PricesChanged,
     /// The cart could not be read.
     #[error(transparent)]
     Cart(#[from] CartError),
@@ -237,6 +242,7 @@ impl CheckoutError {
             CheckoutError::KeyConflict => "order_key_conflict",
             CheckoutError::NoteTooLong => "note_too_long",
             CheckoutError::CartChanged => "cart_lines_removed",
+            CheckoutError::PricesChanged => "prices_changed",
             CheckoutError::Cart(e) => e.message_key(),
             CheckoutError::Store(_) => "server_error",
         }
@@ -280,14 +286,18 @@ pub async fn place(
     key: &str,
     slot_id: i64,
     note: Option<&str>,
-) -> Result<OutboxOrder, CheckoutError> {
+) -> Result<Placed, CheckoutError> {
     let state = &visit.state;
     if !valid_key(key) {
         return Err(CheckoutError::BadKey);
     }
+    let again = |order: OutboxOrder| Placed {
+        order,
+        created: false,
+    };
     if let Some(existing) = state.store.order(key).await? {
         return if existing.partner_id == customer.partner_id {
-            Ok(existing)
+            Ok(again(existing))
         } else {
             Err(CheckoutError::KeyConflict)
         };
@@ -308,7 +318,7 @@ pub async fn place(
         // A second click while the first one placed the order and emptied
         // the cart: that order.
         return match state.store.order(key).await? {
-            Some(existing) if existing.partner_id == customer.partner_id => Ok(existing),
+            Some(existing) if existing.partner_id == customer.partner_id => Ok(again(existing)),
             Some(_) => Err(CheckoutError::KeyConflict),
             None => Err(CheckoutError::EmptyCart),
         };
@@ -336,8 +346,29 @@ pub async fn place(
         .odoo_orders(state, std::slice::from_ref(&label), true)
         .await;
     let odoo_keys: HashSet<String> = odoo.keys(&label).map(str::to_owned).collect();
+    // The fiscal position Odoo gives the customer now, when it may choose
+    // one by itself: the cart must have been priced with it. Odoo away, the
+    // one the customer saw.
+    let snapshot = &visit.index.snapshot;
+    if snapshot.has_automatic_fiscal_positions() {
+        match state
+            .fiscal_positions
+            .ask(state.odoo(), snapshot, customer.partner_id)
+            .await
+        {
+            Ok(now) if now != customer.fiscal_position => return Err(CheckoutError::PricesChanged),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check the customer's fiscal position: ordered with the one they saw");
+            }
+        }
+    }
     let view = cart::view(&shelf, &priced, minimum);
     let payload = OrderPayload {
+        // The order is priced as the cart was: with its fiscal position
+        // (when the database has any).
+        fiscal_position_id: customer.fiscal_position,
+        fiscal_position_set: !snapshot.fiscal_positions.is_empty(),
         partner_id: customer.partner_id,
         pricelist_id: customer.pricelist,
         company_id: visit.index.snapshot.company_id,
@@ -382,7 +413,9 @@ pub async fn place(
         .await?;
     let order = match reservation {
         Reservation::Created(order) => order,
-        Reservation::Existing(existing) if existing.partner_id == customer.partner_id => return Ok(existing),
+        Reservation::Existing(existing) if existing.partner_id == customer.partner_id => {
+            return Ok(again(existing))
+        }
         Reservation::Existing(_) => return Err(CheckoutError::KeyConflict),
         Reservation::Full { .. } => return Err(CheckoutError::SlotFull),
     };
@@ -391,14 +424,27 @@ pub async fn place(
     state.slot_book.forget();
     state.history.forget(customer.partner_id);
     match tokio::time::timeout(DELIVERY_WAIT, state.outbox.deliver(&order)).await {
-        Ok(Ok(Delivery::Delivered(_))) => {}
+        Ok(Ok(Delivery::Delivered(_) | Delivery::Busy)) => {}
         Ok(Ok(_)) => state.outbox.wake(),
         Ok(Err(e)) => tracing::error!(error = %e, "cannot record an order's delivery"),
         // Still pending and due: the worker takes it from here (and looks
         // the key up in Odoo first, in case this try got through).
         Err(_) => state.outbox.wake(),
     }
-    Ok(state.store.order(key).await?.unwrap_or(order))
+    Ok(Placed {
+        order: state.store.order(key).await?.unwrap_or(order),
+        created: true,
+    })
+}
+
+/// An order placed under a key.
+#[derive(Debug)]
+pub struct Placed {
+    /// The order, as stored.
+    pub order: OutboxOrder,
+    /// Whether this call created it (else the key's order was there: a
+    /// repeat, perhaps a concurrent one on another instance).
+    pub created: bool,
 }
 
 /// When orders for a slot starting at `start` close.
@@ -480,7 +526,7 @@ mod handlers {
                 None => Err(CheckoutError::UnknownSlot),
             };
             match outcome {
-                Ok(order) => Ok(visit.redirect_with(&format!("/orders/{}", order.key), None)),
+                Ok(placed) => Ok(visit.redirect_with(&format!("/orders/{}", placed.order.key), None)),
                 Err(CheckoutError::Store(e)) => Err(PageError::Internal(e.into())),
                 Err(e) => {
                     let status = status_of(&e);
@@ -505,7 +551,8 @@ mod handlers {
             CheckoutError::SlotFull
             | CheckoutError::SlotClosed
             | CheckoutError::KeyConflict
-            | CheckoutError::CartChanged => StatusCode::CONFLICT,
+            | CheckoutError::CartChanged
+            | CheckoutError::PricesChanged => StatusCode::CONFLICT,
             CheckoutError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             CheckoutError::BadKey => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNPROCESSABLE_ENTITY,

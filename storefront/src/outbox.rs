@@ -29,6 +29,14 @@ pub struct OrderPayload {
     /// The shop's company (absent from orders stored before it was set).
     #[serde(default)]
     pub company_id: Option<i64>,
+    /// The fiscal position the cart was priced with (`None`: none), sent
+    /// so that Odoo prices the order the same way, when `fiscal_position_set`.
+    #[serde(default)]
+    pub fiscal_position_id: Option<i64>,
+    /// Whether `fiscal_position_id` is sent; if not (and in orders stored
+    /// before it was), Odoo chooses.
+    #[serde(default)]
+    pub fiscal_position_set: bool,
     /// The pickup slot (`calendar.event`).
     pub slot_id: i64,
     /// Its start (UTC): the order's `commitment_date`.
@@ -73,6 +81,7 @@ impl OrderPayload {
         let mut order = NewSaleOrder::new(self.partner_id);
         order.pricelist_id = Some(self.pricelist_id).filter(|id| *id != NO_PRICELIST.0);
         order.company_id = self.company_id;
+        order.fiscal_position_id = self.fiscal_position_set.then_some(self.fiscal_position_id);
         order.commitment_date = Some(self.slot_start);
         order.client_order_ref = Some(key.to_owned());
         order.origin = Some(self.origin.clone());
@@ -105,6 +114,9 @@ pub enum Delivery {
     Refused(String),
     /// The order was cancelled before it reached Odoo.
     Cancelled,
+    /// Another deliverer holds the order's lease (or it is no longer
+    /// pending): nothing was done.
+    Busy,
 }
 
 /// Delivers orders to Odoo.
@@ -113,6 +125,15 @@ pub struct Outbox {
     store: Store,
     client: Client,
     wake: Arc<Notify>,
+    /// How long a deliverer holds an order: longer than a delivery can
+    /// take, calls that timed out included (Odoo may still commit a create
+    /// whose answer never came), so that no other deliverer looks the key
+    /// up before that create is committed.
+    lease: Duration,
+    /// This outbox's name among the deliverers, and a count of its
+    /// deliveries: each delivery holds its lease under its own name.
+    name: Arc<str>,
+    deliveries: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The delay before retry `attempt` (1, 2, …): 5 s doubling, at most 5 min.
@@ -131,18 +152,48 @@ fn transient(e: &connector::Error) -> bool {
 }
 
 impl Outbox {
-    /// An outbox on `store`, delivering with `client`.
-    pub fn new(store: Store, client: Client) -> Self {
+    /// An outbox on `store`, delivering with `client`, whose calls time out
+    /// after `call_timeout`.
+    pub fn new(store: Store, client: Client, call_timeout: Duration) -> Self {
+        // A delivery makes at most five calls (find the key, the slot's tag
+        // and maybe create it, create the order, read it back), and a call
+        // Odoo is still working on when it times out may still commit.
+        let lease = call_timeout.saturating_mul(6).max(Duration::from_secs(60));
         Self {
             store,
             client,
             wake: Arc::new(Notify::new()),
+            lease,
+            name: crate::session::new_session_id().into(),
+            deliveries: Arc::default(),
         }
     }
 
-    /// Tries to deliver one order now, and records how it went.
+    /// Tries to deliver one order now, and records how it went: only if
+    /// this delivery takes the order's lease (no other deliverer, on this
+    /// instance or another, is delivering it), else [`Delivery::Busy`].
     pub async fn deliver(&self, order: &OutboxOrder) -> Result<Delivery, StoreError> {
         let now = Utc::now().timestamp();
+        let owner = format!(
+            "{}-{}",
+            self.name,
+            self.deliveries.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let until = now.saturating_add(i64::try_from(self.lease.as_secs()).unwrap_or(i64::MAX));
+        if !self.store.take_lease(&order.key, &owner, now, until).await? {
+            return Ok(Delivery::Busy);
+        }
+        let delivery = self.deliver_leased(order, now).await;
+        // Every outcome let go of the lease (`mark_*`) but an error of the
+        // store, or a delivery that stopped half-way: then the lease runs
+        // out.
+        if delivery.is_err() {
+            let _ = self.store.release_lease(&order.key, &owner).await;
+        }
+        delivery
+    }
+
+    async fn deliver_leased(&self, order: &OutboxOrder, now: i64) -> Result<Delivery, StoreError> {
         let payload: OrderPayload = match serde_json::from_str(&order.payload) {
             Ok(p) => p,
             Err(e) => {
@@ -172,7 +223,13 @@ impl Outbox {
             }
             Err(e) if transient(&e) => {
                 let message = e.to_string();
-                let next = now + backoff(order.attempts.saturating_add(1));
+                let mut next = now + backoff(order.attempts.saturating_add(1));
+                if e.kind() == ErrorKind::Timeout {
+                    // Odoo may still be creating the order: nobody looks the
+                    // key up again before it surely finished.
+                    next =
+                        next.max(now.saturating_add(i64::try_from(self.lease.as_secs()).unwrap_or(i64::MAX)));
+                }
                 self.store.mark_retry(&order.key, &message, next, now).await?;
                 tracing::warn!(attempts = order.attempts.saturating_add(1), error = %message, "an order waits for Odoo");
                 Ok(Delivery::Retrying(message))
@@ -242,6 +299,7 @@ impl Outbox {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -257,6 +315,8 @@ mod tests {
             partner_id: 3,
             pricelist_id: 2,
             company_id: None,
+            fiscal_position_id: None,
+            fiscal_position_set: true,
             slot_id: 1,
             slot_start: DateTime::<Utc>::UNIX_EPOCH,
             slot_stop: DateTime::<Utc>::UNIX_EPOCH,
@@ -275,5 +335,25 @@ mod tests {
             Some("<p>Pickup: Shop — 2030-06-05 17:00–20:00</p><p>&lt;b&gt;no&lt;/b&gt;<br>nuts</p>")
         );
         assert_eq!(order.client_order_ref.as_deref(), Some("k1"));
+        // Priced without a fiscal position: sent as none, Odoo does not
+        // choose another.
+        let values = order.to_values();
+        assert_eq!(
+            values.get("fiscal_position_id"),
+            Some(&connector::xmlrpc::Value::Bool(false))
+        );
+        let stored: OrderPayload = serde_json::from_str(&serde_json::to_string(&payload).unwrap()).unwrap();
+        assert_eq!(stored.sale_order("k1").fiscal_position_id, Some(None));
+        let earlier: OrderPayload = serde_json::from_str(
+            &serde_json::to_string(&payload)
+                .unwrap()
+                .replace(r#""fiscal_position_id":null,"fiscal_position_set":true,"#, ""),
+        )
+        .unwrap();
+        assert_eq!(
+            earlier.sale_order("k1").fiscal_position_id,
+            None,
+            "orders stored before: Odoo chooses"
+        );
     }
 }

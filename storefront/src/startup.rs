@@ -86,7 +86,7 @@ impl Application {
             None => SessionKey::load_or_create(&settings.data_dir)?,
         };
         let images = ImageCache::new(client.clone(), IMAGE_CACHE_BYTES);
-        let outbox = Outbox::new(store.clone(), client.clone());
+        let outbox = Outbox::new(store.clone(), client.clone(), settings.odoo.timeout);
         let worker = outbox.spawn(settings.outbox_every);
         let janitor = spawn_janitor(store.clone());
         let file = settings.snapshot_file();
@@ -153,6 +153,7 @@ impl Application {
             metrics,
             sessions: crate::state::session_cache(),
             shared_pages: crate::page_cache::PageCache::default(),
+            fiscal_positions: crate::fiscal_positions::FiscalPositions::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -36,7 +36,7 @@ mod tests;
 use remembered::{Basket, Remembered};
 
 /// The schema version this code writes and reads (see [`MIGRATIONS`]).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The migrations, in order: entry `i` takes the schema from version `i` to
 /// version `i + 1`. Each statement must be valid on SQLite and PostgreSQL.
@@ -112,6 +112,14 @@ const MIGRATIONS: &[&[&str]] = &[
         "CREATE TABLE IF NOT EXISTS slot_locks (
         slot_id BIGINT NOT NULL PRIMARY KEY
     )",
+    ],
+    &[
+        // Version 3: a lease on each order being delivered, so that one
+        // deliverer at a time (the checkout, the worker, an admin's retry,
+        // another instance) talks to Odoo about it: who holds it, and until
+        // when (unix seconds; 0: nobody).
+        "ALTER TABLE orders ADD COLUMN lease_owner TEXT",
+        "ALTER TABLE orders ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0",
     ],
 ];
 
@@ -1067,13 +1075,14 @@ impl Store {
         rows.iter().map(order_of).collect()
     }
 
-    /// The pending orders due at `now` (`next_attempt_at <= now`), oldest
-    /// first, at most `limit`: the worker's next deliveries.
+    /// The pending orders due at `now` (`next_attempt_at <= now`) that no
+    /// deliverer holds, oldest first, at most `limit`: the worker's next
+    /// deliveries.
     pub async fn due_orders(&self, now: i64, limit: u32) -> Result<Vec<OutboxOrder>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             order_columns!(),
-            " FROM orders WHERE state = 'pending' AND next_attempt_at <= $1
+            " FROM orders WHERE state = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1
               ORDER BY created_at, order_key LIMIT $2"
         ))
         .bind(now)
@@ -1081,6 +1090,40 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(order_of).collect()
+    }
+
+    /// Takes the lease of pending order `key` for `owner` until `until`
+    /// (unix seconds), if nobody holds it at `now`: whether it was taken.
+    /// One conditional update, atomic on SQLite (one writer) and on
+    /// PostgreSQL (the row is locked, and the condition checked again on
+    /// the row as the lock holder left it): of deliverers racing for an
+    /// order, exactly one gets it. Only the holder may talk to Odoo about
+    /// the order until it lets go ([`Store::release_lease`], or any
+    /// `mark_*`) or the lease runs out.
+    pub async fn take_lease(&self, key: &str, owner: &str, now: i64, until: i64) -> Result<bool, StoreError> {
+        let taken = sqlx::query(
+            "UPDATE orders SET lease_owner = $2, lease_until = $4
+             WHERE order_key = $1 AND state = 'pending' AND lease_until <= $3",
+        )
+        .bind(key)
+        .bind(owner)
+        .bind(now)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
+    /// Lets go of `owner`'s lease of `key` (nothing if another holds it).
+    pub async fn release_lease(&self, key: &str, owner: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE orders SET lease_owner = NULL, lease_until = 0 WHERE order_key = $1 AND lease_owner = $2",
+        )
+        .bind(key)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// The orders not (yet) in Odoo, pending or failed, oldest first, at
@@ -1174,7 +1217,7 @@ impl Store {
             OrderState::Pending | OrderState::Failed => {
                 sqlx::query(
                     "UPDATE orders SET state = 'sent', odoo_id = $2, odoo_name = $3, last_error = NULL,
-                                       updated_at = $4
+                                       updated_at = $4, lease_owner = NULL, lease_until = 0
                      WHERE order_key = $1",
                 )
                 .bind(key)
@@ -1215,7 +1258,8 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE orders SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, updated_at = $4
+            "UPDATE orders SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, updated_at = $4,
+                               lease_owner = NULL, lease_until = 0
              WHERE order_key = $1 AND state = 'pending'",
         )
         .bind(key)
@@ -1232,7 +1276,8 @@ impl Store {
     /// ([`Store::retry_order`]). Only a pending (or failed) order changes.
     pub async fn mark_failed(&self, key: &str, error: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE orders SET state = 'failed', attempts = attempts + 1, last_error = $2, updated_at = $3
+            "UPDATE orders SET state = 'failed', attempts = attempts + 1, last_error = $2, updated_at = $3,
+                               lease_owner = NULL, lease_until = 0
              WHERE order_key = $1 AND state IN ('pending', 'failed')",
         )
         .bind(key)

@@ -169,6 +169,7 @@ on_both_backends!(
     slot_capacity_counts_odoo_and_local_orders,
     concurrent_reservations_respect_the_capacity,
     concurrent_reservations_of_one_key_make_one_order,
+    one_deliverer_holds_an_order_at_a_time,
     order_states_change_as_documented,
     due_orders_wait_for_their_time,
     orders_are_listed_newest_or_oldest_first,
@@ -861,8 +862,8 @@ async fn migrates_a_version_1_store(target: &Target) {
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    assert_eq!(version.try_get::<i64, _>("version").unwrap(), 2);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(version.try_get::<i64, _>("version").unwrap(), 3);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(
         store.cart(7).await.unwrap(),
         vec![CartLine {
@@ -1217,6 +1218,52 @@ async fn concurrent_reservations_of_one_key_make_one_order(target: &Target) {
     }
     assert_eq!((created.len(), existing), (1, 9));
     assert_eq!(stores[0].orders_of(7, 10).await.unwrap(), created);
+    for store in stores {
+        store.close().await;
+    }
+}
+
+/// An order's lease: one holder at a time, even among 10 racing on two
+/// connections pools; let go by its holder or any outcome; taken again once
+/// run out; never on an order that is not pending; a leased order is not
+/// due to the worker.
+async fn one_deliverer_holds_an_order_at_a_time(target: &Target) {
+    let stores = [target.open().await, target.open().await];
+    let store = &stores[0];
+    created(
+        store
+            .reserve_order(&new_order("k", 7, 1, 100), None, 0, &no_keys())
+            .await
+            .unwrap(),
+    );
+    let tasks: Vec<_> = (0..10)
+        .map(|i: i64| {
+            let store = stores[(i % 2) as usize].clone();
+            tokio::spawn(async move { store.take_lease("k", &format!("d{i}"), 100, 200).await.unwrap() })
+        })
+        .collect();
+    let mut taken = 0;
+    for task in tasks {
+        taken += usize::from(task.await.unwrap());
+    }
+    assert_eq!(taken, 1, "one holder");
+    // Held: not due, not takeable before it runs out, takeable after.
+    assert_eq!(store.due_orders(150, 10).await.unwrap(), vec![]);
+    assert!(!store.take_lease("k", "late", 199, 300).await.unwrap());
+    assert!(store.take_lease("k", "after", 200, 300).await.unwrap());
+    assert_eq!(store.due_orders(300, 10).await.unwrap().len(), 1);
+    // Only its holder lets go.
+    store.release_lease("k", "someone else").await.unwrap();
+    assert!(!store.take_lease("k", "other", 250, 400).await.unwrap());
+    store.release_lease("k", "after").await.unwrap();
+    assert!(store.take_lease("k", "other", 250, 400).await.unwrap());
+    // A retry lets go.
+    store.mark_retry("k", "away", 260, 250).await.unwrap();
+    assert!(store.take_lease("k", "next", 260, 500).await.unwrap());
+    // Sent: nothing to lease any more.
+    store.mark_sent("k", 1, "S1", 270).await.unwrap();
+    assert!(!store.take_lease("k", "again", 1_000, 2_000).await.unwrap());
+    assert!(!store.take_lease("unknown", "x", 1_000, 2_000).await.unwrap());
     for store in stores {
         store.close().await;
     }

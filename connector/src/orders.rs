@@ -120,6 +120,70 @@ pub async fn cancel(client: &Client, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// The fiscal position Odoo gives a new quotation of `partner_id` in the
+/// client's company: its own choice (the customer's or their delivery
+/// address's fiscal position, else the automatic one for their country,
+/// state, zip and VAT, by each series' rules and any localisation's), asked
+/// the way Odoo's order form asks it, with `onchange`: nothing is created.
+/// `series` is the server's (`16.0`: `onchange(values, field_name,
+/// field_onchange)`; later `onchange(values, field_names, fields_spec)`).
+pub async fn fiscal_position_of(
+    client: &Client,
+    series: &str,
+    partner_id: i64,
+) -> Result<Option<i64>, Error> {
+    use crate::xmlrpc::Value;
+    const FIELDS: [&str; 4] = [
+        "partner_id",
+        "company_id",
+        "partner_shipping_id",
+        "fiscal_position_id",
+    ];
+    let values = Value::Struct(Struct::new().with("partner_id", partner_id));
+    let old = series.split('.').next().and_then(|m| m.parse::<u32>().ok()) == Some(16);
+    let spec = if old {
+        FIELDS
+            .iter()
+            .fold(Struct::new(), |spec, name| spec.with(*name, "1"))
+    } else {
+        FIELDS
+            .iter()
+            .fold(Struct::new(), |spec, name| spec.with(*name, Struct::new()))
+    };
+    // No field changed: a new record, defaults and computed fields first.
+    let changed = if old {
+        Value::Bool(false)
+    } else {
+        Value::Array(vec![])
+    };
+    let answer = client
+        .model("sale.order")
+        .call_on("onchange", vec![])
+        .returning::<Value>();
+    let answer = answer
+        .kwarg("values", values)
+        .kwarg(if old { "field_name" } else { "field_names" }, changed)
+        .kwarg(
+            if old { "field_onchange" } else { "fields_spec" },
+            Value::Struct(spec),
+        )
+        .send()
+        .await?;
+    let position = match &answer {
+        Value::Struct(result) => match result.get("value") {
+            Some(Value::Struct(value)) => value.get("fiscal_position_id").cloned(),
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(match position {
+        Some(Value::Int(id)) => Some(id),
+        Some(Value::Array(pair)) => pair.first().and_then(Value::as_i64),
+        Some(Value::Struct(record)) => record.get("id").and_then(Value::as_i64),
+        _ => None,
+    })
+}
+
 /// What Odoo holds of the orders of some slots, by tag name: each order's
 /// key and whether it is cancelled.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -30,6 +30,7 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod demo;
+pub mod fiscal_positions;
 pub mod health;
 pub mod i18n;
 pub mod logging;

@@ -58,6 +58,8 @@ pub struct AppState {
     pub sessions: moka::future::Cache<String, Option<crate::store::SessionRecord>>,
     /// Pages shared by the customers who see the same thing.
     pub shared_pages: crate::page_cache::PageCache,
+    /// Customers' fiscal positions, as Odoo last gave them.
+    pub fiscal_positions: crate::fiscal_positions::FiscalPositions,
 }
 
 /// How long a session read from the store is reused.

@@ -132,7 +132,21 @@ impl FromRequest for Visit {
                         record
                     }
                 };
-                record.and_then(|r| customer_of(&state, &index, r))
+                match record.and_then(|r| customer_of(&state, &index, r)) {
+                    Some(mut customer) => {
+                        customer.fiscal_position = state
+                            .fiscal_positions
+                            .of(
+                                state.odoo(),
+                                &index.snapshot,
+                                customer.partner_id,
+                                customer.fiscal_position,
+                            )
+                            .await;
+                        Some(customer)
+                    }
+                    None => None,
+                }
             };
             let lang = language(&state, &req, &index, customer.as_ref());
             Ok(Visit {

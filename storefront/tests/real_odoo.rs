@@ -228,6 +228,28 @@ async fn order_everything(
     assert!(!sale.tag_ids.is_empty(), "{login}: the slot's tag");
     let note = sale.note.clone().unwrap_or_default();
     assert!(note.contains("&lt;b&gt;deux&lt;/b&gt;"), "{login}: note {note:?}");
+    // The fiscal position Odoo would give this customer: their own, or the
+    // automatic one (the customer in Belgium), or none.
+    let expected_position = match who["key"].as_str() {
+        Some("automatic") => odoo.manifest["automatic_fiscal_position"].as_i64(),
+        _ => who["fiscal_position_id"].as_i64(),
+    };
+    let read = admin
+        .model("sale.order")
+        .read(vec![sale.id])
+        .fields(["fiscal_position_id"])
+        .send()
+        .await
+        .unwrap();
+    let position = match read[0].get("fiscal_position_id") {
+        Some(connector::xmlrpc::Value::Array(pair)) => pair.first().and_then(|v| v.as_i64()),
+        _ => None,
+    };
+    assert_eq!(
+        position, expected_position,
+        "{} {login}: fiscal position",
+        odoo.series
+    );
 
     // Line by line, then the totals, to the cent.
     let mut odoo_lines: HashMap<i64, Vec<&connector::records::SaleOrderLine>> = HashMap::new();
@@ -297,7 +319,7 @@ async fn customers_order_everything_and_odoo_agrees_to_the_cent() {
     let Some(odoo) = real_odoo() else { return };
     let company = odoo.manifest["companies"]["a"].as_i64().unwrap().to_string();
     let shop = odoo.shop(&odoo.db, &[("SHOP_COMPANY", &company)]).await;
-    for key in ["french", "english", "fiscal_position"] {
+    for key in ["french", "english", "fiscal_position", "automatic"] {
         let who = customer(&odoo.manifest, key);
         let pricelist = who["effective_pricelist_id"].as_i64();
         let lines = order_everything(&odoo, &odoo.db, &shop, who, pricelist).await;

@@ -42,6 +42,7 @@ The manifest (JSON), ids are database ids:
                  "without_discount" (16 only, else null), "default" (bare: the one left, or null)}
                 # ids; "pricelist_rules": {key: [human description of each rule]}
   "fiscal_position": id | null,  "fiscal_position_mapping": {"from": tax id, "to": tax id},
+  "automatic_fiscal_position": id | null (auto_apply, for customers in Belgium: customer "automatic"),
   "pickup_category": "Pickup", "pickup_category_id": id,
   "slots": [{"key", "id", "name", "start", "stop" (UTC, "YYYY-MM-DD HH:MM:SS"), "capacity",
              "attendee_partner_ids", "past": bool, "full": bool}],
@@ -492,6 +493,23 @@ if mode == "shop":
         ek("account.tax", "write", [[t0], {"fiscal_position_ids": [(6, 0, [fiscal_position])], "original_tax_ids": [(6, 0, [t20])]}], ctx=ctx)
     fp_mapping = {"from": t20, "to": t0}
 
+# An automatic fiscal position (auto_apply) for customers in Belgium, mapping like the export one:
+# Odoo gives it to a new quotation of a Belgian customer by itself.
+automatic_fiscal_position = None
+if mode == "shop":
+    name = "Seed Belgium (automatic, 20% included to 0% excluded)"
+    ctx = {"allowed_company_ids": [company_a]}
+    automatic_fiscal_position = upsert(
+        "account.fiscal.position", [["name", "=", name], ["company_id", "=", company_a]],
+        {"name": name, "company_id": company_a, "auto_apply": True, "country_id": xmlid("base", "be"), "sequence": 5},
+        ctx=ctx, update={})
+    if model_exists("account.fiscal.position.tax"):
+        ek("account.fiscal.position", "write",
+           [[automatic_fiscal_position], {"tax_ids": [(5, 0, 0), (0, 0, {"tax_src_id": t20, "tax_dest_id": t0})]}], ctx=ctx)
+    else:
+        ek("account.tax", "write", [[t0], {"fiscal_position_ids": [(6, 0, [fiscal_position, automatic_fiscal_position])]}],
+           ctx=ctx)
+
 # ---------------------------------------------------------------- users
 groups_field = "group_ids" if has_field("res.users", "group_ids") else "groups_id"
 
@@ -521,11 +539,12 @@ tech_user = upsert("res.users", [["login", "=", tech_login]], tech_vals, ctx=NO_
 customers = []
 
 
-def customer(key, name, email, password, lang, pricelist_id, fpos, company):
+def customer(key, name, email, password, lang, pricelist_id, fpos, company, country=None):
     ctx = {"allowed_company_ids": [company], **NO_MAIL}
     partner = upsert("res.partner", [["email", "=", email]],
                      {"name": name, "email": email, "lang": lang, "company_id": company if company != company_a else False,
-                      "street": "12 rue des <Fours> & \"Pains\"", "city": "Lyon", "zip": "69001"}, ctx=ctx)
+                      "street": "12 rue des <Fours> & \"Pains\"", "city": "Lyon", "zip": "69001",
+                      "country_id": country or False}, ctx=ctx)
     pvals = {"property_product_pricelist": pricelist_id or False, "property_account_position_id": fpos or False}
     if pricelist_id or mode == "shop":
         ek("res.partner", "write", [[partner], pvals], ctx=ctx)
@@ -551,6 +570,8 @@ if mode == "shop":
              pricelists["formula"], None, company_a)
     customer("fiscal_position", "Seed Export Customer", "export@example.com", "export-secret-1", "en_US",
              pricelists["fixed"], fiscal_position, company_a)
+    customer("automatic", "Seed Béa Bruxelloise", "bea@example.com", "bea-secret-1", "fr_FR",
+             pricelists["percentage"], None, company_a, country=xmlid("base", "be"))
     customer("dated", "Seed Dana Dated", "dana@example.com", "dana-secret-1", "en_US",
              pricelists["quantity_and_dates"], None, company_a)
     customer("based_on_other", "Seed Olga Other", "olga@example.com", "olga-secret-1", "en_US",
@@ -631,6 +652,7 @@ manifest = {
     "pricelists": pricelists,
     "pricelist_rules": rules_text,
     "fiscal_position": fiscal_position, "fiscal_position_mapping": fp_mapping,
+    "automatic_fiscal_position": automatic_fiscal_position,
     "pickup_category": "Pickup", "pickup_category_id": pickup_type,
     "slots": slots,
     "notes": notes,

@@ -67,6 +67,10 @@ pub struct FiscalPosition {
     /// `original_tax_ids`).
     #[serde(with = "fields::x2many", default)]
     pub tax_ids: Vec<i64>,
+    /// Whether Odoo applies it by itself to customers it fits (country,
+    /// state, zip, VAT), when read.
+    #[serde(default)]
+    pub auto_apply: Option<bool>,
 }
 
 impl Record for FiscalPosition {
@@ -75,6 +79,7 @@ impl Record for FiscalPosition {
         FieldSpec::required(&["name"]),
         FieldSpec::optional(&["company_id"]),
         FieldSpec::required(&["tax_ids"]),
+        FieldSpec::optional(&["auto_apply"]),
     ];
 }
 

@@ -206,6 +206,9 @@ pub struct NewSaleOrder {
     /// The company the order belongs to; `None` lets Odoo take the
     /// client's (see [`crate::Client::in_company`]).
     pub company_id: Option<i64>,
+    /// The fiscal position the lines were priced with: `None` lets Odoo
+    /// choose, `Some(None)` is none (`false`), `Some(Some(id))` that one.
+    pub fiscal_position_id: Option<Option<i64>>,
     /// The lines.
     pub lines: Vec<NewOrderLine>,
 }
@@ -230,6 +233,11 @@ impl NewSaleOrder {
         }
         if let Some(id) = self.pricelist_id {
             values.insert("pricelist_id", id);
+        }
+        match self.fiscal_position_id {
+            Some(Some(id)) => values.insert("fiscal_position_id", id),
+            Some(None) => values.insert("fiscal_position_id", false),
+            None => {}
         }
         if let Some(date) = &self.commitment_date {
             values.insert("commitment_date", fields::format_datetime(date));

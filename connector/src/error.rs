@@ -231,6 +231,70 @@ impl Error {
     }
 }
 
+/// Python exceptions that say "the same call may succeed later": a
+/// transaction that lost a race with another (PostgreSQL's serialization
+/// failures, deadlocks, locks not available, Odoo's concurrency error) or a
+/// database connection lost; matched on the exception's class name.
+const TEMPORARY_EXCEPTIONS: &[&str] = &[
+    "SerializationFailure",
+    "TransactionRollbackError",
+    "DeadlockDetected",
+    "LockNotAvailable",
+    "ConcurrencyError",
+    "OperationalError",
+    "InterfaceError",
+];
+
+impl Error {
+    /// The Python exception Odoo named for a fault, e.g.
+    /// `psycopg2.errors.SerializationFailure`: the last line of a code 1
+    /// fault's traceback, or JSON-2's `name`. `None` for other errors and
+    /// for the faults that carry only a message (codes 2 to 4: their code
+    /// says what they are).
+    pub fn exception(&self) -> Option<&str> {
+        let Error::Fault { fault, .. } = self else {
+            return None;
+        };
+        let text = fault.string.trim();
+        let traceback = text.starts_with("Traceback (most recent call last)");
+        let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
+        let (name, _) = line.split_once(':').unwrap_or((line, ""));
+        let identifier = !name.is_empty()
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name
+                .split('.')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        // A message of a code 2 to 4 fault may look like `Word: text`;
+        // JSON-2's names are qualified (`odoo.exceptions.UserError`).
+        (identifier && (traceback || name.contains('.'))).then_some(name)
+    }
+
+    /// Whether sending the same call again later may succeed: Odoo was not
+    /// reached, did not answer in time or answered a gateway error, refused
+    /// the technical user's credentials (fixed by the operator), or raised
+    /// an exception of a transaction conflict or a lost database
+    /// connection. Not a refusal (validation, missing record, access
+    /// rights) nor any other exception (a bug or bad data, which a retry
+    /// repeats): those are final. Decided by the fault's code and the
+    /// exception's name, never by its message, which Odoo translates.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } | Error::Xml { .. } | Error::Decode { .. } => {
+                true
+            }
+            Error::Fault { kind, .. } => match kind {
+                FaultKind::AccessDenied => true,
+                FaultKind::Application => self.exception().is_some_and(|name| {
+                    let class = name.rsplit('.').next().unwrap_or(name);
+                    TEMPORARY_EXCEPTIONS.contains(&class)
+                }),
+                _ => false,
+            },
+            Error::MissingField { .. } | Error::Config(_) => false,
+        }
+    }
+}
+
 /// The human part of a fault string: the last line of a Python traceback
 /// (`ValueError: Invalid field ...`), else the whole trimmed text.
 pub fn fault_message(fault: &Fault) -> String {
@@ -244,5 +308,64 @@ pub fn fault_message(fault: &Fault) -> String {
             .to_owned()
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn fault(code: i32, string: &str) -> Error {
+        Error::from_fault(
+            "sale.order.create",
+            Fault {
+                code,
+                string: string.to_owned(),
+            },
+        )
+    }
+
+    const TRACEBACK: &str = "Traceback (most recent call last):\n  File \"/opt/odoo/odoo/service/model.py\", line 133, in retrying\n    result = func()\n";
+
+    #[test]
+    fn a_fault_is_temporary_by_its_code_and_exception_never_its_words() {
+        // Transaction conflicts and a lost database: later may work.
+        for exception in [
+            "psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update",
+            "psycopg2.extensions.TransactionRollbackError: deadlock detected",
+            "psycopg2.errors.LockNotAvailable: could not obtain lock on row in relation \"sale_order\"",
+            "psycopg2.OperationalError: server closed the connection unexpectedly",
+            "odoo.exceptions.ConcurrencyError: la transaction a échoué",
+        ] {
+            let error = fault(1, &format!("{TRACEBACK}{exception}\n"));
+            assert!(error.is_temporary(), "{exception}");
+            assert_eq!(error.exception(), exception.split(':').next());
+        }
+        // A bug or bad data: the same call fails the same way.
+        for exception in [
+            "ValueError: Invalid field 'x' on model 'sale.order'",
+            "TypeError: create() takes 2 positional arguments but 3 were given",
+            "KeyError: 'OperationalError'",
+        ] {
+            let error = fault(1, &format!("{TRACEBACK}{exception}\n"));
+            assert!(!error.is_temporary(), "{exception}");
+        }
+        // Refusals are final, in any language; wrong credentials wait for
+        // the operator.
+        assert!(!fault(2, "L'enregistrement n'existe pas ou a été supprimé.").is_temporary());
+        assert!(!fault(2, "Record does not exist or has been deleted.").is_temporary());
+        assert!(!fault(4, "Vous n'êtes pas autorisé à modifier des Commandes.").is_temporary());
+        assert!(fault(3, "Access Denied").is_temporary());
+        // Codes 2 to 4 carry a message, not an exception's name.
+        assert_eq!(fault(2, "Something: wrong").exception(), None);
+        assert_eq!(fault(2, "Saisissez une quantité.").exception(), None);
+        // Not reached, or no answer in time: try again.
+        let timeout = Error::Timeout {
+            call: "sale.order.create".into(),
+            after: std::time::Duration::from_secs(30),
+        };
+        assert!(timeout.is_temporary());
+        assert!(!Error::Config("bad".into()).is_temporary());
     }
 }

@@ -141,14 +141,20 @@ pub fn backoff(attempt: u32) -> i64 {
     (5i64 << attempt.saturating_sub(1).min(6)).min(300)
 }
 
-/// Whether an Odoo error means "try again later" rather than "refused".
-fn transient(e: &connector::Error) -> bool {
-    match e.kind() {
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Decode => true,
-        ErrorKind::Fault(FaultKind::Validation | FaultKind::MissingRecord | FaultKind::AccessError) => false,
-        ErrorKind::Fault(_) => true,
-        _ => true,
-    }
+/// How many tries an order gets when Odoo raises an exception that is
+/// neither a refusal nor known to be temporary (it may be a passing
+/// trouble, or a bug that a retry repeats): then it waits for the staff.
+const TRIES_ON_OTHER_EXCEPTIONS: u32 = 5;
+
+/// Whether an Odoo error means "try again later" rather than "refused",
+/// after `attempts` failed tries: by its kind and the exception Odoo named,
+/// never its (translated) words (see [`connector::Error::is_temporary`]).
+fn transient(e: &connector::Error, attempts: u32) -> bool {
+    e.is_temporary()
+        || (matches!(
+            e.kind(),
+            ErrorKind::Fault(FaultKind::Application | FaultKind::Other(_))
+        ) && attempts.saturating_add(1) < TRIES_ON_OTHER_EXCEPTIONS)
 }
 
 impl Outbox {
@@ -221,7 +227,7 @@ impl Outbox {
                     Ok(Delivery::Cancelled)
                 }
             }
-            Err(e) if transient(&e) => {
+            Err(e) if transient(&e, order.attempts) => {
                 let message = e.to_string();
                 let mut next = now + backoff(order.attempts.saturating_add(1));
                 if e.kind() == ErrorKind::Timeout {
@@ -307,6 +313,35 @@ mod tests {
     fn backoff_doubles_up_to_five_minutes() {
         assert_eq!([1, 2, 3, 4].map(backoff), [5, 10, 20, 40]);
         assert_eq!(backoff(30), 300);
+    }
+
+    #[test]
+    fn refusals_are_final_conflicts_retried_other_exceptions_a_few_times() {
+        let fault = |code: i32, string: &str| {
+            connector::Error::from_fault(
+                "sale.order.create",
+                connector::xmlrpc::Fault {
+                    code,
+                    string: string.to_owned(),
+                },
+            )
+        };
+        let traceback =
+            |last: &str| format!("Traceback (most recent call last):\n  File \"x.py\", line 1\n{last}");
+        let conflict = fault(
+            1,
+            &traceback("psycopg2.errors.SerializationFailure: could not serialize"),
+        );
+        assert!(transient(&conflict, 100));
+        let bug = fault(1, &traceback("ValueError: bad"));
+        assert!(transient(&bug, 0));
+        assert!(transient(&bug, TRIES_ON_OTHER_EXCEPTIONS - 2));
+        assert!(!transient(&bug, TRIES_ON_OTHER_EXCEPTIONS - 1));
+        assert!(!transient(
+            &fault(2, "Le produit appartient à une autre société."),
+            0
+        ));
+        assert!(!transient(&fault(4, "Accès refusé"), 0));
     }
 
     #[test]

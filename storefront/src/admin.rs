@@ -71,6 +71,30 @@ pub async fn resync(
     }
 }
 
+/// How the last sync went, its error's text included (`/readyz` shows
+/// only its kind).
+#[get("/admin/status")]
+pub async fn status(
+    request: HttpRequest,
+    token: web::Data<AdminToken>,
+    mirror: web::Data<Resync>,
+) -> HttpResponse {
+    if let Some(refusal) = refuse(&request, &token) {
+        return refusal;
+    }
+    let status = mirror.status();
+    HttpResponse::Ok().json(json!({
+        "odoo": {
+            "reachable": status.odoo_reachable,
+            "last_success": status.last_success.map(|t| t.to_rfc3339()),
+            "last_error": status.last_error,
+            "last_error_kind": status.last_error_kind,
+        },
+        "syncs": status.attempts,
+        "serving_saved_snapshot": status.serving_saved,
+    }))
+}
+
 /// The orders not yet in Odoo (pending or refused), oldest first, with
 /// their attempts and last error.
 #[get("/admin/outbox")]

@@ -35,7 +35,8 @@ pub async fn readyz(resync: web::Data<Resync>) -> HttpResponse {
         "odoo": {
             "reachable": status.odoo_reachable,
             "last_success": status.last_success.map(|t| t.to_rfc3339()),
-            "last_error": status.last_error,
+            // The kind alone: the text is for the log and /admin/status.
+            "last_error": status.last_error_kind,
         },
     });
     if ready {

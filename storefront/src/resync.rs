@@ -14,8 +14,12 @@ use tokio::sync::watch;
 pub struct SyncStatus {
     /// When the last successful sync ended.
     pub last_success: Option<DateTime<Utc>>,
-    /// The last sync's error, if it failed.
+    /// The last sync's error, if it failed (for the log and the admin
+    /// endpoints: it may name hosts, databases or logins).
     pub last_error: Option<String>,
+    /// Its kind (`transport`, `access_denied`, ...): what the public
+    /// `/readyz` shows.
+    pub last_error_kind: Option<&'static str>,
     /// Whether Odoo answered the last sync; `None` before the first.
     pub odoo_reachable: Option<bool>,
     /// Syncs attempted.
@@ -98,11 +102,13 @@ impl Resync {
                 Ok(_) => {
                     status.last_success = Some(Utc::now());
                     status.last_error = None;
+                    status.last_error_kind = None;
                     status.odoo_reachable = Some(true);
                     status.serving_saved = false;
                 }
                 Err(e) => {
                     status.last_error = Some(e.to_string());
+                    status.last_error_kind = Some(e.kind().label());
                     status.odoo_reachable = Some(!matches!(
                         e.kind(),
                         connector::ErrorKind::Transport | connector::ErrorKind::Timeout

@@ -193,6 +193,7 @@ impl Application {
                 .service(health::readyz)
                 .service(crate::metrics::exposition)
                 .service(admin::resync)
+                .service(admin::status)
                 .service(admin::outbox_list)
                 .service(admin::outbox_retry)
                 // The shop's pages first: routes are tried in this order,

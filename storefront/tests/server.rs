@@ -93,13 +93,32 @@ async fn health_and_readiness_follow_the_syncs() {
     let (status, body) = readyz(&app).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["odoo"]["reachable"], false, "{body}");
+    // Publicly the error's kind; its text for the admin.
+    assert_eq!(body["odoo"]["last_error"], "transport", "{body}");
+    assert!(!body.to_string().contains("127.0.0.1"), "{body}");
+    let status = app
+        .http
+        .get(format!("{}/admin/status", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status().as_u16(), 200);
+    let status: serde_json::Value = status.json().await.unwrap();
     assert!(
-        body["odoo"]["last_error"]
+        status["odoo"]["last_error"]
             .as_str()
             .unwrap()
             .contains("cannot reach Odoo"),
-        "{body}"
+        "{status}"
     );
+    let anonymous = app
+        .http
+        .get(format!("{}/admin/status", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
 }
 
 #[tokio::test]

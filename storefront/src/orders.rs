@@ -117,10 +117,26 @@ pub async fn find(visit: &Visit, customer: &Customer, reference: &str) -> Result
         if placed.order.partner_id.id != customer.partner_id {
             return Err(OrderError::NotFound);
         }
+        // The shop's own order, when it has its key (else a quotation the
+        // staff made: read-only here).
+        let local = match placed
+            .order
+            .client_order_ref
+            .as_deref()
+            .filter(|key| valid_key(key))
+        {
+            Some(key) => visit
+                .state
+                .store
+                .order(key)
+                .await?
+                .filter(|local| local.partner_id == customer.partner_id && local.odoo_id == Some(id)),
+            None => None,
+        };
         return Ok(Found {
             reference: reference.to_owned(),
-            local: None,
-            payload: None,
+            payload: local.as_ref().and_then(payload_of),
+            local,
             odoo: Some(placed),
         });
     }
@@ -239,9 +255,14 @@ fn slot_text(visit: &Visit, start: Option<DateTime<Utc>>, stop: Option<DateTime<
     }
 }
 
-/// Whether the customer may still cancel.
+/// Whether the customer may still cancel: only an order the shop made for
+/// them (it has it under its key), before its slot's cut-off. A quotation
+/// the staff made is read-only here.
 fn cancellable(visit: &Visit, found: &Found, start: Option<DateTime<Utc>>) -> bool {
-    let open = start.is_none_or(|s| Utc::now() < checkout::closes_at(&visit.state, s));
+    if found.local.is_none() {
+        return false;
+    }
+    let open = start.is_some_and(|s| Utc::now() < checkout::closes_at(&visit.state, s));
     let state_ok = match (&found.odoo, found.local.as_ref().map(|l| l.state)) {
         (Some(placed), _) => matches!(placed.order.state, SaleOrderState::Draft | SaleOrderState::Sent),
         (None, Some(OrderState::Pending | OrderState::Failed)) => true,

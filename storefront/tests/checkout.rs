@@ -440,6 +440,70 @@ async fn another_customers_order_is_not_found(transport: connector::Transport) {
     assert!(!camille.get("/orders").await.body.contains(key));
 }
 
+/// A quotation the staff made for a customer (no key of the shop, no slot)
+/// is shown to them but read-only: cancelling it is refused and it stays a
+/// quotation. The shop's own order, reached by its Odoo id, can be
+/// cancelled.
+async fn a_quotation_the_staff_made_is_read_only(transport: connector::Transport) {
+    let (double, settings) = start(transport).await;
+    let (slot, _) = add_slot(&double, "Shop", 48, Some(5));
+    let shop = shop(&double, &settings).await;
+    let claire = shop.browser();
+    claire.log_in(CLAIRE.0, CLAIRE.1).await;
+    let partner = double.with_db(|db| {
+        let user = db.uid_of(CLAIRE.0).unwrap();
+        db.read("res.users", &[user], &["partner_id"]).unwrap()[0]
+            .get("partner_id")
+            .cloned()
+    });
+    let partner = many2one_id(partner.as_ref());
+    let staff_made = double.with_db(|db| {
+        db.create(
+            "sale.order",
+            Struct::new()
+                .with("partner_id", partner)
+                .with("client_order_ref", "PO-2026-STAFF-0001"),
+        )
+        .unwrap()
+    });
+    let path = format!("/orders/so-{staff_made}");
+    let page = claire.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains(&format!("{path}/cancel")), "{}", page.body);
+    let answer = claire.post_form_csrf(&format!("{path}/cancel"), &[]).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    let answer = claire
+        .json_csrf(Method::POST, &format!("/api/v1{path}/cancel"), None)
+        .await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    let state = double.with_db(|db| {
+        db.read("sale.order", &[staff_made], &["state"]).unwrap()[0]
+            .get("state")
+            .cloned()
+    });
+    assert_eq!(state, Some(Value::from("draft")));
+
+    // The shop's own order, by its Odoo id: cancelled.
+    fill_cart(&shop, &claire).await;
+    let key = "claire-own-order-by-id-1";
+    let answer = claire
+        .post_form_csrf("/checkout", &[("order_key", key), ("slot_id", &slot.to_string())])
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let odoo_id = double.with_db(|db| {
+        db.search("sale.order", &field("client_order_ref").eq(key))
+            .unwrap()[0]
+    });
+    let answer = claire
+        .json_csrf(Method::POST, &format!("/api/v1/orders/so-{odoo_id}/cancel"), None)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        orders_with_key(&double, key)[0].get("state"),
+        Some(&Value::from("cancel"))
+    );
+}
+
 async fn with_odoo_down_the_order_is_received_and_reaches_odoo_once(transport: connector::Transport) {
     let (double, settings) = start(transport).await;
     let (slot, _) = add_slot(&double, "Shop", 48, Some(5));
@@ -752,5 +816,6 @@ over_both_transports!(
     with_odoo_down_the_order_is_received_and_reaches_odoo_once,
     an_order_odoo_refuses_is_never_silent,
     a_product_no_longer_sold_is_never_ordered,
+    a_quotation_the_staff_made_is_read_only,
     history_cancel_and_reorder,
 );

@@ -311,5 +311,6 @@ mod tests {
         "slot_id",
         "csrf_token",
         "login_required_x",
+        "fiscal_position_id",
     ];
 }

@@ -84,12 +84,15 @@ fn wait(failures: u32, last: Option<i64>, free: u32, now: i64) -> Option<i64> {
     (until > now).then_some(until - now)
 }
 
-/// The address of the client, for throttling.
+/// The address of the client, for throttling: the peer's, or behind a
+/// trusted reverse proxy the one it forwards for.
 fn client_address(visit: &Visit) -> String {
     visit
-        .request
-        .peer_addr()
-        .map(|a| a.ip().to_string())
+        .state
+        .settings
+        .trusted_proxies
+        .client(visit.request.peer_addr().map(|a| a.ip()), visit.request.headers())
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -125,22 +128,59 @@ pub async fn log_in(
     if let Some(seconds) = waits.into_iter().flatten().max() {
         return Err(LoginError::Throttled(seconds));
     }
+    // The try is counted as a failure before Odoo is asked, in one atomic
+    // step: of tries racing in parallel, only those within the allowance
+    // (or the one first after a wait) reach Odoo. A success takes it back.
+    let counted = state
+        .store
+        .record_login_failure(&keys, now)
+        .await
+        .map_err(LoginError::Store)?;
+    let beyond = |i: usize, free: u32| {
+        let before = failures.get(i).map_or(0, |f| f.failures);
+        let after = counted.get(i).copied().unwrap_or(u32::MAX);
+        // Past the allowance, only the try that found the count as it read
+        // it (no other try in between) goes on.
+        after > free && after != before.saturating_add(1)
+    };
+    if beyond(0, FREE_FAILURES_PER_LOGIN) || beyond(1, FREE_FAILURES_PER_ADDRESS) {
+        let after = |i: usize| counted.get(i).copied().unwrap_or(0);
+        let seconds = [
+            wait(after(0), Some(now), FREE_FAILURES_PER_LOGIN, now),
+            wait(after(1), Some(now), FREE_FAILURES_PER_ADDRESS, now),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(5);
+        return Err(LoginError::Throttled(seconds));
+    }
     let uid = match state.odoo().authenticate(login, password).await {
         Ok(Some(uid)) => uid,
         Ok(None) => {
-            state
-                .store
-                .record_login_failure(&keys, now)
-                .await
-                .map_err(LoginError::Store)?;
             tracing::info!(address = %address_key, "a login was refused");
             return Err(LoginError::Refused);
         }
         Err(e) => {
+            // Not the customer's failure: taken back.
+            for key in keys {
+                state
+                    .store
+                    .forgive_login_failure(key)
+                    .await
+                    .map_err(LoginError::Store)?;
+            }
             tracing::warn!(error = %e, "cannot check a login with Odoo");
             return Err(LoginError::Unavailable(e));
         }
     };
+    // A success: the address's count is taken back (the account's is
+    // cleared below, once the customer is known).
+    state
+        .store
+        .forgive_login_failure(&address_key)
+        .await
+        .map_err(LoginError::Store)?;
     let snapshot = &visit.index.snapshot;
     let Some((user, partner)) = snapshot.customer(login).filter(|(u, _)| u.id == uid) else {
         return Err(LoginError::NotCustomer);

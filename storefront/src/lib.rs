@@ -39,6 +39,7 @@ pub mod orders;
 pub mod outbox;
 pub mod page_cache;
 pub mod pages;
+pub mod proxies;
 pub mod render;
 pub mod resync;
 pub mod session;

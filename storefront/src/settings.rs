@@ -81,6 +81,10 @@ pub struct Settings {
     /// `STOREFRONT_OUTBOX_SECS`: how often orders not yet in Odoo are
     /// retried, at most (default 15; each waits its own growing delay).
     pub outbox_every: Duration,
+    /// `STOREFRONT_TRUSTED_PROXIES`: the reverse proxies (addresses or
+    /// networks, comma-separated) whose `X-Forwarded-For` / `Forwarded`
+    /// give the client's address; none by default.
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 /// How taxes are shown in prices.
@@ -320,6 +324,10 @@ impl Settings {
             public_url,
             override_dir: get("STOREFRONT_OVERRIDE_DIR").map(Into::into),
             outbox_every: Duration::from_secs(number("STOREFRONT_OUTBOX_SECS", 15)?.max(1)),
+            trusted_proxies: crate::proxies::TrustedProxies::parse(
+                &get("STOREFRONT_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("STOREFRONT_TRUSTED_PROXIES: {e}"))?,
         })
     }
 

@@ -323,6 +323,106 @@ async fn a_wrong_password_shows_an_error_opens_no_session_and_is_slowed_down() {
     assert_eq!(answer.json()["error"]["code"], "login_throttled");
 }
 
+/// Behind a trusted reverse proxy (here, loopback), the shop counts
+/// failures by the address the proxy forwards for: 25 wrong passwords from
+/// one client lock out that client only, and another client behind the same
+/// proxy logs in. An untrusted peer's X-Forwarded-For is not believed.
+#[tokio::test]
+async fn behind_a_proxy_each_client_is_throttled_alone() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = support::spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("STOREFRONT_TRUSTED_PROXIES", "127.0.0.1/32, ::1")],
+    )
+    .await;
+    let from = |address: &str| {
+        let mut browser = shop.browser();
+        browser.headers.push(("x-forwarded-for".into(), address.into()));
+        browser
+    };
+    let guesser = from("203.0.113.7");
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        let answer = guesser
+            .post_form_csrf(
+                "/login",
+                &[
+                    ("login", &format!("nobody{i}@example.com")),
+                    ("password", "wrong"),
+                ],
+            )
+            .await;
+        statuses.push(answer.status);
+    }
+    assert!(statuses.contains(&429), "the guesser is held back: {statuses:?}");
+    let again = guesser
+        .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", CLAIRE.1)])
+        .await;
+    assert_eq!(
+        again.status, 429,
+        "the guesser's address waits, even with the right password"
+    );
+    // Another client of the same proxy logs in.
+    from("198.51.100.9").log_in(CAMILLE.0, CAMILLE.1).await;
+    // Without trusting the proxy, X-Forwarded-For is the client's word.
+    let direct = spawn(&double).await;
+    let mut liar = direct.browser();
+    liar.headers.push(("x-forwarded-for".into(), "192.0.2.1".into()));
+    for i in 0..21 {
+        liar.post_form_csrf(
+            "/login",
+            &[("login", &format!("x{i}@example.com")), ("password", "wrong")],
+        )
+        .await;
+    }
+    let mut honest = direct.browser();
+    honest
+        .headers
+        .push(("x-forwarded-for".into(), "192.0.2.2".into()));
+    let answer = honest
+        .post_form_csrf("/login", &[("login", CLAIRE.0), ("password", CLAIRE.1)])
+        .await;
+    assert_eq!(answer.status, 429, "one peer, one address: {}", answer.body);
+}
+
+/// 50 wrong passwords for one account at once cost Odoo at most the
+/// allowance: each try is counted before Odoo is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_reach_odoo_at_most_the_allowance() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    double.set_latency(std::time::Duration::from_millis(20));
+    let shop = spawn(&double).await;
+    let browser = std::sync::Arc::new(shop.browser());
+    let token = browser.csrf().await;
+    double.clear_calls();
+    let tries: Vec<_> = (0..50)
+        .map(|_| {
+            let (browser, token) = (browser.clone(), token.clone());
+            tokio::spawn(async move {
+                browser
+                    .send(Method::POST, "/api/v1/session", |r| {
+                        r.header("x-csrf-token", &token)
+                            .json(&json!({"login": CLAIRE.0, "password": "wrong"}))
+                    })
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tries {
+        statuses.push(task.await.unwrap());
+    }
+    let asked = double
+        .calls()
+        .iter()
+        .filter(|c| c.method == "authenticate")
+        .count();
+    assert!(asked <= 3, "Odoo was asked {asked} times: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+}
+
 #[tokio::test]
 async fn names_and_descriptions_from_odoo_are_escaped() {
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();

@@ -690,6 +690,18 @@ impl Store {
         Ok(result)
     }
 
+    /// Takes back one failure of a key (a try counted before Odoo answered
+    /// that was no failure); never below zero.
+    pub async fn forgive_login_failure(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE login_failures SET failures = failures - 1 WHERE throttle_key = $1 AND failures > 0",
+        )
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Forgets the failures of a key (after a successful login).
     pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")

@@ -330,6 +330,87 @@ async fn customers_order_everything_and_odoo_agrees_to_the_cent() {
     }
 }
 
+/// Two shops sharing one store in front of the real Odoo 19: the same order
+/// placed on both at once with one key, while both retry their outbox, 200
+/// times: exactly one sale order per key in Odoo, every time (the outbox's
+/// lease; see storefront/tests/shared_store.rs for the double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_order_per_key_when_two_shops_race_on_real_odoo() {
+    let Some(odoo) = real_odoo() else { return };
+    if !odoo.series.starts_with("19.") {
+        println!("real Odoo {}: the race runs on 19.0", odoo.series);
+        return;
+    }
+    let company = odoo.manifest["companies"]["a"].as_i64().unwrap().to_string();
+    let shared_dir = data_dir();
+    let shared_dir = shared_dir.display().to_string();
+    let extra = [
+        ("SHOP_COMPANY", company.as_str()),
+        ("STOREFRONT_DATA_DIR", shared_dir.as_str()),
+        (
+            "STOREFRONT_SESSION_SECRET",
+            "a shared secret of at least thirty-two characters",
+        ),
+    ];
+    let a = odoo.shop(&odoo.db, &extra).await;
+    let b = odoo.shop(&odoo.db, &extra).await;
+    let who = customer(&odoo.manifest, "english");
+    let login = (who["login"].as_str().unwrap(), who["password"].as_str().unwrap());
+    let product = odoo.manifest["products"]["company_a"][0].to_string();
+    let variant = odoo.manifest["products"]["details"][&product]["product_id"]
+        .as_i64()
+        .unwrap();
+    let probe = a.browser();
+    probe.log_in(login.0, login.1).await;
+    let slots = probe.get("/api/v1/pickup-slots").await.json();
+    let slot = slots["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["available"] == json!(true))
+        .unwrap_or_else(|| panic!("no open slot: {slots}"))["id"]
+        .as_i64()
+        .unwrap();
+    let admin = odoo.admin(&odoo.db);
+    let rounds = 200;
+    let duplicates = support::race_for_one_order(
+        &a,
+        &b,
+        login,
+        slot,
+        rounds,
+        async |browser: &Browser| {
+            let answer = browser
+                .json_csrf(
+                    reqwest::Method::POST,
+                    "/api/v1/cart/lines",
+                    Some(json!({"product_id": variant, "quantity": "1"})),
+                )
+                .await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+        },
+        async |key: &str| {
+            admin
+                .model("sale.order")
+                .search_count(field("client_order_ref").eq(key))
+                .send()
+                .await
+                .unwrap() as usize
+        },
+    )
+    .await;
+    assert!(
+        duplicates.is_empty(),
+        "{} of {rounds} rounds:\n{}",
+        duplicates.len(),
+        duplicates.join("\n")
+    );
+    println!(
+        "real Odoo {}: {rounds} races, one sale order per key each time",
+        odoo.series
+    );
+}
+
 /// The mirror holds what the shop's company sells, and nothing of another
 /// company: Odoo's own answer to the same question, asked as its admin.
 #[tokio::test]

@@ -119,11 +119,10 @@ async fn two_instances_share_carts_and_slot_capacity() {
 
 /// Places the same order at once on two instances sharing `store` (a
 /// PostgreSQL URL, or `None`: one SQLite file), with one `Idempotency-Key`,
-/// while both are asked to retry their outbox: `rounds` times, exactly one
-/// sale order per key in Odoo, one answer `201` and the other `200`.
+/// while both are asked to retry their outbox (see
+/// [`support::race_for_one_order`]): `rounds` times, exactly one sale order
+/// per key in Odoo.
 async fn race_for_one_order(store: Option<String>, rounds: usize) {
-    use reqwest::Method;
-    use serde_json::json;
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
     // Each call takes a while: deliveries overlap.
     double.set_latency(std::time::Duration::from_millis(15));
@@ -139,107 +138,22 @@ async fn race_for_one_order(store: Option<String>, rounds: usize) {
     // One data directory: on SQLite, one store file.
     let a = spawn_with(&double, &data, &shared).await;
     let b = spawn_with(&double, &data, &shared).await;
-    let on_a = std::sync::Arc::new(a.browser());
-    on_a.log_in(CLAIRE.0, CLAIRE.1).await;
-    let on_b = std::sync::Arc::new(b.browser());
-    on_b.set_cookie("sf_session", &on_a.cookie("sf_session").unwrap());
-    let (token_a, token_b) = (on_a.csrf().await, on_b.csrf().await);
-    let place = |browser: &std::sync::Arc<support::Browser>, token: &str, key: &str| {
-        let (token, key) = (token.to_owned(), key.to_owned());
-        let browser = browser.clone();
-        async move {
-            browser
-                .send(Method::POST, "/api/v1/orders", |r| {
-                    r.header("x-csrf-token", &token)
-                        .header("idempotency-key", &key)
-                        .json(&json!({"slot_id": slot}))
-                })
-                .await
-                .status
-        }
-    };
-    let retry = |browser: &std::sync::Arc<support::Browser>| {
-        let browser = browser.clone();
-        async move {
-            browser
-                .send(Method::POST, "/admin/outbox/retry", |r| {
-                    r.bearer_auth(support::ADMIN_TOKEN)
-                })
-                .await
-                .status
-        }
-    };
-    let mut duplicates = Vec::new();
-    for round in 0..rounds {
-        support::fill_cart(&a, &on_a).await;
-        let key = format!(
-            "race-{}-{round}-{}",
-            std::process::id(),
-            Utc::now().timestamp_micros()
-        );
-        // Both instances retry their outbox over and over while the order is
-        // placed on both: whatever the timing, some retry runs while the
-        // order is stored and not yet in Odoo.
-        let placing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let hammer = |browser: &std::sync::Arc<support::Browser>| {
-            let (placing, retry) = (placing.clone(), retry(browser));
-            let browser = browser.clone();
-            tokio::spawn(async move {
-                let mut statuses = vec![retry.await];
-                while placing.load(std::sync::atomic::Ordering::Relaxed) {
-                    statuses.push(
-                        browser
-                            .send(Method::POST, "/admin/outbox/retry", |r| {
-                                r.bearer_auth(support::ADMIN_TOKEN)
-                            })
-                            .await
-                            .status,
-                    );
-                }
-                statuses
+    let duplicates = support::race_for_one_order(
+        &a,
+        &b,
+        CLAIRE,
+        slot,
+        rounds,
+        async |browser: &support::Browser| support::fill_cart(&a, browser).await,
+        async |key: &str| {
+            double.with_db(|db| {
+                db.search("sale.order", &connector::field("client_order_ref").eq(key))
+                    .unwrap()
+                    .len()
             })
-        };
-        let (hammer_a, hammer_b) = (hammer(&on_a), hammer(&on_b));
-        let (first, second) = tokio::join!(
-            tokio::spawn(place(&on_a, &token_a, &key)),
-            tokio::spawn(place(&on_b, &token_b, &key)),
-        );
-        placing.store(false, std::sync::atomic::Ordering::Relaxed);
-        let mut statuses = [first.unwrap(), second.unwrap()];
-        statuses.sort_unstable();
-        assert_eq!(statuses, [200, 201], "round {round}");
-        for status in hammer_a.await.unwrap().into_iter().chain(hammer_b.await.unwrap()) {
-            assert_eq!(status, 200, "round {round}: an admin retry");
-        }
-        // Whoever holds it delivers it; then nothing more.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let order = on_a.get(&format!("/api/v1/orders/{key}")).await.json();
-            let state = order["state"].clone();
-            if state != "pending" {
-                assert_eq!(state, "draft", "round {round}: {order}");
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "round {round}: still {state:?}"
-            );
-            let _ = retry(&on_a).await;
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        let _ = tokio::join!(retry(&on_a), retry(&on_b));
-        let made = double.with_db(|db| {
-            db.search(
-                "sale.order",
-                &connector::field("client_order_ref").eq(key.as_str()),
-            )
-            .unwrap()
-            .len()
-        });
-        if made != 1 {
-            duplicates.push(format!("round {round}: {made} sale orders for key {key}"));
-        }
-    }
+        },
+    )
+    .await;
     assert!(
         duplicates.is_empty(),
         "{} of {rounds} rounds:\n{}",

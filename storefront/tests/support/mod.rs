@@ -354,3 +354,122 @@ pub async fn fill_cart(shop: &Shop, browser: &Browser) {
         assert_eq!(answer.status, 303, "{}", answer.body);
     }
 }
+
+/// Places the same order at once on shops `a` and `b`, which share one
+/// store, as the customer `login`, with one `Idempotency-Key`, while both
+/// shops retry their outbox over and over, `rounds` times: one answer is
+/// `201`, the other `200`, every admin retry `200`, and the order reaches
+/// Odoo. `fill` fills the customer's cart (on `a`) before each round;
+/// `orders_with_key` counts Odoo's sale orders of a key. Each round's order
+/// is cancelled through the shop afterwards. Gives the rounds that did not
+/// make exactly one.
+pub async fn race_for_one_order(
+    a: &Shop,
+    b: &Shop,
+    login: (&str, &str),
+    slot: i64,
+    rounds: usize,
+    fill: impl AsyncFn(&Browser),
+    orders_with_key: impl AsyncFn(&str) -> usize,
+) -> Vec<String> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let on_a = Arc::new(a.browser());
+    on_a.log_in(login.0, login.1).await;
+    let on_b = Arc::new(b.browser());
+    on_b.set_cookie("sf_session", &on_a.cookie("sf_session").unwrap());
+    let (token_a, token_b) = (on_a.csrf().await, on_b.csrf().await);
+    let place = |browser: &Arc<Browser>, token: &str, key: &str| {
+        let (browser, token, key) = (browser.clone(), token.to_owned(), key.to_owned());
+        tokio::spawn(async move {
+            browser
+                .send(reqwest::Method::POST, "/api/v1/orders", |r| {
+                    r.header("x-csrf-token", &token)
+                        .header("idempotency-key", &key)
+                        .json(&serde_json::json!({"slot_id": slot}))
+                })
+                .await
+                .status
+        })
+    };
+    let retry = async |browser: &Browser| {
+        browser
+            .send(reqwest::Method::POST, "/admin/outbox/retry", |r| {
+                r.bearer_auth(ADMIN_TOKEN)
+            })
+            .await
+            .status
+    };
+    // Retries over and over while the order is placed: whatever the timing,
+    // some run while it is stored and not yet in Odoo.
+    let hammer = |browser: &Arc<Browser>, placing: &Arc<AtomicBool>| {
+        let (browser, placing) = (browser.clone(), placing.clone());
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            loop {
+                statuses.push(
+                    browser
+                        .send(reqwest::Method::POST, "/admin/outbox/retry", |r| {
+                            r.bearer_auth(ADMIN_TOKEN)
+                        })
+                        .await
+                        .status,
+                );
+                if !placing.load(Ordering::Relaxed) {
+                    return statuses;
+                }
+            }
+        })
+    };
+    let mut duplicates = Vec::new();
+    for round in 0..rounds {
+        fill(&on_a).await;
+        let key = format!(
+            "race-{}-{round}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_micros()
+        );
+        let placing = Arc::new(AtomicBool::new(true));
+        let (hammer_a, hammer_b) = (hammer(&on_a, &placing), hammer(&on_b, &placing));
+        let (first, second) = (place(&on_a, &token_a, &key), place(&on_b, &token_b, &key));
+        let mut statuses = [first.await.unwrap(), second.await.unwrap()];
+        placing.store(false, Ordering::Relaxed);
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 201], "round {round}");
+        for status in hammer_a.await.unwrap().into_iter().chain(hammer_b.await.unwrap()) {
+            assert_eq!(status, 200, "round {round}: an admin retry");
+        }
+        // Whoever holds it delivers it; then nothing more.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let order = on_a.get(&format!("/api/v1/orders/{key}")).await.json();
+            let state = order["state"].clone();
+            if state != "pending" {
+                assert_eq!(state, "draft", "round {round}: {order}");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: still {state:?}"
+            );
+            retry(&on_a).await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        retry(&on_a).await;
+        retry(&on_b).await;
+        let made = orders_with_key(&key).await;
+        if made != 1 {
+            duplicates.push(format!("round {round}: {made} sale orders for key {key}"));
+        }
+        // Cancelled, so that the slot keeps room for the next rounds.
+        let cancelled = on_a
+            .json_csrf(
+                reqwest::Method::POST,
+                &format!("/api/v1/orders/{key}/cancel"),
+                None,
+            )
+            .await;
+        assert_eq!(cancelled.status, 200, "round {round}: {}", cancelled.body);
+    }
+    duplicates
+}

@@ -108,9 +108,12 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// What an Odoo fault means. Odoo's fault codes are coarse (code 2 covers
-/// validation errors, missing records and unknown models alike), so code 2
-/// is refined from the message.
+/// What an Odoo fault means. Odoo's XML-RPC fault codes are coarse: code 2
+/// covers every `UserError` (validation errors, missing records, unknown
+/// models) and carries only the message, translated into the user's
+/// language. So code 2 is refined from the message's *structure*, never its
+/// words: what Odoo puts in it untranslated (a recordset, a model's name).
+/// Over JSON-2 the exception's class name says it exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultKind {
     /// Code 1: an application error (an exception in Odoo, e.g. an unknown
@@ -118,7 +121,7 @@ pub enum FaultKind {
     Application,
     /// Code 2: a user or validation error (`UserError`, `ValidationError`).
     Validation,
-    /// Code 2: a record that does not exist or was deleted.
+    /// Code 2: a record that does not exist or was deleted (`MissingError`).
     MissingRecord,
     /// Code 2: a model that does not exist (a module is not installed).
     UnknownModel,
@@ -131,16 +134,25 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    /// Classifies a fault as Odoo's XML-RPC layer produces it.
-    pub fn of(fault: &Fault) -> FaultKind {
+    /// Classifies a fault that Odoo's XML-RPC layer returned to `call`
+    /// (`model.method`), in whatever language the user has:
+    ///
+    /// - a `MissingError` names the records: `res.partner(999999,)` (every
+    ///   series), or on 16 a write's `(Document type: sale.order, Operation:
+    ///   write, Records: [999999], User: 2)`, its labels translated;
+    /// - an unknown model is named in a one-line message ("Object
+    ///   no.such.model doesn't exist", "L'objet no.such.model n'existe pas");
+    /// - any other code 2 is a validation or user error.
+    pub fn of(call: &str, fault: &Fault) -> FaultKind {
         match fault.code {
             1 => FaultKind::Application,
             2 => {
-                let s = &fault.string;
-                if s.starts_with("Object ") && s.contains(" doesn't exist") {
-                    FaultKind::UnknownModel
-                } else if s.contains("Record does not exist or has been deleted") {
+                let model = call.rsplit_once('.').map_or(call, |(model, _)| model);
+                let text = fault.string.as_str();
+                if names_records(text) {
                     FaultKind::MissingRecord
+                } else if !text.trim().contains('\n') && names_model(text, model) {
+                    FaultKind::UnknownModel
                 } else {
                     FaultKind::Validation
                 }
@@ -212,9 +224,10 @@ impl Error {
 
     /// Builds the error for a fault Odoo returned to `call`.
     pub fn from_fault(call: impl Into<String>, fault: Fault) -> Error {
+        let call = call.into();
         Error::Fault {
-            kind: FaultKind::of(&fault),
-            call: call.into(),
+            kind: FaultKind::of(&call, &fault),
+            call,
             message: fault_message(&fault),
             fault,
         }
@@ -257,7 +270,13 @@ impl Error {
         };
         let text = fault.string.trim();
         let traceback = text.starts_with("Traceback (most recent call last)");
-        let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
+        // A traceback ends with the exception; JSON-2's `name: message`
+        // starts with it (its message may run over several lines).
+        let line = if traceback {
+            text.lines().rev().map(str::trim).find(|l| !l.is_empty())?
+        } else {
+            text.lines().next()?.trim()
+        };
         let (name, _) = line.split_once(':').unwrap_or((line, ""));
         let identifier = !name.is_empty()
             && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -309,6 +328,67 @@ pub fn fault_message(fault: &Fault) -> String {
     } else {
         text.to_owned()
     }
+}
+
+/// Whether `text` names records the way a `MissingError` does: a recordset's
+/// repr, `model.name(1,)` or `model.name(1, 2)`, or 16's list of ids
+/// `[1, 2]` after a model's name.
+fn names_records(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        let (open, close) = match b {
+            b'(' => (i, b')'),
+            b'[' => (i, b']'),
+            _ => return false,
+        };
+        let Some(len) = text[open + 1..].find(close as char) else {
+            return false;
+        };
+        let inside = &text[open + 1..open + 1 + len];
+        let ids: Vec<&str> = inside.split(',').map(str::trim).collect();
+        let ids_only = !ids.is_empty()
+            && ids.iter().enumerate().all(|(n, id)| {
+                (!id.is_empty() && id.bytes().all(|c| c.is_ascii_digit()))
+                    // `(1,)`: a one-tuple's trailing comma.
+                    || (id.is_empty() && n == ids.len() - 1 && n > 0)
+            });
+        if !ids_only {
+            return false;
+        }
+        // A recordset: a model's name right before the parenthesis. A list
+        // of ids: a model's name earlier in the same text.
+        let before = &text[..open];
+        let word = before
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            .next()
+            .unwrap_or_default();
+        if close == b')' {
+            is_model_name(word)
+        } else {
+            before
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+                .any(is_model_name)
+        }
+    })
+}
+
+/// `sale.order`, `res.partner`: lower-case words joined by dots.
+fn is_model_name(word: &str) -> bool {
+    word.contains('.')
+        && !word.starts_with('.')
+        && !word.ends_with('.')
+        && !word.contains("..")
+        && word
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'_')
+}
+
+/// Whether `text` names `model` as a word of its own.
+fn names_model(text: &str, model: &str) -> bool {
+    !model.is_empty()
+        && text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            .any(|word| word.trim_end_matches('.') == model)
 }
 
 #[cfg(test)]
@@ -367,5 +447,57 @@ mod tests {
         };
         assert!(timeout.is_temporary());
         assert!(!Error::Config("bad".into()).is_temporary());
+    }
+
+    fn kind_of(call: &str, string: &str) -> FaultKind {
+        FaultKind::of(
+            call,
+            &Fault {
+                code: 2,
+                string: string.to_owned(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_refusal_is_classified_by_its_shape_in_any_language() {
+        let missing = [
+            // Every series, reading a field of a missing record.
+            "Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)",
+            "L'enregistrement n'existe pas ou a été supprimé.\n(Enregistrement : res.partner(999999,), Utilisateur : 2)",
+            "Der Datensatz existiert nicht oder wurde gelöscht.\n(Datensatz: sale.order(7, 8), Benutzer: 2)",
+            // 16, writing missing records.
+            "One of the documents you are trying to access has been deleted, please try again after refreshing.\n\n(Document type: sale.order, Operation: write, Records: [999999], User: 2)",
+            "Un des documents auquel vous tentez d'accéder a été supprimé, veuillez réessayer après avoir rafraîchi la page.\n\n(Type de document : sale.order, Opération : write, Enregistrements : [999999, 12], Utilisateur : 2)",
+        ];
+        for text in missing {
+            assert_eq!(
+                kind_of("sale.order.write", text),
+                FaultKind::MissingRecord,
+                "{text}"
+            );
+        }
+        for text in [
+            "Object no.such.model doesn't exist",
+            "L'objet no.such.model n'existe pas",
+        ] {
+            assert_eq!(
+                kind_of("no.such.model.search_read", text),
+                FaultKind::UnknownModel,
+                "{text}"
+            );
+        }
+        for text in [
+            "You cannot create recursive Partner hierarchies.",
+            "Vous ne pouvez pas créer de hiérarchies de partenaires récursives.",
+            "The operation cannot be completed: missing pickup (2 left) [urgent]",
+            "Saisissez une quantité (1,5 kg).",
+            // A model named, but not the one called, and no records.
+            "Object sale.order.line doesn't exist",
+            // The model called, named in a validation error's details.
+            "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n\nModel: Sales Order (sale.order)\nField: Customer (partner_id)",
+        ] {
+            assert_eq!(kind_of("sale.order.create", text), FaultKind::Validation, "{text}");
+        }
     }
 }

@@ -118,7 +118,13 @@ async fn faults_map_to_kinds() {
             "Record does not exist or has been deleted.\n(Record: res.partner(9,), User: 2)",
             FaultKind::MissingRecord,
         ),
-        (2, "Object x.y doesn't exist", FaultKind::UnknownModel),
+        (
+            2,
+            "L'enregistrement n'existe pas ou a été supprimé.\n(Enregistrement : res.partner(9,), Utilisateur : 2)",
+            FaultKind::MissingRecord,
+        ),
+        (2, "Object product.template doesn't exist", FaultKind::UnknownModel),
+        (2, "L'objet product.template n'existe pas", FaultKind::UnknownModel),
         (3, "Access Denied", FaultKind::AccessDenied),
         (
             4,

@@ -372,6 +372,51 @@ async fn faults_have_their_kinds() {
             .await
             .unwrap_err();
         assert_fault(&err, FaultKind::MissingRecord, &t.name);
+
+        // The same refusals, the technical user working in French: classified
+        // by their shape, not their words. A write on a record that is gone
+        // (16 says it in its own words, 17+ names the recordset).
+        let err = odoo
+            .model("sale.order")
+            .write(vec![999_999_999], Struct::new().with("note", "gone"))
+            .lang("fr_FR")
+            .send()
+            .await
+            .unwrap_err();
+        assert_fault(&err, FaultKind::MissingRecord, &t.name);
+        let err = odoo
+            .model("no.such.model")
+            .search_count(Domain::All)
+            .lang("fr_FR")
+            .send()
+            .await
+            .unwrap_err();
+        assert_fault(&err, FaultKind::UnknownModel, &t.name);
+
+        // A true ValidationError (res.partner's `_check_parent_id`), final.
+        let partner = odoo
+            .model("res.partner")
+            .create(Struct::new().with("name", "Contract: no recursive partners"))
+            .send()
+            .await?;
+        let err = odoo
+            .model("res.partner")
+            .write(vec![partner], Struct::new().with("parent_id", partner))
+            .lang("fr_FR")
+            .send()
+            .await
+            .unwrap_err();
+        odoo.model("res.partner").unlink(vec![partner]).send().await?;
+        assert_fault(&err, FaultKind::Validation, &t.name);
+        assert!(!err.is_temporary(), "{}: {err}", t.name);
+        if t.transport == Transport::Json2 {
+            assert_eq!(
+                err.exception(),
+                Some("odoo.exceptions.ValidationError"),
+                "{}: {err}",
+                t.name
+            );
+        }
     });
 }
 
@@ -379,6 +424,11 @@ async fn faults_have_their_kinds() {
 async fn a_portal_user_may_not_write_partners() {
     for_each_target!(|t, odoo| {
         let Some((login, password)) = &t.portal else {
+            assert!(
+                std::env::var_os("REAL_ODOO_REQUIRED").is_none(),
+                "{}: REAL_ODOO_REQUIRED is set but no portal user is: set ODOO_PORTAL_USER and its secret",
+                t.name
+            );
             let _ = writeln!(
                 std::io::stderr(),
                 "{}: access-error check SKIPPED (no portal user given)",

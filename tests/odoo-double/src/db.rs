@@ -1191,12 +1191,37 @@ impl Database {
     ) -> Result<(), OdooError> {
         let schema = self.schema_arc(model)?;
         self.all_exist(model, ids)?;
+        self.check_no_cycle(model, ids, values)?;
         for &id in ids {
             let pending = self.apply_values(ctx, &schema, id, values, false)?;
             self.apply_pending(ctx, &schema, id, pending)?;
             self.touch(model, id, ctx.uid)?;
         }
         self.after_change(ctx, &schema, ids, values, false)?;
+        Ok(())
+    }
+
+    /// `res.partner`'s `_check_parent_id` constraint: no partner is its own
+    /// ancestor (a ValidationError).
+    fn check_no_cycle(&self, model: &str, ids: &[i64], values: &Struct) -> Result<(), OdooError> {
+        if model != "res.partner" {
+            return Ok(());
+        }
+        let Some(mut parent) = values.get("parent_id").and_then(Value::as_i64) else {
+            return Ok(());
+        };
+        let mut seen = BTreeSet::new();
+        while parent != 0 && seen.insert(parent) {
+            if ids.contains(&parent) {
+                return Err(OdooError::Validation(
+                    "You cannot create recursive Partner hierarchies.".into(),
+                ));
+            }
+            parent = self
+                .record(model, parent)
+                .and_then(|r| r.get("parent_id").as_id())
+                .unwrap_or(0);
+        }
         Ok(())
     }
 

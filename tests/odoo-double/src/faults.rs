@@ -210,7 +210,9 @@ impl Json2Error {
     /// A `UserError` (422), a `ValidationError` for the messages Odoo
     /// raises as such (constraints and integrity errors).
     pub fn user_error(message: &str) -> Json2Error {
-        let class = if message.starts_with("The operation cannot be completed") {
+        let class = if message.starts_with("The operation cannot be completed")
+            || message.starts_with("You cannot create recursive")
+        {
             "odoo.exceptions.ValidationError"
         } else {
             "odoo.exceptions.UserError"

@@ -68,7 +68,7 @@ start_postgres() {
     fi
     pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
     if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/postgres" ]; then
-        echo "no PostgreSQL server installed: the store's PostgreSQL tests will say SKIPPED"
+        echo "no PostgreSQL server installed: the store's PostgreSQL tests will say SKIPPED (and fail in CI)"
         return
     fi
     pg_dir=$(mktemp -d)

@@ -91,7 +91,7 @@ fn run_script(script_dir: &Path, args: &[String]) -> (bool, String) {
 async fn a_customer_orders_and_cancels_in_a_real_browser() {
     let script_dir = workspace().join("tests").join("browser");
     if let Some(reason) = missing_tool(&script_dir) {
-        println!("browser test SKIPPED ({reason})");
+        support::skip_unless_ci("browser test", &reason);
         return;
     }
 

@@ -35,7 +35,10 @@ async fn fresh_store_url() -> Option<String> {
 #[tokio::test]
 async fn two_instances_share_carts_and_slot_capacity() {
     let Some(url) = fresh_store_url().await else {
-        println!("shared PostgreSQL store test SKIPPED (STOREFRONT_TEST_POSTGRES_URL unset)");
+        support::skip_unless_ci(
+            "shared PostgreSQL store test",
+            "STOREFRONT_TEST_POSTGRES_URL unset",
+        );
         return;
     };
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
@@ -170,7 +173,10 @@ async fn one_order_per_key_on_two_instances_sharing_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_order_per_key_on_two_instances_sharing_postgresql() {
     let Some(url) = fresh_store_url().await else {
-        println!("shared PostgreSQL store race SKIPPED (STOREFRONT_TEST_POSTGRES_URL unset)");
+        support::skip_unless_ci(
+            "shared PostgreSQL store race",
+            "STOREFRONT_TEST_POSTGRES_URL unset",
+        );
         return;
     };
     race_for_one_order(Some(url), 200).await;

@@ -10,6 +10,19 @@ use odoo_double::OdooDouble;
 use storefront::settings::Settings;
 use storefront::startup::Application;
 
+/// Whether this run is CI's (`CI` set, and not to `false` or `0`): there
+/// nothing may skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A test that cannot run here for want of a tool: on a developer's machine
+/// it says SKIPPED and passes; in CI it fails, naming what is missing.
+pub fn skip_unless_ci(test: &str, missing: &str) {
+    assert!(!in_ci(), "{test} cannot run in CI: {missing}");
+    println!("{test} SKIPPED ({missing})");
+}
+
 /// The admin token of test shops.
 pub const ADMIN_TOKEN: &str = "a-long-enough-admin-token";
 

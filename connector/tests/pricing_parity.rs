@@ -18,7 +18,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use connector::pricing::{
     order_totals, price_line, AppliedOn, Category, CategoryId, ComputePrice, Currency, CurrencyId,
     DiscountPolicy, Formula, OdooSeries, PriceBase, Pricelist, PricelistId, PricelistItem, PricingContext,
-    Product, ProductId, Tax, TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
+    Product, ProductId, Rate, Tax, TaxAmountType, TaxId, TaxRounding, TemplateId, UomId,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
@@ -41,15 +41,29 @@ fn parity_files() -> Vec<PathBuf> {
     files.sort();
     if let Some(dir) = std::env::var_os("PARITY_DIR") {
         let dir = PathBuf::from(dir);
-        let mut extra: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("PARITY_DIR={}: {e}", dir.display()))
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "json"))
-            .collect();
-        extra.sort();
-        files.extend(extra);
+        files.extend(json_files(&dir, true));
+        // Pricelists in another currency, when the recorder wrote them.
+        let currency = dir.join("currency");
+        if currency.is_dir() {
+            files.extend(json_files(&currency, true));
+        }
     }
+    files
+}
+
+/// The `*.json` files of `dir`, sorted.
+fn json_files(dir: &Path, required: bool) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if required => panic!("PARITY_DIR={}: {e}", dir.display()),
+        Err(_) => return Vec::new(),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
     files
 }
 
@@ -123,7 +137,34 @@ fn context(file: &Value, notes: &mut Vec<String>) -> PricingContext {
         rounding: dec(&currency["rounding"]),
         decimal_places: currency["decimal_places"].as_u64().expect("decimal_places") as u32,
     };
+    let company_currency = currency.id;
     let mut ctx = PricingContext::new(series, currency);
+    // Other currencies, with the company's rates (own or shared) up to the
+    // order's day, as the recorder read them.
+    for other in array(file, "currencies") {
+        let id = CurrencyId(other["id"].as_i64().expect("currency id"));
+        let rates = array(file, "currency_rates")
+            .iter()
+            .filter(|rate| m2o(rate.get("currency_id")) == Some(id.0))
+            .map(|rate| Rate {
+                day: NaiveDate::parse_from_str(text(rate, "name").expect("rate date"), "%Y-%m-%d")
+                    .expect("rate date"),
+                company_specific: m2o(rate.get("company_id")).is_some(),
+                rate: dec(&rate["rate"]),
+            })
+            .collect();
+        let record = Currency {
+            id,
+            rounding: dec(&other["rounding"]),
+            decimal_places: other["decimal_places"].as_u64().expect("decimal_places") as u32,
+        };
+        if id == company_currency {
+            let own = ctx.currency().clone();
+            ctx.add_currency(own, rates);
+        } else {
+            ctx.add_currency(record, rates);
+        }
+    }
     // Settings the file may record; otherwise those of a new company.
     match text(file, "tax_calculation_rounding_method") {
         Some("round_per_line") => ctx = ctx.with_tax_rounding(TaxRounding::PerLine),
@@ -299,6 +340,16 @@ fn check_file(path: &Path, notes: &mut Vec<String>) -> (String, usize, Vec<Strin
                 continue;
             }
         };
+        // Amounts in the order's currency, the pricelist's.
+        let places = ctx
+            .currency_by_id(line.currency_id)
+            .map_or(places, |currency| currency.decimal_places);
+        if let Some(want) = case.get("currency_id").and_then(Value::as_i64) {
+            if want != line.currency_id.0 {
+                mismatches.push(format!("{what}: currency {} instead of {want}", line.currency_id));
+                continue;
+            }
+        }
         let mut fields = vec![
             ("price_unit", line.price_unit),
             ("price_subtotal", line.price_subtotal),

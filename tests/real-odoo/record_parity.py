@@ -6,8 +6,8 @@ Usage: record_parity.py ENV_FILE OUT_DIR
     ENV_FILE: <cache>/<series>.env written by up.sh (ODOO_URL, ODOO_DB, ODOO_ADMIN_USER,
               ODOO_ADMIN_PASSWORD, REAL_ODOO_MANIFEST).
     OUT_DIR:  where the files go (created); connector/tests/pricing_parity.rs reads every *.json
-              of it when PARITY_DIR names it. OUT_DIR/currency/ gets the file of a pricelist in
-              another currency, which that test does not read (yet).
+              of it when PARITY_DIR names it, and of OUT_DIR/currency/: pricelists in another
+              currency.
 
 Python's standard library only (xmlrpc.client), as the database's administrator, in the shop's
 company (`companies.a` of the manifest). Each file is one combination of settings, recorded in the
@@ -832,7 +832,7 @@ def main():
             finally:
                 ek("decimal.precision", "write", [[PRICE_PRECISION], {"digits": snap["price_digits"]}])
 
-        # 5. Pricelists in another currency, with a rate of the day (not read by pricing_parity.rs yet).
+        # 5. Pricelists in another currency, with a rate of the day.
         cur = snap["currency"]
         if not cur["active"]:
             ek("res.currency", "write", [[cur["id"]], {"active": True}])

@@ -3,20 +3,20 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
 use super::fiscal::FiscalPosition;
 use super::tax::{Tax, TaxRounding};
 use super::{
-    CategoryId, CurrencyId, FiscalPositionId, OdooSeries, PricelistId, PricelistItemId, ProductId, TaxId,
-    TemplateId, UomId,
+    CategoryId, CurrencyId, FiscalPositionId, OdooSeries, PricelistId, PricelistItemId, PricingError,
+    ProductId, TaxId, TemplateId, UomId,
 };
 
 /// The currency prices are computed in (`res.currency`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Currency {
-    /// Its id; pricelists in another currency are refused.
+    /// Its id.
     pub id: CurrencyId,
     /// The rounding step of amounts (`rounding`: 0.01, or 0.05 for cash-like
     /// currencies).
@@ -39,6 +39,19 @@ impl Currency {
     pub fn round(&self, amount: Decimal) -> Decimal {
         super::float_round(amount, self.rounding)
     }
+}
+
+/// A rate of a currency (`res.currency.rate`): `rate` units of it per unit
+/// of the rates' reference (the currency whose rate is 1), from `day` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// The first day it applies (`name`).
+    pub day: NaiveDate,
+    /// Whether it is the company's own (`company_id` set; on 17 and later the
+    /// root company's), rather than shared by all companies.
+    pub company_specific: bool,
+    /// `rate`.
+    pub rate: Decimal,
 }
 
 /// A product category (`product.category`): rules on a category apply to its
@@ -120,7 +133,9 @@ pub enum DiscountPolicy {
 pub struct Pricelist {
     /// Its id.
     pub id: PricelistId,
-    /// Its currency, if known; one other than the context's is refused.
+    /// Its currency, if known (else the context's); one other than the
+    /// context's must be added with its rates
+    /// ([`PricingContext::add_currency`]).
     pub currency_id: Option<CurrencyId>,
     /// How it shows discounts (16.0 and 17.0).
     pub discount_policy: DiscountPolicy,
@@ -340,6 +355,8 @@ pub struct PricingContext {
     rules: HashMap<PricelistId, RuleIndex>,
     taxes: HashMap<TaxId, Tax>,
     fiscal_positions: HashMap<FiscalPositionId, FiscalPosition>,
+    currencies: HashMap<CurrencyId, Currency>,
+    rates: HashMap<CurrencyId, Vec<Rate>>,
 }
 
 impl PricingContext {
@@ -362,7 +379,90 @@ impl PricingContext {
             rules: HashMap::new(),
             taxes: HashMap::new(),
             fiscal_positions: HashMap::new(),
+            currencies: HashMap::new(),
+            rates: HashMap::new(),
         }
+    }
+
+    /// Adds (or replaces) a currency that pricelists may be in, with its
+    /// rates for the company the context prices for (`res.currency.rate`
+    /// whose `company_id` is that company, on 17 and later its root
+    /// company, or none). The context's own currency may be added too, for
+    /// its rates (without any, its rate is 1).
+    pub fn add_currency(&mut self, currency: Currency, mut rates: Vec<Rate>) -> &mut Self {
+        rates.sort_by_key(|rate| (rate.company_specific, rate.day));
+        self.rates.insert(currency.id, rates);
+        if currency.id != self.currency.id {
+            self.currencies.insert(currency.id, currency);
+        }
+        self
+    }
+
+    /// A currency the context knows: its own or one added.
+    pub fn currency_by_id(&self, id: CurrencyId) -> Option<&Currency> {
+        if id == self.currency.id {
+            Some(&self.currency)
+        } else {
+            self.currencies.get(&id)
+        }
+    }
+
+    /// The currency of `pricelist`'s prices: its own, else the context's.
+    pub fn pricelist_currency(&self, pricelist: PricelistId) -> Result<&Currency, PricingError> {
+        let record = self
+            .pricelist(pricelist)
+            .ok_or(PricingError::UnknownPricelist(pricelist))?;
+        let id = record.currency_id.unwrap_or(self.currency.id);
+        self.currency_by_id(id).ok_or(PricingError::ForeignCurrency {
+            pricelist,
+            pricelist_currency: id,
+            currency: self.currency.id,
+        })
+    }
+
+    /// `res.currency._get_rates` for one currency on `day`: the latest of
+    /// the company's own rates up to that day, else the latest shared one;
+    /// without any, on 17 and later the earliest rate there is, on 16 1.
+    pub fn rate_on(&self, currency: CurrencyId, day: NaiveDate) -> Decimal {
+        let Some(rates) = self.rates.get(&currency) else {
+            return Decimal::ONE;
+        };
+        // Sorted shared first, then own, each by day: the last one up to the
+        // day wins, own ones first (Odoo orders by `company_id`, nulls last).
+        let until = |own: bool| {
+            rates
+                .iter()
+                .rfind(|rate| rate.company_specific == own && rate.day <= day)
+        };
+        if let Some(rate) = until(true).or_else(|| until(false)) {
+            return rate.rate;
+        }
+        match self.series {
+            OdooSeries::V16 => Decimal::ONE,
+            _ => rates
+                .iter()
+                .min_by_key(|rate| (!rate.company_specific, rate.day))
+                .map_or(Decimal::ONE, |rate| rate.rate),
+        }
+    }
+
+    /// `res.currency._convert(amount, to, company, date, round=False)`:
+    /// `amount × rate(to) / rate(from)`, unrounded.
+    pub fn convert(
+        &self,
+        amount: Decimal,
+        from: CurrencyId,
+        to: CurrencyId,
+        day: NaiveDate,
+    ) -> Result<Decimal, PricingError> {
+        if from == to || amount.is_zero() {
+            return Ok(amount);
+        }
+        let (to_rate, from_rate) = (self.rate_on(to, day), self.rate_on(from, day));
+        to_rate
+            .checked_div(from_rate)
+            .and_then(|factor| amount.checked_mul(factor))
+            .ok_or(PricingError::OutOfRange("a converted price"))
     }
 
     /// Adds (or replaces) a fiscal position.
@@ -556,5 +656,44 @@ mod tests {
         assert!(!ctx.discounts_enabled());
         let ctx = PricingContext::new(OdooSeries::V19, currency);
         assert_eq!(ctx.tax_rounding(), TaxRounding::Globally);
+    }
+
+    #[test]
+    fn a_rate_is_the_companys_own_before_a_shared_one_and_never_from_the_future() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let rate = |d: u32, own: bool, rate: i64| Rate {
+            day: day(d),
+            company_specific: own,
+            rate: Decimal::new(rate, 4),
+        };
+        for series in [OdooSeries::V16, OdooSeries::V19] {
+            let mut ctx = PricingContext::new(series, Currency::with_decimals(1, 2));
+            ctx.add_currency(
+                Currency::with_decimals(2, 2),
+                vec![
+                    rate(10, false, 11_000),
+                    rate(5, true, 10_837),
+                    rate(20, true, 12_000),
+                ],
+            );
+            // An own rate of an earlier day beats a shared one of a later
+            // day (Odoo orders by company first).
+            assert_eq!(ctx.rate_on(CurrencyId(2), day(12)), Decimal::new(10_837, 4));
+            assert_eq!(ctx.rate_on(CurrencyId(2), day(20)), Decimal::new(12_000, 4));
+            // Before any rate: 1 on 16, the earliest own rate from 17 on.
+            let before = ctx.rate_on(CurrencyId(2), day(1));
+            match series {
+                OdooSeries::V16 => assert_eq!(before, Decimal::ONE),
+                _ => assert_eq!(before, Decimal::new(10_837, 4)),
+            }
+            // The company's currency without rates is 1: 10 of it are
+            // 10.837 of the other on the 12th.
+            assert_eq!(
+                ctx.convert(Decimal::TEN, CurrencyId(1), CurrencyId(2), day(12))
+                    .unwrap(),
+                Decimal::new(10_837, 3)
+            );
+            assert_eq!(ctx.pricelist_currency(NO_PRICELIST).unwrap().id, CurrencyId(1));
+        }
     }
 }

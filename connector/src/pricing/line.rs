@@ -7,8 +7,8 @@ use super::fiscal;
 use super::rules::{base_price, find_rule, product_price};
 use super::tax::{self, LineAmounts, LineTax};
 use super::{
-    round_digits, FiscalPositionId, OdooSeries, PriceDate, PricelistId, PricelistItemId, PricingError,
-    ProductId,
+    round_digits, CurrencyId, FiscalPositionId, OdooSeries, PriceDate, PricelistId, PricelistItemId,
+    PricingError, ProductId,
 };
 
 /// Largest quantity accepted (far beyond any order; keeps decimals exact).
@@ -28,6 +28,9 @@ pub struct LinePrice {
     pub quantity: Decimal,
     /// The pricelist rule applied (`pricelist_item_id`), if any.
     pub pricelist_item_id: Option<PricelistItemId>,
+    /// The order's currency, the pricelist's (`currency_id`): every amount
+    /// is in it.
+    pub currency_id: CurrencyId,
     /// `price_unit`, rounded to the "Product Price" accuracy.
     pub price_unit: Decimal,
     /// `discount` in %, rounded to the "Discount" accuracy; 0 unless the
@@ -146,6 +149,7 @@ pub fn price_line_for(
         quantity
     };
 
+    let currency = ctx.pricelist_currency(pricelist)?;
     let rated = product_price(ctx, pricelist, record, rule_quantity, date, &mut Vec::new())?;
     let (unit, discount) = match shown_discount_base(ctx, pricelist, rated.rule, record, rule_quantity, date)?
     {
@@ -167,7 +171,7 @@ pub fn price_line_for(
     let amounts = tax::line_amounts(
         ctx.series(),
         ctx.tax_rounding(),
-        ctx.currency(),
+        currency,
         &taxes,
         after_discount,
         quantity,
@@ -177,6 +181,7 @@ pub fn price_line_for(
         product_id: product,
         quantity,
         pricelist_item_id: rated.rule.map(|rule| rule.id),
+        currency_id: currency.id,
         price_unit,
         discount,
         price_subtotal: amounts.subtotal,
@@ -270,6 +275,7 @@ fn shown_discount_base(
         quantity,
         date,
         &mut Vec::new(),
+        ctx.pricelist_currency(pricelist)?.id,
     )?;
     Ok(Some(base))
 }
@@ -303,12 +309,16 @@ pub fn price_order(
 
 /// An order's totals from its priced lines: per line (Odoo's default up to
 /// 18.0), the sums of the lines' amounts; globally, each tax rounded once on
-/// the order ([`tax::order_amounts`]).
+/// the order ([`tax::order_amounts`]), in the lines' currency.
 pub fn order_totals(ctx: &PricingContext, lines: &[LinePrice]) -> OrderTotals {
     let amounts: Vec<LineAmounts> = lines.iter().map(LinePrice::amounts).collect();
     let refs: Vec<&LineAmounts> = amounts.iter().collect();
+    let currency = lines
+        .first()
+        .and_then(|line| ctx.currency_by_id(line.currency_id))
+        .unwrap_or(ctx.currency());
     let (amount_untaxed, amount_tax, amount_total) =
-        tax::order_amounts(ctx.series(), ctx.tax_rounding(), ctx.currency(), &refs);
+        tax::order_amounts(ctx.series(), ctx.tax_rounding(), currency, &refs);
     OrderTotals {
         amount_untaxed,
         amount_tax,

@@ -62,8 +62,10 @@
 //! # Not covered
 //!
 //! Lines are priced in the product's own unit of measure (as the storefront
-//! writes them), in the currency of the context (a pricelist in another
-//! currency is refused, [`PricingError::ForeignCurrency`]), without
+//! writes them), in the pricelist's currency (sales prices and costs are
+//! converted from the company's at the day's rate, `_convert(...,
+//! round=False)`; a currency given without rates is refused,
+//! [`PricingError::ForeignCurrency`]), without
 //! attribute extras that do not create variants, combo products or taxes
 //! computed by Python code; tax repartition lines are taken as one line of
 //! 100 %. A customer's fiscal position maps the taxes and adapts the price
@@ -83,7 +85,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 pub use catalog::{
     AppliedOn, Category, ComputePrice, Currency, DiscountPolicy, Formula, PriceBase, PriceEpochs, Pricelist,
-    PricelistItem, PricingContext, Product, NO_PRICELIST,
+    PricelistItem, PricingContext, Product, Rate, NO_PRICELIST,
 };
 pub use fiscal::FiscalPosition;
 pub use line::{
@@ -217,6 +219,15 @@ pub enum PriceDate {
 }
 
 impl PriceDate {
+    /// The day, for currency rates (an instant's UTC day, as Odoo compares
+    /// a rate's date with `date_order`).
+    pub fn day(self) -> NaiveDate {
+        match self {
+            Self::Day(day) => day,
+            Self::At(at) => at.date(),
+        }
+    }
+
     /// Whether a rule valid from `start` to `end` (either open) applies.
     pub fn within(self, start: Option<NaiveDateTime>, end: Option<NaiveDateTime>) -> bool {
         let (first, last) = match self {
@@ -276,9 +287,9 @@ pub enum PricingError {
     /// A group of taxes contains itself.
     #[error("tax group {0} contains itself")]
     TaxGroupLoop(TaxId),
-    /// The pricelist is in another currency than the context's; the engine
-    /// does not convert currencies.
-    #[error("pricelist {pricelist} is in currency {pricelist_currency}, prices are computed in {currency}")]
+    /// The pricelist is in a currency the context was not given
+    /// ([`PricingContext::add_currency`]), so it has no rate to convert with.
+    #[error("pricelist {pricelist} is in currency {pricelist_currency}, which has no rates here (the company's is {currency})")]
     ForeignCurrency {
         /// The pricelist.
         pricelist: PricelistId,

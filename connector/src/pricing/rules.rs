@@ -6,7 +6,9 @@ use std::cmp::Reverse;
 use rust_decimal::Decimal;
 
 use super::catalog::{ComputePrice, PriceBase, PricelistItem, PricingContext, Product};
-use super::{float_round, CategoryId, PriceDate, PricelistId, PricelistItemId, PricingError, ProductId};
+use super::{
+    float_round, CategoryId, CurrencyId, PriceDate, PricelistId, PricelistItemId, PricingError, ProductId,
+};
 
 /// A price from a pricelist, with the rule that gave it (none: the sales
 /// price).
@@ -52,21 +54,10 @@ pub(crate) fn product_price<'a>(
         through.push(pricelist);
         return Err(PricingError::PricelistLoop { pricelist, through });
     }
-    let record = ctx
-        .pricelist(pricelist)
-        .ok_or(PricingError::UnknownPricelist(pricelist))?;
-    if let Some(currency) = record.currency_id {
-        if currency != ctx.currency().id {
-            return Err(PricingError::ForeignCurrency {
-                pricelist,
-                pricelist_currency: currency,
-                currency: ctx.currency().id,
-            });
-        }
-    }
+    let currency = ctx.pricelist_currency(pricelist)?.id;
     chain.push(pricelist);
     let rule = find_rule(ctx, pricelist, product, quantity, date)?;
-    let price = rule_price(ctx, rule, product, quantity, date, chain)?;
+    let price = rule_price(ctx, rule, product, quantity, date, chain, currency)?;
     chain.pop();
     Ok(Rated { price, rule })
 }
@@ -157,7 +148,8 @@ fn less_percent(base: Decimal, percent: Decimal) -> Result<Decimal, PricingError
 }
 
 /// `pricelist.item._compute_price`: the price `rule` gives (without a rule,
-/// the base price: the sales price).
+/// the base price: the sales price), in `currency`, the pricelist's (a fixed
+/// price, a surcharge and margins are in it already; a base is converted).
 pub(crate) fn rule_price(
     ctx: &PricingContext,
     rule: Option<&PricelistItem>,
@@ -165,18 +157,19 @@ pub(crate) fn rule_price(
     quantity: Decimal,
     date: PriceDate,
     chain: &mut Vec<PricelistId>,
+    currency: CurrencyId,
 ) -> Result<Decimal, PricingError> {
     let Some(rule) = rule else {
-        return base_price(ctx, None, product, quantity, date, chain);
+        return base_price(ctx, None, product, quantity, date, chain, currency);
     };
     match rule.compute {
         ComputePrice::Fixed(price) => Ok(price),
         ComputePrice::Percentage(percent) => {
-            let base = base_price(ctx, Some(rule.base), product, quantity, date, chain)?;
+            let base = base_price(ctx, Some(rule.base), product, quantity, date, chain, currency)?;
             less_percent(base, percent)
         }
         ComputePrice::Formula(formula) => {
-            let base = base_price(ctx, Some(rule.base), product, quantity, date, chain)?;
+            let base = base_price(ctx, Some(rule.base), product, quantity, date, chain, currency)?;
             // The order is Odoo's: discount, rounding to the step, surcharge
             // (so a step of 10 with a surcharge of −0.01 gives prices in
             // .99), then the margins, measured from the base.
@@ -200,7 +193,9 @@ pub(crate) fn rule_price(
 
 /// `pricelist.item._compute_base_price`: the sales price (with the variant's
 /// extras), the cost, or what another pricelist gives for the same quantity
-/// and date. `None` (no rule) is the sales price.
+/// and date. `None` (no rule) is the sales price. Converted, unrounded, from
+/// its currency (the company's for the sales price and the cost, the other
+/// pricelist's) into `currency` at the rate of the date's day.
 pub(crate) fn base_price(
     ctx: &PricingContext,
     base: Option<PriceBase>,
@@ -208,12 +203,20 @@ pub(crate) fn base_price(
     quantity: Decimal,
     date: PriceDate,
     chain: &mut Vec<PricelistId>,
+    currency: CurrencyId,
 ) -> Result<Decimal, PricingError> {
-    match base.unwrap_or_default() {
-        PriceBase::ListPrice => checked(product.list_price.checked_add(product.price_extra)),
-        PriceBase::StandardPrice => Ok(product.standard_price),
-        PriceBase::Pricelist(other) => Ok(product_price(ctx, other, product, quantity, date, chain)?.price),
-    }
+    let (price, from) = match base.unwrap_or_default() {
+        PriceBase::ListPrice => (
+            checked(product.list_price.checked_add(product.price_extra))?,
+            ctx.currency().id,
+        ),
+        PriceBase::StandardPrice => (product.standard_price, ctx.currency().id),
+        PriceBase::Pricelist(other) => (
+            product_price(ctx, other, product, quantity, date, chain)?.price,
+            ctx.pricelist_currency(other)?.id,
+        ),
+    };
+    ctx.convert(price, from, currency, date.day())
 }
 
 #[cfg(test)]

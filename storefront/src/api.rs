@@ -494,7 +494,7 @@ async fn cart_json(visit: &Visit, customer: &Customer) -> Result<serde_json::Val
     let priced = cart::priced(&visit.state.store, &shelf, customer, minimum)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let view = cart::view(&shelf, &priced, minimum);
+    let view = cart::view(&shelf, &priced);
     let lines: Vec<CartLineJson> = priced
         .lines
         .iter()
@@ -518,7 +518,8 @@ async fn cart_json(visit: &Visit, customer: &Customer) -> Result<serde_json::Val
         },
         "taxes_included": shelf.tax_display == TaxDisplay::Included,
         "displayed_total": priced.displayed_total,
-        "minimum_order": minimum,
+        "currency": shelf.currency().code,
+        "minimum_order": priced.minimum,
         "missing_to_minimum": priced.missing,
         "below_minimum_message": view.below_minimum,
         "removed_product_ids": priced.removed,

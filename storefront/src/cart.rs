@@ -70,6 +70,8 @@ pub struct PricedCart {
     pub totals: OrderTotals,
     /// The total as displayed (with or without taxes).
     pub displayed_total: Decimal,
+    /// The minimum order, in the cart's currency.
+    pub minimum: Decimal,
     /// What is missing to reach the minimum order, if anything.
     pub missing: Option<Decimal>,
     /// Variants dropped from the cart because they are no longer sold.
@@ -213,18 +215,22 @@ pub async fn priced(
         crate::settings::TaxDisplay::Included => totals.amount_total,
         crate::settings::TaxDisplay::Excluded => totals.amount_untaxed,
     };
+    // The shop's minimum is in the company's currency; the cart in the
+    // customer's pricelist's.
+    let minimum = shelf.in_customer_currency(minimum);
     let missing = (!lines.is_empty() && displayed_total < minimum).then(|| minimum - displayed_total);
     Ok(PricedCart {
         lines,
         totals,
         displayed_total,
+        minimum,
         missing,
         removed,
     })
 }
 
 /// The cart page's values.
-pub fn view(shelf: &Shelf<'_>, cart: &PricedCart, minimum: Decimal) -> CartView {
+pub fn view(shelf: &Shelf<'_>, cart: &PricedCart) -> CartView {
     let lines = cart
         .lines
         .iter()
@@ -263,7 +269,7 @@ pub fn view(shelf: &Shelf<'_>, cart: &PricedCart, minimum: Decimal) -> CartView 
                 "below_minimum",
                 &[
                     ("missing", &shelf.money(missing)),
-                    ("minimum", &shelf.money(minimum)),
+                    ("minimum", &shelf.money(cart.minimum)),
                 ],
             )
         }),

@@ -44,8 +44,11 @@ pub struct CatalogIndex {
     variants: HashMap<i64, Vec<i64>>,
     /// How each unit of measure is sold.
     units: HashMap<i64, UnitInfo>,
-    /// The currency's format.
+    /// The format of the company's currency.
     pub currency: CurrencyFormat,
+    /// The format of every active currency, by id (a pricelist may be in
+    /// another than the company's).
+    currencies: HashMap<i64, CurrencyFormat>,
     /// The company's name.
     pub company_name: String,
     /// Distinguishes this index from those built before it (shared pages
@@ -73,6 +76,16 @@ pub struct UnitInfo {
 }
 
 impl CatalogIndex {
+    /// The format of `pricelist`'s currency (the company's when unknown).
+    pub fn currency_of(&self, pricelist: i64) -> &CurrencyFormat {
+        self.snapshot
+            .pricelists
+            .records
+            .get(&pricelist)
+            .and_then(|p| self.currencies.get(&p.currency_id.id))
+            .unwrap_or(&self.currency)
+    }
+
     /// Builds the index of `snapshot`.
     pub fn build(snapshot: Arc<Snapshot>) -> CatalogIndex {
         let s = &*snapshot;
@@ -162,14 +175,26 @@ impl CatalogIndex {
         }
 
         let units = unit_infos(&s.uoms);
-        let company = s.companies.first();
-        let currency = company
-            .and_then(|c| s.currencies.iter().find(|cur| cur.id == c.currency_id.id))
-            .map(|c| CurrencyFormat {
-                symbol: c.symbol.clone(),
-                before: c.position == SymbolPosition::Before,
-                decimals: c.decimal_places,
+        let company = s
+            .company_id
+            .and_then(|id| s.companies.iter().find(|c| c.id == id))
+            .or_else(|| s.companies.first());
+        let currencies: HashMap<i64, CurrencyFormat> = s
+            .currencies
+            .iter()
+            .map(|c| {
+                let format = CurrencyFormat {
+                    code: c.name.clone(),
+                    symbol: c.symbol.clone(),
+                    before: c.position == SymbolPosition::Before,
+                    decimals: c.decimal_places,
+                };
+                (c.id, format)
             })
+            .collect();
+        let currency = company
+            .and_then(|c| currencies.get(&c.currency_id.id))
+            .cloned()
             .unwrap_or_default();
         static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         CatalogIndex {
@@ -188,6 +213,7 @@ impl CatalogIndex {
             variants,
             units,
             currency,
+            currencies,
         }
     }
 
@@ -557,9 +583,25 @@ impl Shelf<'_> {
         }
     }
 
-    /// A formatted amount.
+    /// The currency of the customer's prices: their pricelist's.
+    pub fn currency(&self) -> &CurrencyFormat {
+        self.index.currency_of(self.pricelist)
+    }
+
+    /// A formatted amount, in the customer's currency.
     pub fn money(&self, amount: Decimal) -> String {
-        i18n::money(amount, &self.index.currency, self.lang)
+        i18n::money(amount, self.currency(), self.lang)
+    }
+
+    /// An amount of the company's currency (a minimum order) in the
+    /// customer's, at the rate of the day, rounded to it.
+    pub fn in_customer_currency(&self, amount: Decimal) -> Decimal {
+        let Some(ctx) = self.pricing() else { return amount };
+        let Ok(currency) = ctx.pricelist_currency(self.pricelist.into()) else {
+            return amount;
+        };
+        ctx.convert(amount, ctx.currency().id, currency.id, self.now.date())
+            .map_or(amount, |converted| currency.round(converted))
     }
 
     /// A price as shown.
@@ -567,10 +609,7 @@ impl Shelf<'_> {
         PriceView {
             text: self.money(amount),
             value: amount
-                .round_dp_with_strategy(
-                    self.index.currency.decimals,
-                    RoundingStrategy::MidpointAwayFromZero,
-                )
+                .round_dp_with_strategy(self.currency().decimals, RoundingStrategy::MidpointAwayFromZero)
                 .to_string(),
             taxes: self
                 .messages

@@ -245,8 +245,10 @@ pub enum CheckoutError {
     BelowMinimum {
         /// What is missing.
         missing: Decimal,
-        /// The minimum.
+        /// The minimum, in the customer's currency.
         minimum: Decimal,
+        /// The customer's currency.
+        currency: i18n::CurrencyFormat,
     },
     /// No such slot, or not offered.
     #[error("no such pickup slot")]
@@ -307,8 +309,12 @@ impl CheckoutError {
     pub fn message(&self, visit: &Visit) -> String {
         let m = visit.messages();
         match self {
-            CheckoutError::BelowMinimum { missing, minimum } => {
-                let money = |a: Decimal| i18n::money(a, &visit.index.currency, &visit.lang);
+            CheckoutError::BelowMinimum {
+                missing,
+                minimum,
+                currency,
+            } => {
+                let money = |a: Decimal| i18n::money(a, currency, &visit.lang);
                 m.format(
                     "below_minimum",
                     &[("missing", &money(*missing)), ("minimum", &money(*minimum))],
@@ -379,7 +385,11 @@ pub async fn place(
         };
     }
     if let Some(missing) = priced.missing {
-        return Err(CheckoutError::BelowMinimum { missing, minimum });
+        return Err(CheckoutError::BelowMinimum {
+            missing,
+            minimum: priced.minimum,
+            currency: shelf.currency().clone(),
+        });
     }
     let now = Utc::now();
     let all = slots::slots(
@@ -418,7 +428,7 @@ pub async fn place(
             }
         }
     }
-    let view = cart::view(&shelf, &priced, minimum);
+    let view = cart::view(&shelf, &priced);
     let payload = OrderPayload {
         // The order is priced as the cart was: with its fiscal position
         // (when the database has any).
@@ -538,7 +548,7 @@ mod handlers {
         }
         let offers = offers(visit, false).await?;
         let mut context = tera::Context::new();
-        context.insert("cart", &cart::view(&shelf, &priced, minimum));
+        context.insert("cart", &cart::view(&shelf, &priced));
         context.insert("places", &slot_views(visit, &offers, selected));
         context.insert("order_key", key);
         context.insert("note", note);

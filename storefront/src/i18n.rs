@@ -55,6 +55,8 @@ pub fn from_accept_language<'a>(header: &str, languages: &'a [String]) -> Option
 /// How a currency is written.
 #[derive(Debug, Clone)]
 pub struct CurrencyFormat {
+    /// Its ISO code, e.g. `EUR`.
+    pub code: String,
     /// Its symbol, e.g. `€`.
     pub symbol: String,
     /// Whether the symbol goes before the amount.
@@ -66,6 +68,7 @@ pub struct CurrencyFormat {
 impl Default for CurrencyFormat {
     fn default() -> Self {
         Self {
+            code: "EUR".into(),
             symbol: "€".into(),
             before: false,
             decimals: 2,
@@ -197,6 +200,7 @@ mod tests {
         assert_eq!(money(d("1234.5"), &eur, "fr"), "1\u{202f}234,50\u{a0}€");
         assert_eq!(money(d("1234.5"), &eur, "en_US"), "1,234.50\u{a0}€");
         let usd = CurrencyFormat {
+            code: "USD".into(),
             symbol: "$".into(),
             before: true,
             decimals: 2,

@@ -273,7 +273,14 @@ fn cancellable(visit: &Visit, found: &Found, start: Option<DateTime<Utc>>) -> bo
 
 /// The page of an order.
 pub fn view(visit: &Visit, found: &Found) -> OrderView {
-    let money = |a: Decimal| i18n::money(a, &visit.index.currency, &visit.lang);
+    // In the order's currency: its pricelist's.
+    let pricelist = found
+        .odoo
+        .as_ref()
+        .and_then(|placed| placed.order.pricelist_id.as_ref().map(|p| p.id))
+        .or_else(|| found.payload.as_ref().map(|p| p.pricelist_id));
+    let currency = pricelist.map_or(&visit.index.currency, |id| visit.index.currency_of(id));
+    let money = |a: Decimal| i18n::money(a, currency, &visit.lang);
     let (start, stop, place) = slot_of(visit, found);
     let code = state_code(found);
     let (lines, totals) = match (&found.odoo, &found.payload) {

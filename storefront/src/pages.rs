@@ -257,7 +257,7 @@ async fn cart_page(visit: Visit) -> HttpResponse {
             .await
             .map_err(|e| PageError::Internal(e.into()))?;
         let mut context = tera::Context::new();
-        context.insert("cart", &cart::view(&shelf, &priced, minimum));
+        context.insert("cart", &cart::view(&shelf, &priced));
         let title = visit.messages().get("page_title_cart").to_owned();
         Ok(visit.render(StatusCode::OK, "cart.html", &title, context).await)
     }

@@ -788,6 +788,104 @@ async fn an_order_taken_with_odoo_down_reaches_it_after_a_restart() {
     assert_eq!(orders_with_key(&double, key).len(), 1);
 }
 
+/// A customer whose pricelist is in another currency than the shop's (USD,
+/// the company's being EUR): prices shown and charged in dollars, converted
+/// at the company's rate of the day, and the order Odoo makes equal to the
+/// cart to the cent; the minimum order converted too.
+async fn a_pricelist_in_another_currency_prices_and_orders_in_it(transport: connector::Transport) {
+    let (double, mut settings) = start(transport).await;
+    settings.push(("SHOP_MINIMUM_ORDER", "8.00".to_owned()));
+    let (slot, _) = add_slot(&double, "Stall", 48, None);
+    let today = chrono::Utc::now().date_naive();
+    double.with_db(|db| {
+        db.write("res.currency", &[2], Struct::new().with("active", true))
+            .unwrap();
+        // The company's own rate of two days ago, and a later rate of no
+        // company that Odoo does not take over it.
+        for (days, rate, company) in [(2, 1.25, Value::Int(1)), (1, 2.0, Value::Bool(false))] {
+            let day = (today - chrono::TimeDelta::days(days))
+                .format("%Y-%m-%d")
+                .to_string();
+            db.create(
+                "res.currency.rate",
+                Struct::new()
+                    .with("name", day)
+                    .with("rate", rate)
+                    .with("currency_id", 2)
+                    .with("company_id", company),
+            )
+            .unwrap();
+        }
+        let dollars = db
+            .create(
+                "product.pricelist",
+                Struct::new()
+                    .with("name", "Dollars")
+                    .with("currency_id", 2)
+                    .with("company_id", 1),
+            )
+            .unwrap();
+        db.write(
+            "res.partner",
+            &[3],
+            Struct::new().with("property_product_pricelist", dollars),
+        )
+        .unwrap();
+    });
+    let shop = shop(&double, &settings).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+
+    // One baguette: under the minimum of 8.00 EUR, which is 10.00 USD.
+    let snapshot = shop.resync.mirror().snapshot();
+    let baguette = snapshot.templates.records[&1].product_variant_ids[0];
+    let list_price = snapshot.templates.records[&1].list_price;
+    let answer = browser
+        .json_csrf(
+            Method::POST,
+            "/api/v1/cart/lines",
+            Some(json!({"product_id": baguette, "quantity": "1"})),
+        )
+        .await;
+    assert!(answer.status < 300, "{}", answer.body);
+    let cart = browser.get("/api/v1/cart").await.json();
+    assert_eq!(cart["currency"], "USD", "{cart}");
+    assert_eq!(cart["minimum_order"], "10.00", "{cart}");
+    // Half up, as Odoo rounds: 1.30 EUR × 1.25 = 1.625 → 1.63 USD.
+    let dollars = (list_price * rust_decimal::Decimal::new(125, 2))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(cart["lines"][0]["amount"], json!(dollars.to_string()), "{cart}");
+    let page = browser.get("/cart").await;
+    assert!(page.body.contains(&format!("${dollars}")), "{}", page.body);
+    assert!(!page.body.contains('€'), "{}", page.body);
+
+    fill_cart(&shop, &browser).await;
+    let cart = browser.get("/api/v1/cart").await.json();
+    assert_eq!(cart["missing_to_minimum"], json!(null), "{cart}");
+    let page = browser.get("/checkout").await;
+    let key = hidden(&page.body, "order_key");
+    let answer = browser
+        .post_form_csrf(
+            "/checkout",
+            &[("order_key", &key), ("slot_id", &slot.to_string())],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let orders = orders_with_key(&double, &key);
+    assert_eq!(orders.len(), 1);
+    let total = match orders[0].get("amount_total") {
+        Some(Value::Double(t)) => rust_decimal::Decimal::try_from(*t).unwrap().round_dp(2),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(cart["totals"]["total"], json!(total.to_string()), "{cart}");
+    let order_page = browser.get(&format!("/orders/{key}")).await;
+    assert!(
+        order_page.body.contains(&format!("${total}")),
+        "{}",
+        order_page.body
+    );
+}
+
 macro_rules! over_both_transports {
     ($($name:ident),* $(,)?) => {
         mod xmlrpc {
@@ -818,4 +916,5 @@ over_both_transports!(
     a_product_no_longer_sold_is_never_ordered,
     a_quotation_the_staff_made_is_read_only,
     history_cancel_and_reorder,
+    a_pricelist_in_another_currency_prices_and_orders_in_it,
 );

@@ -162,6 +162,14 @@ async fn order_everything(
     let cart = browser.get("/api/v1/cart").await.json();
     let lines = cart["lines"].as_array().unwrap();
     assert_eq!(lines.len(), added, "{login}: {cart}");
+    // The cart is in the pricelist's currency (one pricelist is not in the
+    // company's).
+    let currency = if who["key"] == json!("other_currency") {
+        &odoo.manifest["other_currency"]["name"]
+    } else {
+        &odoo.manifest["currency"]["name"]
+    };
+    assert_eq!(&cart["currency"], currency, "{login}: {cart}");
 
     let slots = browser.get("/api/v1/pickup-slots").await.json();
     let slot = slots["slots"]
@@ -319,7 +327,13 @@ async fn customers_order_everything_and_odoo_agrees_to_the_cent() {
     let Some(odoo) = real_odoo() else { return };
     let company = odoo.manifest["companies"]["a"].as_i64().unwrap().to_string();
     let shop = odoo.shop(&odoo.db, &[("SHOP_COMPANY", &company)]).await;
-    for key in ["french", "english", "fiscal_position", "automatic"] {
+    for key in [
+        "french",
+        "english",
+        "fiscal_position",
+        "automatic",
+        "other_currency",
+    ] {
         let who = customer(&odoo.manifest, key);
         let pricelist = who["effective_pricelist_id"].as_i64();
         let lines = order_everything(&odoo, &odoo.db, &shop, who, pricelist).await;

@@ -15,7 +15,8 @@ The manifest (JSON), ids are database ids:
 {
   "series": "16.0" | "19.0",  "serie": 16 | 19,  "db": DB,  "mode": "shop" | "bare",
   "url": URL,
-  "currency": {"id", "name"},                       # company A's currency, that of every pricelist
+  "currency": {"id", "name"},                       # company A's currency, that of every pricelist but one
+  "other_currency": {"id", "name", "rate"} | null,  # that of pricelist "other_currency" (USD, or EUR), its rate
   "companies": {"a": id, "b": id | null},            # b: null in bare
   "company_names": {"a": name, "b": name},
   "website_id": id,
@@ -396,7 +397,9 @@ if mode == "shop":
         notes.append(f"{serie}: no product.combo model (combo products are 18+)")
 
 # ---------------------------------------------------------------- pricelists
-pricelists = {k: None for k in ("fixed", "percentage", "formula", "based_on_other", "quantity_and_dates", "without_discount", "default")}
+pricelists = {k: None for k in ("fixed", "percentage", "formula", "based_on_other", "quantity_and_dates", "without_discount",
+                                 "other_currency", "default")}
+other_currency = None
 rules_text = {}
 now = datetime.datetime.utcnow().replace(microsecond=0)
 
@@ -457,6 +460,21 @@ if mode == "shop":
             extra={"discount_policy": "without_discount"})
     else:
         notes.append(f"{serie}: product.pricelist has no discount_policy (gone in 17)")
+    # A pricelist in another currency: Odoo converts the sales price at the company's own rate of the
+    # day or before (10 days ago here), which wins over a newer rate of no company (yesterday's).
+    other_name = "USD" if currency_name != "USD" else "EUR"
+    other = ek("res.currency", "search", [[["name", "=", other_name], ["active", "in", [True, False]]]])[0]
+    ek("res.currency", "write", [[other], {"active": True}])
+    for days, value, rate_company in ((10, 1.0837, company_a), (1, 1.5, False)):
+        day = (now - datetime.timedelta(days=days)).strftime("%Y-%m-%d")
+        upsert("res.currency.rate", [["currency_id", "=", other], ["name", "=", day], ["company_id", "=", rate_company]],
+               {"currency_id": other, "name": day, "rate": value, "company_id": rate_company})
+    other_currency = {"id": other, "name": other_name, "rate": 1.0837}
+    pricelist("other_currency", f"Seed Other currency ({other_name})", [
+        {"applied_on": "3_global", "compute_price": "formula", "base": "list_price", "price_discount": 10,
+         "price_round": 0.05},
+    ], [f"in {other_name}: global: the sales price converted at the company's rate 1.0837, -10 %, rounded to 0.05"],
+        extra={"currency_id": other})
 else:
     # bare: no usable pricelist. 19: the feature off archived them all. 16: sale.order.pricelist_id is
     # required, so the default public pricelist stays, without any rule; every other one is archived.
@@ -579,6 +597,8 @@ if mode == "shop":
     if pricelists["without_discount"]:
         customer("without_discount", "Seed Wes Without", "wes@example.com", "wes-secret-1", "en_US",
                  pricelists["without_discount"], None, company_a)
+    customer("other_currency", f"Seed Connie Currency ({other_currency['name']})", "connie@example.com",
+             "connie-secret-1", "en_US", pricelists["other_currency"], None, company_a)
     customer("company_b", "Seed Bruno Company B", "bruno@example.com", "bruno-secret-1", "en_US",
              None, None, company_b)
 else:
@@ -640,6 +660,7 @@ manifest = {
     "series": version["server_serie"], "serie": serie, "server_version": version["server_version"],
     "db": db, "mode": mode, "url": url,
     "currency": {"id": currency, "name": currency_name},
+    "other_currency": other_currency,
     "companies": {"a": company_a, "b": company_b}, "company_names": company_names,
     "website_id": website, "french_installed": french_installed, "pricelist_feature": pricelist_feature,
     "technical_user": {"login": tech_login, "password": tech_password, "user_id": tech_user,

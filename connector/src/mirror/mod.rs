@@ -34,8 +34,9 @@ use crate::domain::{field, Domain};
 use crate::error::{Error, FaultKind};
 use crate::pricing::PricingContext;
 use crate::records::{
-    fields, CalendarEvent, Company, Currency, FiscalPosition, FiscalPositionTax, Partner, Pricelist,
-    PricelistItem, ProductCategory, ProductTemplate, ProductVariant, PublicCategory, Record, Tax, Uom, User,
+    fields, CalendarEvent, Company, Currency, CurrencyRate, FiscalPosition, FiscalPositionTax, Partner,
+    Pricelist, PricelistItem, ProductCategory, ProductTemplate, ProductVariant, PublicCategory, Record, Tax,
+    Uom, User,
 };
 use crate::search::{SearchDoc, SearchIndex};
 
@@ -167,6 +168,10 @@ pub struct Snapshot {
     pub uoms: Vec<Uom>,
     /// Active currencies.
     pub currencies: Vec<Currency>,
+    /// The rates of the currencies of the pricelists, when one is not the
+    /// company's (and then the company's currency's too); none otherwise.
+    #[serde(default)]
+    pub currency_rates: Vec<CurrencyRate>,
     /// Companies.
     pub companies: Vec<Company>,
     /// Pickup slots within the horizon.
@@ -206,6 +211,7 @@ impl Snapshot {
             && self.taxes == next.taxes
             && self.uoms == next.uoms
             && self.currencies == next.currencies
+            && self.currency_rates == next.currency_rates
             && self.companies == next.companies
             && self.pickup_slots.records == next.pickup_slots.records
     }
@@ -651,6 +657,27 @@ impl Sync<'_> {
         let uoms = self.whole::<Uom>(Domain::All).await?;
         let currencies = self.whole::<Currency>(field("active").eq(true)).await?;
         let companies = self.whole::<Company>(Domain::All).await?;
+        // A pricelist in another currency than the company's converts the
+        // prices at the rates of the day: read them, only then.
+        let company_currency = companies
+            .iter()
+            .find(|c| c.id == company_id)
+            .map(|c| c.currency_id.id);
+        let mut rated: Vec<i64> = pricelists
+            .records
+            .values()
+            .map(|p| p.currency_id.id)
+            .filter(|c| Some(*c) != company_currency)
+            .collect();
+        rated.sort_unstable();
+        rated.dedup();
+        let currency_rates = if rated.is_empty() {
+            Vec::new()
+        } else {
+            rated.extend(company_currency);
+            self.whole::<CurrencyRate>(field("currency_id").is_in(rated))
+                .await?
+        };
         let pickup_slots = if modules.calendar {
             let now = Utc::now();
             let window = field("categ_ids.name").eq(self.config.pickup_category.as_str())
@@ -699,6 +726,7 @@ impl Sync<'_> {
             fiscal_position_taxes,
             uoms,
             currencies,
+            currency_rates,
             companies,
             pickup_slots,
             pricing: None,

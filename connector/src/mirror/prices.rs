@@ -47,6 +47,7 @@ impl Snapshot {
             _ => {}
         }
         let company_id = company.map(|c| c.id);
+        self.add_currencies(&mut ctx, series, company_id, currency.id);
         let tax_company: HashMap<i64, i64> = self
             .taxes
             .iter()
@@ -127,6 +128,75 @@ impl Snapshot {
             ctx.add_fiscal_position(self.fiscal_position(position, series, &active));
         }
         Some(ctx)
+    }
+
+    /// The currencies of the pricelists other than the company's, with the
+    /// rates Odoo converts with (`res.currency._get_rates`): those of no
+    /// company and those of the company itself on 16.0, of its root
+    /// company from 17.0 (branches share their root's rates).
+    fn add_currencies(
+        &self,
+        ctx: &mut PricingContext,
+        series: OdooSeries,
+        company_id: Option<i64>,
+        company_currency: i64,
+    ) {
+        let mut rates_company = company_id;
+        if series != OdooSeries::V16 {
+            let mut seen = Vec::new();
+            while let Some(parent) = rates_company
+                .and_then(|id| self.companies.iter().find(|c| c.id == id))
+                .and_then(|c| c.parent_id.as_ref())
+                .map(|p| p.id)
+                .filter(|p| !seen.contains(p))
+            {
+                seen.push(parent);
+                rates_company = Some(parent);
+            }
+        }
+        let rates_of = |currency: i64| -> Vec<pricing::Rate> {
+            self.currency_rates
+                .iter()
+                .filter(|rate| rate.currency_id.id == currency)
+                .filter_map(|rate| {
+                    let own = match &rate.company_id {
+                        None => false,
+                        Some(c) if Some(c.id) == rates_company => true,
+                        Some(_) => return None,
+                    };
+                    Some(pricing::Rate {
+                        day: rate.name,
+                        company_specific: own,
+                        rate: rate.rate,
+                    })
+                })
+                .collect()
+        };
+        let mut wanted: Vec<i64> = self
+            .pricelists
+            .records
+            .values()
+            .map(|p| p.currency_id.id)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.iter().all(|id| *id == company_currency) {
+            return;
+        }
+        let company = ctx.currency().clone();
+        ctx.add_currency(company, rates_of(company_currency));
+        for currency in self.currencies.iter().filter(|c| wanted.contains(&c.id)) {
+            if currency.id != company_currency {
+                ctx.add_currency(
+                    pricing::Currency {
+                        id: CurrencyId(currency.id),
+                        rounding: currency.rounding,
+                        decimal_places: currency.decimal_places,
+                    },
+                    rates_of(currency.id),
+                );
+            }
+        }
     }
 
     /// A fiscal position as the engine takes it, per series (see

@@ -97,8 +97,8 @@ pub use command::Command;
 pub use fields::Many2one;
 pub use partner::{Company, FiscalPosition, FiscalPositionTax, Partner, User};
 pub use pricing::{
-    AmountType, AppliedOn, ComputePrice, Currency, DiscountPolicy, PriceBase, PriceInclusion, Pricelist,
-    PricelistItem, SymbolPosition, Tax,
+    AmountType, AppliedOn, ComputePrice, Currency, CurrencyRate, DiscountPolicy, PriceBase, PriceInclusion,
+    Pricelist, PricelistItem, SymbolPosition, Tax,
 };
 pub use sale::{CrmTag, NewOrderLine, NewSaleOrder, SaleOrder, SaleOrderLine, SaleOrderState};
 

@@ -380,6 +380,37 @@ impl Record for Currency {
     ];
 }
 
+/// A rate of a currency (`res.currency.rate`): `rate` units of it per unit
+/// of the currency whose rate is 1, from the day `name` on, for one company
+/// or (no company) for all.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct CurrencyRate {
+    /// The id.
+    pub id: i64,
+    /// The first day it applies.
+    #[serde(with = "fields::date")]
+    pub name: chrono::NaiveDate,
+    /// The currency.
+    pub currency_id: Many2one,
+    /// The rate.
+    #[serde(with = "fields::decimal")]
+    pub rate: Decimal,
+    /// The company it is for; none: every company.
+    #[serde(default)]
+    pub company_id: Option<Many2one>,
+}
+
+impl Record for CurrencyRate {
+    const MODEL: &'static str = "res.currency.rate";
+    const FIELDS: &'static [FieldSpec] = &[
+        FieldSpec::required(&["name"]),
+        FieldSpec::required(&["currency_id"]),
+        FieldSpec::required(&["rate"]),
+        FieldSpec::required(&["company_id"]),
+    ];
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -361,10 +361,15 @@ impl LinePricer for ConnectorPricer {
             let taxes = connector::pricing::tax::flatten(ctx.taxes(), &ids).ok()?;
             let hundred = connector::pricing::Decimal::ONE_HUNDRED;
             let price = decimal(request.price_unit)? * (hundred - decimal(request.discount)?) / hundred;
+            // The order's currency (its pricelist's).
+            let currency = request
+                .currency_id
+                .and_then(|id| ctx.currency_by_id(connector::pricing::CurrencyId(id)))
+                .unwrap_or(ctx.currency());
             let amounts = connector::pricing::tax::line_amounts(
                 ctx.series(),
                 ctx.tax_rounding(),
-                ctx.currency(),
+                currency,
                 &taxes,
                 price,
                 decimal(request.quantity)?,
@@ -413,6 +418,7 @@ fn connector_context(db: &Database) -> Option<connector::pricing::PricingContext
     snapshot.pricelist_items = collection::<PricelistItem>(db, &all)?;
     snapshot.taxes = rows::<Tax>(db, &field("type_tax_use").is_in(["sale", "none"]))?;
     snapshot.currencies = rows::<Currency>(db, &all)?;
+    snapshot.currency_rates = rows::<CurrencyRate>(db, &all)?;
     snapshot.companies = rows::<Company>(db, &all)?;
     let mut settings = connector::mirror::OdooSettings::default();
     settings.price_digits = db.digits("Product Price");

@@ -487,6 +487,7 @@ pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
         add(uom_category());
     }
     add(res_currency());
+    add(res_currency_rate());
     add(res_company());
     add(res_lang());
     add(calendar_event());
@@ -987,6 +988,15 @@ fn res_currency() -> (String, ModelSchema) {
     m.f("active", Boolean, "Active");
     m.f("currency_unit_label", Char, "Currency Unit").tr();
     m.f("currency_subunit_label", Char, "Currency Subunit").tr();
+    m.done()
+}
+
+fn res_currency_rate() -> (String, ModelSchema) {
+    let mut m = M::new("res.currency.rate", "Currency Rate", "name desc, id");
+    m.f("name", Date, "Date").req();
+    m.f("rate", Float, "Technical Rate");
+    m.f("currency_id", Many2one, "Currency").rel("res.currency").req();
+    m.f("company_id", Many2one, "Company").rel("res.company");
     m.done()
 }
 

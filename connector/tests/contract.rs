@@ -134,7 +134,8 @@ async fn targets() -> Vec<Target> {
             );
             let _ = writeln!(
                 std::io::stderr(),
-                "contract suite: real Odoo SKIPPED (set ODOO_URL, ODOO_DB, ODOO_USER and {wanted} to run it)"
+                "contract suite: real Odoo SKIPPED (set ODOO_URL, ODOO_DB, ODOO_USER and {wanted} to run it; \
+                 tests/run-all.sh runs it against each real Odoo it brings up, where it cannot skip)"
             );
         }
     }

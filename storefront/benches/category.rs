@@ -2,7 +2,12 @@
 //! actix-web handler measured in the same run (the budget: at least half its
 //! throughput, and a 99th percentile under 5 ms).
 //!
-//! `cargo bench -p storefront --bench category`
+//! `cargo bench -p storefront --bench category 2>/tmp/category-bench.log`
+//!
+//! The shop logs as `storefront serve` does (`STOREFRONT_LOG`, `info` by
+//! default: one access log line per request) to standard error, which the
+//! command above sends to a file; the run ends with how many lines were
+//! written and how many dropped.
 //!
 //! Both servers run in this process with the same number of workers; the
 //! load comes from `wrk` (Debian's package) in another process, which shares
@@ -126,6 +131,7 @@ fn main() {
         println!("category benchmark SKIPPED: no wrk (apt-get install wrk)");
         return;
     }
+    let log = storefront::logging::init_from_env().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -264,6 +270,14 @@ fn main() {
                 scripted,
             ),
             ("page 1's HTML as a static body", same_bytes_url, repeated),
+            (
+                "/healthz",
+                base.clone(),
+                Load {
+                    paths: vec!["/healthz".to_owned()],
+                    ..Load::default()
+                },
+            ),
             ("category page 1, one customer, gzip", base.clone(), one.clone()),
             ("pages 1-50, three customers, gzip", base.clone(), all.clone()),
             (
@@ -306,23 +320,30 @@ fn main() {
         }
         let (repeated_rps, scripted_rps) = (results[0].1.rps, results[1].1.rps);
         for (i, (name, m)) in results.iter().enumerate().skip(3) {
-            let (trivial_rps, against) = if i == 3 {
-                (repeated_rps, "one request repeated")
-            } else {
-                (scripted_rps, "scripted requests")
+            // /healthz and page 1 are one request repeated, the others
+            // scripted; /healthz should cost little more than nothing.
+            let (trivial_rps, against, target) = match i {
+                3 => (repeated_rps, "one request repeated", 0.8),
+                4 => (repeated_rps, "one request repeated", 0.6),
+                _ => (scripted_rps, "scripted requests", 0.5),
             };
             let ratio = m.rps / trivial_rps;
             println!(
-                "{name}: ratio {ratio:.3} to the trivial handler ({against}; target ≥ 0.5: {}), \
+                "{name}: ratio {ratio:.3} to the trivial handler ({against}; target ≥ {target}: {}), \
                  p99 {:.2} ms (target < 5 ms: {})",
-                if ratio >= 0.5 { "PASS" } else { "FAIL" },
+                if ratio >= target { "PASS" } else { "FAIL" },
                 m.p99_ms,
                 if m.p99_ms < 5.0 { "PASS" } else { "FAIL" }
             );
         }
+        println!(
+            "access log: {} lines dropped (of one per request to the shop)",
+            storefront::logging::dropped_lines()
+        );
         shop.stop(true).await;
         trivial_handle.stop(true).await;
         same_bytes_handle.stop(true).await;
         let _ = std::fs::remove_dir_all(&data);
     });
+    drop(log);
 }

@@ -2,6 +2,12 @@
 //! well-formed `X-Request-Id` header, else made up) that every log line of
 //! the request repeats and the answer echoes. Paths are logged, never query
 //! strings, bodies, cookies or credentials.
+//!
+//! Lines are formatted on the request's thread and written by a thread of
+//! their own (`tracing-appender`'s non-blocking writer, buffered): a request
+//! never waits for standard error. When that thread falls behind by more
+//! than [`BUFFERED_LINES`], new lines are dropped rather than the requests
+//! slowed, and counted ([`dropped_lines`], `/metrics`).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -84,9 +90,33 @@ impl std::str::FromStr for LogFormat {
     }
 }
 
+/// Lines waiting for the writer before new ones are dropped.
+pub const BUFFERED_LINES: usize = 100_000;
+
+static DROPPED: std::sync::OnceLock<tracing_appender::non_blocking::ErrorCounter> =
+    std::sync::OnceLock::new();
+
+/// Log lines dropped since start because the writer fell behind.
+pub fn dropped_lines() -> usize {
+    DROPPED.get().map_or(0, |counter| counter.dropped_lines())
+}
+
+/// Keeps the log writer's thread: dropping it writes out what is buffered.
+#[must_use = "dropping the guard stops the log writer"]
+pub struct LogGuard {
+    _worker: tracing_appender::non_blocking::WorkerGuard,
+}
+
+impl std::fmt::Debug for LogGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogGuard")
+    }
+}
+
 /// Reads `STOREFRONT_LOG` (the level) and `STOREFRONT_LOG_FORMAT` (`text`
-/// or `json`) and logs to standard error accordingly.
-pub fn init_from_env() -> anyhow::Result<()> {
+/// or `json`) and logs to standard error accordingly, through a buffered
+/// writer on a thread of its own; keep the guard until the end.
+pub fn init_from_env() -> anyhow::Result<LogGuard> {
     let level = match std::env::var("STOREFRONT_LOG")
         .unwrap_or_default()
         .trim()
@@ -104,9 +134,16 @@ pub fn init_from_env() -> anyhow::Result<()> {
         .unwrap_or_default()
         .parse()
         .map_err(|e: String| anyhow::anyhow!(e))?;
+    // The writer's thread flushes whenever it has written all it was given.
+    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(BUFFERED_LINES)
+        .thread_name("storefront-log")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
+    let _ = DROPPED.set(writer.error_counter());
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(false);
     match format {
         LogFormat::Text => builder.init(),
@@ -116,5 +153,5 @@ pub fn init_from_env() -> anyhow::Result<()> {
             .with_span_list(false)
             .init(),
     }
-    Ok(())
+    Ok(LogGuard { _worker: worker })
 }

@@ -75,7 +75,7 @@ fn run(result: anyhow::Result<String>) -> ExitCode {
 
 fn serve() -> anyhow::Result<String> {
     let settings = storefront::settings::Settings::from_env()?;
-    storefront::logging::init_from_env()?;
+    let _log = storefront::logging::init_from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = storefront::startup::Application::build(settings).await?;
@@ -111,7 +111,7 @@ fn demo(args: &[String]) -> anyhow::Result<String> {
     if std::env::var("STOREFRONT_LOG").is_err() {
         std::env::set_var("STOREFRONT_LOG", "warn");
     }
-    storefront::logging::init_from_env()?;
+    let _log = storefront::logging::init_from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let demo = storefront::demo::start(bind, &data, grow).await?;

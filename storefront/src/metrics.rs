@@ -235,6 +235,15 @@ impl Metrics {
             out.push_str("# TYPE storefront_odoo_up gauge\n");
             let _ = writeln!(out, "storefront_odoo_up {}", u8::from(reachable));
         }
+        out.push_str(
+            "# HELP storefront_log_lines_dropped_total Log lines dropped because the log writer fell behind.\n",
+        );
+        out.push_str("# TYPE storefront_log_lines_dropped_total counter\n");
+        let _ = writeln!(
+            out,
+            "storefront_log_lines_dropped_total {}",
+            crate::logging::dropped_lines()
+        );
         if let Some(age) = snapshot_age {
             out.push_str("# HELP storefront_snapshot_age_seconds Age of the snapshot served.\n");
             out.push_str("# TYPE storefront_snapshot_age_seconds gauge\n");

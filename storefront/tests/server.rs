@@ -290,6 +290,7 @@ async fn metrics_expose_requests_syncs_the_outbox_and_odoo_errors() {
         "storefront_outbox_depth 0",
         "storefront_odoo_up 0",
         "storefront_odoo_errors_total{kind=\"transport\"}",
+        "storefront_log_lines_dropped_total 0",
     ] {
         assert!(text.contains(series), "{series} in:\n{text}");
     }

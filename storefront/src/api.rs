@@ -275,6 +275,7 @@ async fn list_categories(visit: Visit) -> HttpResponse {
 #[derive(Debug, Serialize)]
 struct PriceJson {
     amount: Decimal,
+    currency: String,
     text: String,
     taxes_included: bool,
 }
@@ -298,6 +299,7 @@ fn price_json(shelf: &Shelf<'_>, amount: Decimal) -> PriceJson {
     let view = shelf.price_view(amount);
     PriceJson {
         amount: view.value.parse().unwrap_or(amount),
+        currency: shelf.currency().code.clone(),
         text: view.text,
         taxes_included: shelf.tax_display == TaxDisplay::Included,
     }

@@ -855,6 +855,13 @@ async fn a_pricelist_in_another_currency_prices_and_orders_in_it(transport: conn
     let dollars = (list_price * rust_decimal::Decimal::new(125, 2))
         .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     assert_eq!(cart["lines"][0]["amount"], json!(dollars.to_string()), "{cart}");
+    let product = browser.get("/api/v1/products/1").await.json();
+    assert_eq!(product["price"]["currency"], "USD", "{product}");
+    assert_eq!(
+        product["price"]["amount"],
+        json!(dollars.to_string()),
+        "{product}"
+    );
     let page = browser.get("/cart").await;
     assert!(page.body.contains(&format!("${dollars}")), "{}", page.body);
     assert!(!page.body.contains('€'), "{}", page.body);

@@ -131,14 +131,14 @@ fn main() {
         println!("category benchmark SKIPPED: no wrk (apt-get install wrk)");
         return;
     }
-    let log = storefront::logging::init_from_env().unwrap();
+    let log = storefront::http::logging::init_from_env().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
         let data = std::env::temp_dir().join(format!("category-bench-{}", std::process::id()));
-        let demo = storefront::demo::start("127.0.0.1:0".parse().unwrap(), &data, 10_000)
+        let demo = storefront::app::demo::start("127.0.0.1:0".parse().unwrap(), &data, 10_000)
             .await
             .unwrap();
         let base = format!("http://127.0.0.1:{}", demo.app.port());
@@ -163,7 +163,7 @@ fn main() {
             .build()
             .unwrap();
         let mut cookies = Vec::new();
-        for (login, password) in storefront::demo::LOGINS {
+        for (login, password) in storefront::app::demo::LOGINS {
             let session = http.get(format!("{base}/api/v1/session")).send().await.unwrap();
             let anon = session_cookie(&session).unwrap();
             let token: serde_json::Value = session.json().await.unwrap();
@@ -338,7 +338,7 @@ fn main() {
         }
         println!(
             "access log: {} lines dropped (of one per request to the shop)",
-            storefront::logging::dropped_lines()
+            storefront::http::logging::dropped_lines()
         );
         shop.stop(true).await;
         trivial_handle.stop(true).await;

@@ -1,52 +1,29 @@
 //! The storefront: an actix-web server selling from the mirror of an Odoo
-//! catalog.
+//! catalog. It is laid out in layers, each a folder whose `mod.rs` says what
+//! it owns and what it may use; imports run one way (`tests/layers.rs` holds
+//! them to it):
 //!
-//! - [`settings`]: typed settings from the environment (and a file).
-//! - [`demo`]: `storefront demo`, the shop on the Odoo double.
-//! - [`startup`]: builds the server from the settings.
-//! - [`state`]: what requests share; the session cookie middleware.
-//! - [`visit`]: one request's context: session, customer, language; errors.
-//! - [`session`]: signed cookies and CSRF tokens.
-//! - [`store`]: the embedded database: sessions, throttling, carts, favorites.
-//! - [`account`]: log in, log out, sign-up requests, language.
-//! - [`catalog`]: categories, product cards and pages at the customer's prices.
-//! - [`cart`]: the cart, checked and priced.
-//! - [`slots`]: pickup slots from Odoo's calendar; [`checkout`]: placing an
-//!   order; [`outbox`]: delivering orders to Odoo, retried until it has
-//!   them; [`orders`]: a customer's orders, cancel and re-order.
-//! - [`pages`]: the HTML pages; [`page_cache`]: pages rendered once for the
-//!   customers who see the same thing; [`api`]: the JSON API and its OpenAPI
-//!   document.
-//! - [`render`]: templates, assets and messages; [`views`]: what templates get;
-//!   [`i18n`]: languages and formats.
-//! - [`resync`]: keeps the mirror fresh. [`health`]: `/healthz`, `/readyz`.
-//!   [`admin`]: `POST /admin/resync` and the outbox, behind the admin token.
-//!   [`metrics`]: `/metrics`; [`logging`]: a log line and an id per request.
+//! ```text
+//! app ──▶ http ──▶ workers ──▶ shop ──▶ store
+//!  │        │                   │
+//!  │        └──────────────────▶├──────▶ i18n
+//!  └──▶ (everything)            └──────▶ connector (Odoo)
+//! ```
+//!
+//! - [`app`]: the wiring: settings, startup, the demo.
+//! - [`http`]: the actix parts: the visit of a request, sessions and CSRF,
+//!   the HTML pages, the JSON API, admin, health, metrics, the request log,
+//!   templates and the page cache.
+//! - [`workers`]: the loops in the background that talk to Odoo: the resync
+//!   of the mirror and the delivery of orders.
+//! - [`shop`]: the trade, in plain Rust: the catalog and its prices, the
+//!   cart, pickup slots, checkout, orders, customers' accounts. No HTTP.
+//! - [`store`]: the embedded database (SQLite or PostgreSQL).
+//! - [`i18n`]: languages, formats, messages.
 
-pub mod account;
-pub mod admin;
-pub mod api;
-pub mod cart;
-pub mod catalog;
-pub mod checkout;
-pub mod demo;
-pub mod fiscal_positions;
-pub mod health;
+pub mod app;
+pub mod http;
 pub mod i18n;
-pub mod logging;
-pub mod metrics;
-pub mod orders;
-pub mod outbox;
-pub mod page_cache;
-pub mod pages;
-pub mod proxies;
-pub mod render;
-pub mod resync;
-pub mod session;
-pub mod settings;
-pub mod slots;
-pub mod startup;
-pub mod state;
+pub mod shop;
 pub mod store;
-pub mod views;
-pub mod visit;
+pub mod workers;

@@ -74,11 +74,11 @@ fn run(result: anyhow::Result<String>) -> ExitCode {
 }
 
 fn serve() -> anyhow::Result<String> {
-    let settings = storefront::settings::Settings::from_env()?;
-    let _log = storefront::logging::init_from_env()?;
+    let settings = storefront::app::settings::Settings::from_env()?;
+    let _log = storefront::http::logging::init_from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let app = storefront::startup::Application::build(settings).await?;
+        let app = storefront::app::startup::Application::build(settings).await?;
         tracing::info!(port = app.port(), "storefront listening");
         app.run_until_stopped().await?;
         Ok("storefront: stopped".to_owned())
@@ -111,13 +111,13 @@ fn demo(args: &[String]) -> anyhow::Result<String> {
     if std::env::var("STOREFRONT_LOG").is_err() {
         std::env::set_var("STOREFRONT_LOG", "warn");
     }
-    let _log = storefront::logging::init_from_env()?;
+    let _log = storefront::http::logging::init_from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let demo = storefront::demo::start(bind, &data, grow).await?;
+        let demo = storefront::app::demo::start(bind, &data, grow).await?;
         let port = demo.app.port();
         println!("Demo shop: http://{}:{port}/", bind.ip());
-        for (login, password) in storefront::demo::LOGINS {
+        for (login, password) in storefront::app::demo::LOGINS {
             println!("  log in as {login} / {password}");
         }
         println!("Odoo double (XML-RPC): {}  (admin / admin)", demo.odoo.url());
@@ -151,7 +151,7 @@ fn healthcheck() -> anyhow::Result<String> {
 }
 
 fn sync() -> anyhow::Result<String> {
-    let settings = storefront::settings::Settings::from_env()?;
+    let settings = storefront::app::settings::Settings::from_env()?;
     let url = settings.odoo.url.clone();
     let client = settings.odoo.client()?;
     let config = settings.mirror();

@@ -97,13 +97,13 @@ async fn a_customer_orders_and_cancels_in_a_real_browser() {
 
     // The demo shop, as `storefront demo` serves it.
     let bind: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let demo = storefront::demo::start(bind, &support::data_dir(), 0)
+    let demo = storefront::app::demo::start(bind, &support::data_dir(), 0)
         .await
         .unwrap();
     let base = format!("http://127.0.0.1:{}", demo.app.port());
     let server = demo.app.server_handle();
     tokio::spawn(demo.app.run_until_stopped());
-    let (login, password) = storefront::demo::LOGINS[0];
+    let (login, password) = storefront::app::demo::LOGINS[0];
 
     let out_dir = workspace().join("target").join("browser-screenshots");
     let _ = std::fs::remove_dir_all(&out_dir);

@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 
 use odoo_double::{Dataset, OdooDouble};
-use storefront::settings::Settings;
-use storefront::startup::Application;
+use storefront::app::settings::Settings;
+use storefront::app::startup::Application;
 
 const TOKEN: &str = "a-long-enough-admin-token";
 
 struct Running {
     base: String,
-    app_resync: storefront::resync::Resync,
+    app_resync: storefront::workers::resync::Resync,
     http: reqwest::Client,
 }
 

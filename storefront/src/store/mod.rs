@@ -28,6 +28,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 
+pub mod ids;
 mod remembered;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -419,12 +420,17 @@ impl Drop for Listener {
     }
 }
 
+/// The URL of a store in memory (SQLite), gone when the store is dropped.
+pub const MEMORY_URL: &str = "sqlite::memory:";
+
 impl Store {
-    /// Opens (creating if needed) the store at `url`: `sqlite://path/to/file.db`
-    /// or `postgres://...`. A SQLite file and its directory are created if
+    /// Opens (creating if needed) the store at `url`: `sqlite://path/to/file.db`,
+    /// [`MEMORY_URL`] (SQLite in memory, gone with the store: for tests) or
+    /// `postgres://...`. A SQLite file and its directory are created if
     /// missing; the schema is created or migrated to the current version.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         install_drivers();
+        let in_memory = url == MEMORY_URL;
         let backend = Backend::of_url(url)?;
         let url = match backend {
             Backend::Sqlite => prepare_sqlite_url(url)?,
@@ -433,6 +439,10 @@ impl Store {
         let mut options = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(30));
+        if in_memory {
+            // The database lives as long as a connection to it.
+            options = options.min_connections(1).idle_timeout(None).max_lifetime(None);
+        }
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -1401,6 +1411,14 @@ fn failures_count(stored: i64) -> u32 {
 /// Makes a SQLite URL create its file (`mode=rwc` unless a mode is given) and
 /// creates the file's directory.
 fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
+    // In memory: one database shared by the pool's connections (each would
+    // otherwise have its own), for tests.
+    if url == MEMORY_URL {
+        return Ok(format!(
+            "sqlite:file:storefront-{}?mode=memory&cache=shared",
+            ids::random_id()
+        ));
+    }
     // sqlx's own parsing, so the path is the one it will open.
     let options = SqliteConnectOptions::from_str(url)?;
     if let Some(parent) = options.get_filename().parent() {

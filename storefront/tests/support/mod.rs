@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use odoo_double::OdooDouble;
-use storefront::settings::Settings;
-use storefront::startup::Application;
+use storefront::app::settings::Settings;
+use storefront::app::startup::Application;
 
 /// Whether this run is CI's (`CI` set, and not to `false` or `0`): there
 /// nothing may skip.
@@ -42,7 +42,7 @@ pub struct Shop {
     /// `http://127.0.0.1:port`.
     pub base: String,
     /// Its mirror keeper.
-    pub resync: storefront::resync::Resync,
+    pub resync: storefront::workers::resync::Resync,
     /// Its data directory.
     pub data: std::path::PathBuf,
     server: actix_web::dev::ServerHandle,

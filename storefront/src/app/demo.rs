@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use odoo_double::{Dataset, OdooDouble};
 
-use crate::settings::Settings;
-use crate::startup::Application;
+use crate::app::settings::Settings;
+use crate::app::startup::Application;
 
 /// The demo customers (the built-in shop's portal users).
 pub const LOGINS: &[(&str, &str)] = &[
@@ -41,7 +41,7 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
     let odoo = OdooDouble::start(dataset)
         .await
         .context("cannot start the Odoo double")?;
-    let admin_token = format!("demo-admin-{}", crate::session::new_session_id());
+    let admin_token = format!("demo-admin-{}", crate::store::ids::random_id());
     let logins: Vec<String> = LOGINS.iter().map(|(l, p)| format!("{l}:{p}")).collect();
     let vars = [
         ("STOREFRONT_BIND", bind.to_string()),

@@ -4,6 +4,7 @@
 //! that Odoo refuses (a validation error) is kept as failed for the staff.
 //! Before any retry creates an order, Odoo is asked for the key
 //! ([`connector::orders::deliver`]), so an order reaches Odoo exactly once.
+//! The loop that retries them is [`crate::workers::outbox`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,7 +101,7 @@ impl OrderPayload {
 }
 
 fn escape(text: &str) -> String {
-    crate::account::escape_html(text)
+    crate::i18n::escape_html(text)
 }
 
 /// How a delivery ended.
@@ -170,7 +171,7 @@ impl Outbox {
             client,
             wake: Arc::new(Notify::new()),
             lease,
-            name: crate::session::new_session_id().into(),
+            name: crate::store::ids::random_id().into(),
             deliveries: Arc::default(),
         }
     }
@@ -286,21 +287,9 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// The worker: delivers due orders at start (orders taken before a
-    /// restart), then every `every`, or when woken.
-    pub fn spawn(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        let outbox = self.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = outbox.run_due().await {
-                    tracing::error!(error = %e, "the outbox cannot read the store");
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = outbox.wake.notified() => {}
-                }
-            }
-        })
+    /// Waits until [`Outbox::wake`] is called.
+    pub async fn woken(&self) {
+        self.wake.notified().await;
     }
 }
 

@@ -1,9 +1,15 @@
-//! Languages and the formatting of money and quantities in them.
+//! Languages, and the formatting of money, quantities, days and text in
+//! them; [`messages`]: the words of each language. The bottom layer: it
+//! uses nothing of the crate.
 //!
 //! The shop's languages are Odoo codes (`fr_FR`, `en_US`); pages use the
 //! part before `_` (`fr`) for their messages and their `lang` attribute.
 
 use rust_decimal::{Decimal, RoundingStrategy};
+
+pub mod messages;
+
+pub use messages::Messages;
 
 /// The short code of an Odoo language: `fr_FR` → `fr`.
 pub fn short(code: &str) -> &str {
@@ -182,6 +188,22 @@ pub fn day(date: chrono::NaiveDate, lang: &str) -> String {
 /// A time window: `08:00–12:00`.
 pub fn window(start: chrono::NaiveTime, stop: chrono::NaiveTime) -> String {
     format!("{}–{}", start.format("%H:%M"), stop.format("%H:%M"))
+}
+
+/// Escapes text for HTML: in pages, and in Odoo's HTML fields.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

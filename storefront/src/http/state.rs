@@ -1,6 +1,7 @@
-//! What every request shares: the settings, the mirror, the store, the
-//! templates, the session key, the image cache; and the middleware that
-//! gives every visitor a signed session cookie.
+//! What every request shares: the shop, the mirror's keeper, the
+//! templates, the session key, the image cache, the caches of sessions and
+//! pages; and the middleware that gives every visitor a signed session
+//! cookie.
 
 use std::sync::Arc;
 
@@ -10,45 +11,33 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use connector::mirror::ImageCache;
-use connector::Client;
 
-use crate::catalog::{CatalogCache, CatalogIndex};
-use crate::checkout::SlotBook;
-use crate::metrics::Metrics;
-use crate::orders::History;
-use crate::outbox::Outbox;
-use crate::render::Renderer;
-use crate::resync::Resync;
-use crate::session::{self, SessionKey, SESSION_COOKIE};
-use crate::settings::Settings;
-use crate::store::Store;
-use crate::visit::SessionId;
+use crate::http::metrics::Metrics;
+use crate::http::proxies::TrustedProxies;
+use crate::http::render::Renderer;
+use crate::http::session::{self, SessionKey, SESSION_COOKIE};
+use crate::http::visit::SessionId;
+use crate::shop::catalog::CatalogIndex;
+use crate::shop::Shop;
+use crate::workers::resync::Resync;
 
 /// The application's shared state.
 #[derive(Debug)]
 pub struct AppState {
-    /// The settings.
-    pub settings: Settings,
+    /// The shop.
+    pub shop: Shop,
     /// The mirror and its syncs.
     pub resync: Resync,
-    /// Carts, favorites, sessions.
-    pub store: Store,
     /// Pages and assets.
     pub renderer: Renderer,
     /// Signs cookies, derives CSRF tokens.
     pub key: SessionKey,
     /// Product images.
     pub images: ImageCache,
-    /// The catalog of the current snapshot.
-    pub catalog: CatalogCache,
     /// Whether cookies are Secure (the shop is served over HTTPS).
     pub secure_cookies: bool,
-    /// Delivers orders to Odoo.
-    pub outbox: Outbox,
-    /// Odoo's orders per pickup slot, remembered briefly.
-    pub slot_book: SlotBook,
-    /// Customers' orders in Odoo, remembered briefly.
-    pub history: History,
+    /// The reverse proxies whose forwarded addresses are believed.
+    pub trusted_proxies: TrustedProxies,
     /// The metrics.
     pub metrics: Arc<Metrics>,
     /// Sessions as last read from the store, by id hash, for
@@ -57,9 +46,7 @@ pub struct AppState {
     /// instance sharing the store is seen within that delay.
     pub sessions: moka::future::Cache<String, Option<crate::store::SessionRecord>>,
     /// Pages shared by the customers who see the same thing.
-    pub shared_pages: crate::page_cache::PageCache,
-    /// Customers' fiscal positions, as Odoo last gave them.
-    pub fiscal_positions: crate::fiscal_positions::FiscalPositions,
+    pub shared_pages: crate::http::page_cache::PageCache,
 }
 
 /// How long a session read from the store is reused.
@@ -74,24 +61,9 @@ pub fn session_cache() -> moka::future::Cache<String, Option<crate::store::Sessi
 }
 
 impl AppState {
-    /// The shop's languages, default first: those of the settings that
-    /// Odoo has (as of the snapshot), else those of the settings.
-    pub fn languages<'a>(&'a self, snapshot: &'a connector::mirror::Snapshot) -> &'a [String] {
-        if snapshot.languages.is_empty() {
-            &self.settings.languages
-        } else {
-            &snapshot.languages
-        }
-    }
-
     /// The catalog of the current snapshot.
     pub fn index(&self) -> Arc<CatalogIndex> {
-        self.catalog.get(self.resync.mirror().snapshot())
-    }
-
-    /// The client of the technical user.
-    pub fn odoo(&self) -> &Client {
-        self.resync.mirror().client()
+        self.shop.index()
     }
 }
 
@@ -124,7 +96,7 @@ pub async fn session_middleware(
     let sid = match found {
         Some(id) => SessionId { id, fresh: false },
         None => SessionId {
-            id: session::new_session_id(),
+            id: crate::store::ids::random_id(),
             fresh: true,
         },
     };

@@ -10,11 +10,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::account::{self, LoginError};
-use crate::cart::{self, CartError, QuantityInput};
-use crate::catalog::{self, Shelf};
-use crate::settings::TaxDisplay;
-use crate::visit::{Customer, Visit};
+use crate::http::account::{client_address, login_status, new_session_cookie};
+use crate::http::views::{cart_view, ShelfView, PAGE_SIZE};
+use crate::http::visit::Visit;
+use crate::shop::account::{self, LoginError};
+use crate::shop::cart::{self, CartError, QuantityInput};
+use crate::shop::settings::TaxDisplay;
+use crate::shop::Customer;
 
 /// The OpenAPI document.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -185,12 +187,20 @@ struct LoginJson {
 async fn create_session(visit: Visit, body: web::Json<LoginJson>) -> HttpResponse {
     let result = async {
         check_csrf(&visit)?;
-        match account::log_in(&visit, &body.login, &body.password).await {
+        match account::log_in(
+            visit.shop(),
+            &visit.index,
+            &client_address(&visit),
+            &body.login,
+            &body.password,
+        )
+        .await
+        {
             Ok((id, record)) => {
                 let csrf = visit.state.key.csrf_token(&id);
-                let customer = crate::visit::customer_of(&visit.state, &visit.index, record);
+                let customer = visit.shop().customer_of(&visit.index, record);
                 Ok(HttpResponse::Ok()
-                    .cookie(account::new_session_cookie(&visit.state, &id, true))
+                    .cookie(new_session_cookie(&visit.state, &id, true))
                     .json(session_json(&visit, csrf, customer.as_ref())))
             }
             Err(e) => {
@@ -202,7 +212,7 @@ async fn create_session(visit: Visit, body: web::Json<LoginJson>) -> HttpRespons
                     ),
                     LoginError::Store(e) => ApiError::Internal(e.into()),
                     other => ApiError::Refused(
-                        other.status(),
+                        login_status(&other),
                         other.message_key(),
                         m.get(other.message_key()).to_owned(),
                     ),
@@ -219,10 +229,11 @@ async fn create_session(visit: Visit, body: web::Json<LoginJson>) -> HttpRespons
 async fn delete_session(visit: Visit) -> HttpResponse {
     let result = async {
         check_csrf(&visit)?;
-        account::log_out(&visit).await?;
-        let id = crate::session::new_session_id();
+        let hash = account::log_out(visit.shop(), &visit.session_id).await?;
+        visit.state.sessions.invalidate(&hash).await;
+        let id = crate::store::ids::random_id();
         Ok(HttpResponse::NoContent()
-            .cookie(account::new_session_cookie(&visit.state, &id, false))
+            .cookie(new_session_cookie(&visit.state, &id, false))
             .finish())
     }
     .await;
@@ -295,20 +306,20 @@ struct ProductJson {
     favorite: bool,
 }
 
-fn price_json(shelf: &Shelf<'_>, amount: Decimal) -> PriceJson {
+fn price_json(shelf: &ShelfView<'_>, amount: Decimal) -> PriceJson {
     let view = shelf.price_view(amount);
     PriceJson {
         amount: view.value.parse().unwrap_or(amount),
-        currency: shelf.currency().code.clone(),
+        currency: shelf.shelf.currency().code.clone(),
         text: view.text,
-        taxes_included: shelf.tax_display == TaxDisplay::Included,
+        taxes_included: shelf.shelf.tax_display == TaxDisplay::Included,
     }
 }
 
-fn product_json(shelf: &Shelf<'_>, id: i64) -> Option<ProductJson> {
+fn product_json(shelf: &ShelfView<'_>, id: i64) -> Option<ProductJson> {
     let card = shelf.card(id)?;
-    let template = shelf.index.template(id)?;
-    let rule = shelf.index.quantity_rule(template);
+    let template = shelf.shelf.index.template(id)?;
+    let rule = shelf.shelf.index.quantity_rule(template);
     Some(ProductJson {
         id,
         name: card.name,
@@ -371,7 +382,7 @@ async fn list_products(visit: Visit, query: web::Query<ProductsQuery>) -> HttpRe
             &visit,
             "per_page",
             query.per_page.as_deref(),
-            catalog::PAGE_SIZE,
+            PAGE_SIZE,
             MAX_PER_PAGE,
         )?;
         let index = &visit.index;
@@ -411,6 +422,7 @@ async fn list_products(visit: Visit, query: web::Query<ProductsQuery>) -> HttpRe
         };
         let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
         let shelf = visit.shelf(customer, &favorites, &cart);
+        let shelf = visit.shelf_view(&shelf);
         let total = ids.len();
         let pages = total.div_ceil(per_page).max(1);
         let start = (page - 1).saturating_mul(per_page).min(total);
@@ -431,9 +443,9 @@ async fn list_products(visit: Visit, query: web::Query<ProductsQuery>) -> HttpRe
     respond(&visit, result)
 }
 
-fn page_error(e: crate::visit::PageError) -> ApiError {
+fn page_error(e: crate::http::visit::PageError) -> ApiError {
     match e {
-        crate::visit::PageError::Internal(e) => ApiError::Internal(e),
+        crate::http::visit::PageError::Internal(e) => ApiError::Internal(e),
         other => ApiError::Internal(anyhow::anyhow!("{other:?}")),
     }
 }
@@ -446,6 +458,7 @@ async fn get_product(visit: Visit, path: web::Path<String>) -> HttpResponse {
         let id = parse_id(&path)?;
         let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
         let shelf = visit.shelf(customer, &favorites, &cart);
+        let shelf = visit.shelf_view(&shelf);
         let summary = product_json(&shelf, id).ok_or(ApiError::NotFound)?;
         let detail = shelf.detail(id).ok_or(ApiError::NotFound)?;
         let variants: Vec<serde_json::Value> = detail
@@ -492,11 +505,11 @@ struct CartLineJson {
 async fn cart_json(visit: &Visit, customer: &Customer) -> Result<serde_json::Value, ApiError> {
     let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
     let shelf = visit.shelf(customer, &favorites, &cart);
-    let minimum = visit.state.settings.shop.minimum_order;
-    let priced = cart::priced(&visit.state.store, &shelf, customer, minimum)
+    let shop = visit.shop();
+    let priced = cart::priced(&shop.store, &shelf, customer, shop.settings.minimum_order)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let view = cart::view(&shelf, &priced);
+    let view = cart_view(&visit.shelf_view(&shelf), &priced);
     let lines: Vec<CartLineJson> = priced
         .lines
         .iter()
@@ -504,7 +517,7 @@ async fn cart_json(visit: &Visit, customer: &Customer) -> Result<serde_json::Val
         .map(|(line, shown)| CartLineJson {
             product_id: line.product_id,
             template_id: line.template_id,
-            name: shown.name.clone(),
+            name: line.name.clone(),
             quantity: line.quantity,
             unit: shown.unit.clone(),
             unit_price: line.unit_amount,
@@ -596,7 +609,7 @@ async fn add_line(visit: Visit, body: web::Json<AddLineJson>) -> HttpResponse {
         {
             let shelf = visit.pricing_shelf(customer);
             cart::add(
-                &visit.state.store,
+                &visit.shop().store,
                 &shelf,
                 customer,
                 body.product_id,
@@ -621,7 +634,7 @@ async fn set_line(visit: Visit, path: web::Path<String>, body: web::Json<SetLine
         {
             let shelf = visit.pricing_shelf(customer);
             cart::set(
-                &visit.state.store,
+                &visit.shop().store,
                 &shelf,
                 customer,
                 product_id,
@@ -644,7 +657,7 @@ async fn delete_line(visit: Visit, path: web::Path<String>) -> HttpResponse {
         check_csrf(&visit)?;
         let product_id = parse_id(&path)?;
         visit
-            .state
+            .shop()
             .store
             .remove_from_cart(customer.partner_id, product_id)
             .await?;
@@ -661,7 +674,8 @@ async fn get_favorites(visit: Visit) -> HttpResponse {
         let customer = customer(&visit)?;
         let (favorites, cart) = visit.favorites_and_cart(customer).await.map_err(page_error)?;
         let shelf = visit.shelf(customer, &favorites, &cart);
-        let ids = visit.state.store.favorites(customer.partner_id).await?;
+        let shelf = visit.shelf_view(&shelf);
+        let ids = visit.shop().store.favorites(customer.partner_id).await?;
         let items: Vec<ProductJson> = ids.iter().filter_map(|id| product_json(&shelf, *id)).collect();
         Ok(HttpResponse::Ok().json(json!({ "products": items })))
     }
@@ -677,7 +691,7 @@ async fn change_favorite(visit: &Visit, path: &str, favorite: bool) -> Result<Ht
         return Err(ApiError::NotFound);
     }
     visit
-        .state
+        .shop()
         .store
         .set_favorite(customer.partner_id, id, favorite, chrono::Utc::now().timestamp())
         .await?;
@@ -719,15 +733,15 @@ struct SlotJson {
 async fn pickup_slots(visit: Visit) -> HttpResponse {
     let result = async {
         customer(&visit)?;
-        let tz = visit.state.settings.shop.time_zone;
-        let offers = crate::checkout::offers(&visit, false).await?;
+        let tz = visit.shop().settings.time_zone;
+        let offers = crate::shop::checkout::offers(visit.shop(), &visit.index, false).await?;
         let slots: Vec<SlotJson> = offers
             .into_iter()
             .map(|offer| {
                 let (remaining, full, closed) = match offer.availability {
-                    crate::slots::Availability::Open { remaining } => (remaining, false, false),
-                    crate::slots::Availability::Full => (Some(0), true, false),
-                    crate::slots::Availability::Closed => (Some(0), false, true),
+                    crate::shop::slots::Availability::Open { remaining } => (remaining, false, false),
+                    crate::shop::slots::Availability::Full => (Some(0), true, false),
+                    crate::shop::slots::Availability::Closed => (Some(0), false, true),
                 };
                 SlotJson {
                     id: offer.slot.id,
@@ -761,8 +775,8 @@ struct NewOrderJson {
 
 /// An order as JSON: Odoo's figures once Odoo has it, else those shown at
 /// checkout.
-fn order_json(visit: &Visit, found: &crate::orders::Found) -> serde_json::Value {
-    let view = crate::orders::view(visit, found);
+fn order_json(visit: &Visit, found: &crate::shop::orders::Found) -> serde_json::Value {
+    let view = crate::http::orders::view(visit, found);
     let (lines, totals) = match (&found.odoo, &found.payload) {
         (Some(placed), _) => (
             placed
@@ -811,8 +825,8 @@ fn order_json(visit: &Visit, found: &crate::orders::Found) -> serde_json::Value 
     })
 }
 
-fn order_error(visit: &Visit, e: crate::orders::OrderError) -> ApiError {
-    use crate::orders::OrderError;
+fn order_error(visit: &Visit, e: crate::shop::orders::OrderError) -> ApiError {
+    use crate::shop::orders::OrderError;
     match e {
         OrderError::NotFound => ApiError::NotFound,
         OrderError::NotCancellable => ApiError::Refused(
@@ -841,16 +855,26 @@ async fn create_order(visit: Visit, body: web::Json<NewOrderJson>) -> HttpRespon
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .unwrap_or("");
-        match crate::checkout::place(&visit, customer, key, body.slot_id, body.note.as_deref()).await {
-            Ok(crate::checkout::Placed { order, created }) => {
-                let found = crate::orders::find(&visit, customer, &order.key)
+        let shelf = visit.pricing_shelf(customer);
+        match crate::shop::checkout::place(
+            visit.shop(),
+            &shelf,
+            customer,
+            key,
+            body.slot_id,
+            body.note.as_deref(),
+        )
+        .await
+        {
+            Ok(crate::shop::checkout::Placed { order, created }) => {
+                let found = crate::shop::orders::find(visit.shop(), customer, &order.key)
                     .await
                     .map_err(|e| order_error(&visit, e));
                 let body = match found {
                     Ok(found) => order_json(&visit, &found),
                     // Received, Odoo away: what was stored.
                     Err(_) => {
-                        let found = crate::orders::Found {
+                        let found = crate::shop::orders::Found {
                             reference: order.key.clone(),
                             payload: serde_json::from_str(&order.payload).ok(),
                             local: Some(order),
@@ -866,11 +890,11 @@ async fn create_order(visit: Visit, body: web::Json<NewOrderJson>) -> HttpRespon
                 };
                 Ok(HttpResponse::build(status).json(body))
             }
-            Err(crate::checkout::CheckoutError::Store(e)) => Err(ApiError::Internal(e.into())),
+            Err(crate::shop::checkout::CheckoutError::Store(e)) => Err(ApiError::Internal(e.into())),
             Err(e) => Err(ApiError::Refused(
-                crate::checkout::status_of(&e),
+                crate::http::checkout::status_of(&e),
                 e.message_key(),
-                e.message(&visit),
+                crate::http::checkout::error_message(&visit, &e),
             )),
         }
     }
@@ -883,9 +907,13 @@ async fn create_order(visit: Visit, body: web::Json<NewOrderJson>) -> HttpRespon
 async fn list_orders(visit: Visit) -> HttpResponse {
     let result = async {
         let customer = customer(&visit)?;
-        let (orders, reachable) = crate::orders::history(&visit, customer)
+        let (orders, reachable) = crate::shop::orders::history(visit.shop(), customer)
             .await
             .map_err(|e| order_error(&visit, e))?;
+        let orders: Vec<_> = orders
+            .iter()
+            .map(|found| crate::http::orders::view(&visit, found))
+            .collect();
         Ok(HttpResponse::Ok().json(json!({ "orders": orders, "complete": reachable })))
     }
     .await;
@@ -897,7 +925,7 @@ async fn list_orders(visit: Visit) -> HttpResponse {
 async fn get_order(visit: Visit, path: web::Path<String>) -> HttpResponse {
     let result = async {
         let customer = customer(&visit)?;
-        let found = crate::orders::find(&visit, customer, &path)
+        let found = crate::shop::orders::find(visit.shop(), customer, &path)
             .await
             .map_err(|e| order_error(&visit, e))?;
         Ok(HttpResponse::Ok().json(order_json(&visit, &found)))
@@ -912,10 +940,10 @@ async fn cancel_order(visit: Visit, path: web::Path<String>) -> HttpResponse {
     let result = async {
         let customer = customer(&visit)?;
         check_csrf(&visit)?;
-        crate::orders::cancel(&visit, customer, &path)
+        crate::shop::orders::cancel(visit.shop(), &visit.index, customer, &path)
             .await
             .map_err(|e| order_error(&visit, e))?;
-        let found = crate::orders::find(&visit, customer, &path)
+        let found = crate::shop::orders::find(visit.shop(), customer, &path)
             .await
             .map_err(|e| order_error(&visit, e))?;
         Ok(HttpResponse::Ok().json(order_json(&visit, &found)))

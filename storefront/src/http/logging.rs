@@ -30,7 +30,7 @@ fn new_id() -> String {
         }
         AtomicU64::new(u64::from_be_bytes(bytes))
     });
-    crate::render::hex(&NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes())
+    crate::store::ids::hex(&NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes())
 }
 
 /// Logs each request with its id, status and duration.

@@ -8,9 +8,9 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use connector::mirror::ImageSize;
 use serde::Deserialize;
 
-use crate::cart::{self, QuantityInput};
-use crate::catalog::page_of;
-use crate::visit::{local_path, PageError, SearchQuery, Visit};
+use crate::http::views::{cart_view, page_of};
+use crate::http::visit::{local_path, PageError, SearchQuery, Visit};
+use crate::shop::cart::{self, QuantityInput};
 
 /// How many products a search looks at, at most.
 const SEARCH_LIMIT: usize = 480;
@@ -43,11 +43,10 @@ async fn home_page(visit: Visit) -> HttpResponse {
     let result = async {
         let m = visit.messages();
         let mut context = tera::Context::new();
-        context.insert("home_text", &visit.state.settings.shop.home_text);
+        context.insert("home_text", &visit.shop().settings.home_text);
         let demo: Vec<serde_json::Value> = visit
-            .state
+            .shop()
             .settings
-            .shop
             .demo_logins
             .iter()
             .map(|(login, password)| serde_json::json!({"login": login, "password": password}))
@@ -57,16 +56,17 @@ async fn home_page(visit: Visit) -> HttpResponse {
             Some(customer) if visit.index.snapshot.synced_at.is_some() => {
                 let (favorites, cart) = visit.favorites_and_cart(customer).await?;
                 let shelf = visit.shelf(customer, &favorites, &cart);
+                let shelf_view = visit.shelf_view(&shelf);
                 let favorite_ids: Vec<i64> = visit
-                    .state
+                    .shop()
                     .store
                     .favorites(customer.partner_id)
                     .await?
                     .into_iter()
                     .take(8)
                     .collect();
-                context.insert("categories", &shelf.category_links(visit.index.roots(), &[]));
-                context.insert("favorites", &shelf.cards(&favorite_ids));
+                context.insert("categories", &shelf_view.category_links(visit.index.roots(), &[]));
+                context.insert("favorites", &shelf_view.cards(&favorite_ids));
             }
             _ => {
                 context.insert("categories", &Vec::<()>::new());
@@ -92,6 +92,7 @@ async fn category_page(visit: Visit, path: web::Path<String>, query: web::Query<
         }
         let (favorites, cart) = visit.favorites_and_cart(customer).await?;
         let shelf = visit.shelf(customer, &favorites, &cart);
+        let shelf_view = visit.shelf_view(&shelf);
         let base = format!("/categories/{id}?");
         let (ids, paging) = page_of(
             visit.index.products_in(id),
@@ -99,7 +100,7 @@ async fn category_page(visit: Visit, path: web::Path<String>, query: web::Query<
             &base,
         );
         let page = || {
-            let link = shelf.category_link(id, true);
+            let link = shelf_view.category_link(id, true);
             let mut context = tera::Context::new();
             context.insert(
                 "breadcrumb",
@@ -107,11 +108,14 @@ async fn category_page(visit: Visit, path: web::Path<String>, query: web::Query<
                     .index
                     .ancestry(id)
                     .iter()
-                    .map(|c| shelf.category_link(*c, *c == id))
+                    .map(|c| shelf_view.category_link(*c, *c == id))
                     .collect::<Vec<_>>(),
             );
-            context.insert("children", &shelf.category_links(visit.index.children(id), &[]));
-            context.insert("products", &shelf.cards(ids));
+            context.insert(
+                "children",
+                &shelf_view.category_links(visit.index.children(id), &[]),
+            );
+            context.insert("products", &shelf_view.cards(ids));
             context.insert("paging", &paging);
             context.insert("category", &link);
             (link.name, context)
@@ -130,7 +134,8 @@ async fn product_page(visit: Visit, path: web::Path<String>) -> HttpResponse {
         let id = id(&path)?;
         let (favorites, cart) = visit.favorites_and_cart(customer).await?;
         let shelf = visit.shelf(customer, &favorites, &cart);
-        let detail = shelf.detail(id).ok_or(PageError::NotFound)?;
+        let shelf_view = visit.shelf_view(&shelf);
+        let detail = shelf_view.detail(id).ok_or(PageError::NotFound)?;
         let title = detail.card.name.clone();
         let mut context = tera::Context::new();
         context.insert("product", &detail);
@@ -149,6 +154,7 @@ async fn search_page(visit: Visit, query: web::Query<SearchQuery>) -> HttpRespon
         let customer = visit.customer()?;
         let (favorites, cart) = visit.favorites_and_cart(customer).await?;
         let shelf = visit.shelf(customer, &favorites, &cart);
+        let shelf_view = visit.shelf_view(&shelf);
         let text: String = query.q.chars().take(200).collect();
         let hits: Vec<i64> = visit
             .index
@@ -158,12 +164,12 @@ async fn search_page(visit: Visit, query: web::Query<SearchQuery>) -> HttpRespon
             .into_iter()
             .map(|h| h.id)
             .collect();
-        let base = format!("/search?q={}&", crate::visit::percent_encode(&text));
+        let base = format!("/search?q={}&", crate::http::visit::percent_encode(&text));
         let (ids, paging) = page_of(&hits, page_number(query.page.as_deref()), &base);
         let page = || {
             let mut context = tera::Context::new();
             context.insert("query", &text);
-            context.insert("products", &shelf.cards(ids));
+            context.insert("products", &shelf_view.cards(ids));
             context.insert("paging", &paging);
             (visit.messages().get("page_title_search").to_owned(), context)
         };
@@ -180,9 +186,10 @@ async fn favorites_page(visit: Visit) -> HttpResponse {
         let customer = visit.customer()?;
         let (favorites, cart) = visit.favorites_and_cart(customer).await?;
         let shelf = visit.shelf(customer, &favorites, &cart);
-        let ids = visit.state.store.favorites(customer.partner_id).await?;
+        let shelf_view = visit.shelf_view(&shelf);
+        let ids = visit.shop().store.favorites(customer.partner_id).await?;
         let mut context = tera::Context::new();
-        context.insert("products", &shelf.cards(&ids));
+        context.insert("products", &shelf_view.cards(&ids));
         let title = visit.messages().get("page_title_favorites").to_owned();
         Ok(visit
             .render(StatusCode::OK, "favorites.html", &title, context)
@@ -227,7 +234,7 @@ async fn set_favorite(visit: Visit, form: web::Form<FavoriteForm>) -> HttpRespon
             return Err(PageError::NotFound);
         }
         visit
-            .state
+            .shop()
             .store
             .set_favorite(customer.partner_id, id, favorite, chrono::Utc::now().timestamp())
             .await?;
@@ -252,12 +259,12 @@ async fn cart_page(visit: Visit) -> HttpResponse {
         let customer = visit.customer()?;
         let (favorites, cart) = visit.favorites_and_cart(customer).await?;
         let shelf = visit.shelf(customer, &favorites, &cart);
-        let minimum = visit.state.settings.shop.minimum_order;
-        let priced = cart::priced(&visit.state.store, &shelf, customer, minimum)
+        let shop = visit.shop();
+        let priced = cart::priced(&shop.store, &shelf, customer, shop.settings.minimum_order)
             .await
             .map_err(|e| PageError::Internal(e.into()))?;
         let mut context = tera::Context::new();
-        context.insert("cart", &cart::view(&shelf, &priced));
+        context.insert("cart", &cart_view(&visit.shelf_view(&shelf), &priced));
         let title = visit.messages().get("page_title_cart").to_owned();
         Ok(visit.render(StatusCode::OK, "cart.html", &title, context).await)
     }
@@ -291,7 +298,7 @@ async fn change_cart(visit: &Visit, form: &CartForm, action: CartAction) -> Resu
     }
     let product_id = id(form.product_id.trim())?;
     let shelf = visit.pricing_shelf(customer);
-    let store = &visit.state.store;
+    let store = &visit.shop().store;
     let quantity = form.quantity.as_deref().unwrap_or("");
     let outcome = match action {
         CartAction::Add => {
@@ -408,7 +415,7 @@ fn placeholder(visit: &Visit) -> HttpResponse {
 async fn static_asset(
     req: HttpRequest,
     path: web::Path<String>,
-    state: web::Data<crate::state::AppState>,
+    state: web::Data<crate::http::state::AppState>,
 ) -> HttpResponse {
     let Some(asset) = state.renderer.asset(&path) else {
         return HttpResponse::NotFound()

@@ -15,13 +15,9 @@ use connector::records::{ProductTemplate, ProductVariant, SymbolPosition, Uom};
 use connector::search::normalize;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::i18n::{self, CurrencyFormat};
-use crate::render::Messages;
-use crate::settings::TaxDisplay;
-use crate::views::{CategoryLink, Paging, PriceView, ProductCard, ProductDetail, QuantityInput, VariantView};
+use crate::i18n::CurrencyFormat;
+use crate::shop::settings::TaxDisplay;
 
-/// Products per page of a category or of search results.
-pub const PAGE_SIZE: usize = 24;
 /// The largest quantity of one line.
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(9999, 0, 0, false, 0);
 
@@ -487,17 +483,6 @@ impl QuantityRule {
         Ok(value.normalize())
     }
 
-    /// The input of this rule, showing `value`.
-    pub fn input(&self, value: Decimal) -> QuantityInput {
-        let step = self.step();
-        QuantityInput {
-            value: i18n::quantity_value(value),
-            min: i18n::quantity_value(step),
-            step: i18n::quantity_value(step),
-            decimal: self.decimal,
-        }
-    }
-
     /// The step of the input: the unit's rounding, but at least 0.05 for
     /// goods sold by weight (arrows moving by one gram help nobody).
     pub fn step(&self) -> Decimal {
@@ -535,8 +520,6 @@ pub struct Shelf<'a> {
     pub index: &'a CatalogIndex,
     /// The language (Odoo code).
     pub lang: &'a str,
-    /// The messages of the language.
-    pub messages: &'a Messages,
     /// The customer's pricelist.
     pub pricelist: i64,
     /// The customer's fiscal position.
@@ -588,11 +571,6 @@ impl Shelf<'_> {
         self.index.currency_of(self.pricelist)
     }
 
-    /// A formatted amount, in the customer's currency.
-    pub fn money(&self, amount: Decimal) -> String {
-        i18n::money(amount, self.currency(), self.lang)
-    }
-
     /// An amount of the company's currency (a minimum order) in the
     /// customer's, at the rate of the day, rounded to it.
     pub fn in_customer_currency(&self, amount: Decimal) -> Decimal {
@@ -604,42 +582,13 @@ impl Shelf<'_> {
             .map_or(amount, |converted| currency.round(converted))
     }
 
-    /// A price as shown.
-    pub fn price_view(&self, amount: Decimal) -> PriceView {
-        PriceView {
-            text: self.money(amount),
-            value: amount
-                .round_dp_with_strategy(self.currency().decimals, RoundingStrategy::MidpointAwayFromZero)
-                .to_string(),
-            taxes: self
-                .messages
-                .get(match self.tax_display {
-                    TaxDisplay::Included => "incl_taxes",
-                    TaxDisplay::Excluded => "excl_taxes",
-                })
-                .to_owned(),
-        }
-    }
-
-    /// The unit's name for people.
-    pub fn unit_name(&self, unit: &UnitInfo) -> String {
-        unit.name
-            .clone()
-            .unwrap_or_else(|| self.messages.get("unit").to_owned())
-    }
-
-    /// A quantity with its unit, `0,75 kg` / `3 units`.
-    pub fn quantity_text(&self, quantity: Decimal, unit: &UnitInfo) -> String {
-        format!("{} {}", i18n::quantity(quantity, self.lang), self.unit_name(unit))
-    }
-
     /// The price per base unit that Odoo's shop shows beside the price of
     /// `variant` shown as `line` (website_sale, with its "Base Unit Price"
     /// setting on): that price divided by the variant's `base_unit_count`,
     /// "per" its `base_unit_name`; none when the setting is off or the
     /// count is 0. Odoo 16 divides the price before a discount shown apart
     /// (its `list_price`), later series the price paid.
-    pub fn reference_price(&self, variant: i64, line: &LinePrice) -> Option<String> {
+    pub fn reference_price(&self, variant: i64, line: &LinePrice) -> Option<(Decimal, &str)> {
         let snapshot = &self.index.snapshot;
         if !snapshot.settings.reference_prices {
             return None;
@@ -657,7 +606,7 @@ impl Shelf<'_> {
             .base_unit_name
             .as_deref()
             .filter(|name| !name.is_empty())?;
-        Some(format!("{} / {name}", self.money(price.checked_div(count)?)))
+        Some((price.checked_div(count)?, name))
     }
 
     /// What the customer marked among products `ids`: (id, favorite,
@@ -678,136 +627,6 @@ impl Shelf<'_> {
             })
             .collect()
     }
-
-    /// The card of product `id`, if it is on sale and can be priced.
-    pub fn card(&self, id: i64) -> Option<ProductCard> {
-        let template = self.index.template(id)?;
-        let variants = self.index.variants_of(id);
-        let first = *variants.first()?;
-        let line = self.price(first, Decimal::ONE)?;
-        let unit = self.index.unit(template);
-        let rule = self.index.quantity_rule(template);
-        let amount = self.displayed(&line);
-        let in_cart: Decimal = variants.iter().filter_map(|v| self.cart.get(v)).sum();
-        Some(ProductCard {
-            id,
-            url: format!("/products/{id}"),
-            name: self.index.snapshot.product_name(template, self.lang).to_owned(),
-            image_url: image_url(template, "medium"),
-            unit: self.unit_name(&unit),
-            price: self.price_view(amount),
-            reference_price: self.reference_price(first, &line),
-            variant_id: (variants.len() == 1).then_some(first),
-            quantity: rule.input(rule.default_quantity()),
-            favorite: self.favorites.contains(&id),
-            in_cart: (!in_cart.is_zero()).then(|| self.quantity_text(in_cart, &unit)),
-        })
-    }
-
-    /// The cards of `ids`, skipping those not on sale.
-    pub fn cards(&self, ids: &[i64]) -> Vec<ProductCard> {
-        ids.iter().filter_map(|id| self.card(*id)).collect()
-    }
-
-    /// The page of product `id`.
-    pub fn detail(&self, id: i64) -> Option<ProductDetail> {
-        let card = self.card(id)?;
-        let template = self.index.template(id)?;
-        let s = &self.index.snapshot;
-        let description = match s.product_translations.get(self.lang).and_then(|t| t.get(&id)) {
-            Some(t) if self.lang != s.default_lang => t.description_sale.clone(),
-            _ => template.description_sale.clone(),
-        }
-        .filter(|d| !d.trim().is_empty());
-        let category = if s.modules.website_sale {
-            template.public_categ_ids.first().copied()
-        } else {
-            template.categ_id.as_ref().map(|c| c.id)
-        };
-        let breadcrumb = category
-            .map(|c| {
-                self.index
-                    .ancestry(c)
-                    .into_iter()
-                    .map(|c| self.category_link(c, false))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let variants = self
-            .index
-            .variants_of(id)
-            .iter()
-            .filter_map(|v| {
-                let (variant, _) = self.index.variant(*v)?;
-                let line = self.price(*v, Decimal::ONE)?;
-                Some(VariantView {
-                    id: *v,
-                    name: variant.display_name.clone(),
-                    price: self.price_view(self.displayed(&line)),
-                    reference_price: self.reference_price(*v, &line),
-                })
-            })
-            .collect();
-        Some(ProductDetail {
-            card,
-            description,
-            image_large_url: image_url(template, "large"),
-            breadcrumb,
-            variants,
-            reference: template.default_code.clone().filter(|c| !c.is_empty()),
-        })
-    }
-
-    /// A link to category `id`.
-    pub fn category_link(&self, id: i64, current: bool) -> CategoryLink {
-        CategoryLink {
-            id,
-            name: self.index.category_name(id, self.lang),
-            url: format!("/categories/{id}"),
-            count: self.index.products_in(id).len(),
-            current,
-        }
-    }
-
-    /// Links to `ids`, skipping empty categories; `current` marks the one
-    /// shown (or an ancestor of it).
-    pub fn category_links(&self, ids: &[i64], current: &[i64]) -> Vec<CategoryLink> {
-        ids.iter()
-            .filter(|c| !self.index.products_in(**c).is_empty())
-            .map(|c| self.category_link(*c, current.contains(c)))
-            .collect()
-    }
-}
-
-/// The address of a product's image, versioned by its `write_date` so it can
-/// be cached for good.
-pub fn image_url(template: &ProductTemplate, size: &str) -> String {
-    format!(
-        "/images/products/{}/{size}?v={}",
-        template.id,
-        template.write_date.timestamp()
-    )
-}
-
-/// Page `page` (from 1) of `ids`, and the paging of `base_url` (which ends
-/// with `?` or `&`).
-pub fn page_of<'a>(ids: &'a [i64], page: usize, base_url: &str) -> (&'a [i64], Paging) {
-    let pages = ids.len().div_ceil(PAGE_SIZE).max(1);
-    let page = page.clamp(1, pages);
-    let start = (page - 1) * PAGE_SIZE;
-    let end = (start + PAGE_SIZE).min(ids.len());
-    let slice = ids.get(start..end).unwrap_or(&[]);
-    let link = |p: usize| format!("{base_url}page={p}");
-    (
-        slice,
-        Paging {
-            page,
-            pages,
-            total: ids.len(),
-            prev_url: (page > 1).then(|| link(page - 1)),
-            next_url: (page < pages).then(|| link(page + 1)),
-        },
-    )
 }
 
 #[cfg(test)]
@@ -853,21 +672,5 @@ mod tests {
             rounding: d("0.5"),
         };
         assert_eq!(grams.parse("1.2", false), Ok(d("1")));
-    }
-
-    #[test]
-    fn paging() {
-        let ids: Vec<i64> = (1..=50).collect();
-        let (slice, paging) = page_of(&ids, 3, "/c?");
-        assert_eq!(slice, &ids[48..50]);
-        assert_eq!((paging.page, paging.pages, paging.total), (3, 3, 50));
-        assert_eq!(paging.prev_url.as_deref(), Some("/c?page=2"));
-        assert_eq!(paging.next_url, None);
-        let (slice, paging) = page_of(&ids, 99, "/c?");
-        assert_eq!(paging.page, 3);
-        assert_eq!(slice.len(), 2);
-        let (slice, paging) = page_of(&[], 1, "/c?");
-        assert!(slice.is_empty());
-        assert_eq!(paging.pages, 1);
     }
 }

@@ -20,8 +20,6 @@ use sha2::{Digest, Sha256};
 pub const SESSION_COOKIE: &str = "sf_session";
 /// The language cookie's name (not secret: it only picks a language).
 pub const LANG_COOKIE: &str = "sf_lang";
-/// How long a logged-in session lasts.
-pub const SESSION_DAYS: i64 = 30;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -59,7 +57,7 @@ impl SessionKey {
             return Ok(Self::from_secret(text));
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let secret = random_token();
+        let secret = crate::store::ids::random_id();
         write_private(&file, &secret).with_context(|| format!("cannot write {}", file.display()))?;
         Ok(Self::from_secret(&secret))
     }
@@ -117,25 +115,6 @@ impl SessionKey {
 /// The bytes of HMAC a CSRF token keeps.
 const CSRF_TAG_BYTES: usize = 16;
 
-/// A new random session id: 32 bytes, base64url (43 characters).
-pub fn new_session_id() -> String {
-    random_token()
-}
-
-/// What the store keeps of a session id.
-pub fn hash_session_id(id: &str) -> String {
-    crate::render::hex(&Sha256::digest(id.as_bytes()))
-}
-
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    if let Err(e) = getrandom::fill(&mut bytes) {
-        // Without randomness no session can be safe: stop loudly.
-        panic!("the system's random number generator failed: {e}");
-    }
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
@@ -159,7 +138,9 @@ pub fn session_cookie(value: String, secure: bool, persistent: bool) -> actix_we
         .same_site(actix_web::cookie::SameSite::Lax)
         .finish();
     if persistent {
-        cookie.set_max_age(actix_web::cookie::time::Duration::days(SESSION_DAYS));
+        cookie.set_max_age(actix_web::cookie::time::Duration::days(
+            crate::shop::account::SESSION_DAYS,
+        ));
     }
     cookie
 }
@@ -172,7 +153,7 @@ mod tests {
     #[test]
     fn signed_ids_verify_and_forgeries_do_not() {
         let key = SessionKey::from_secret("a secret of at least thirty-two chars");
-        let id = new_session_id();
+        let id = crate::store::ids::random_id();
         assert_eq!(id.len(), 43);
         let cookie = key.sign(&id);
         assert_eq!(key.verify(&cookie).as_deref(), Some(id.as_str()));
@@ -189,7 +170,7 @@ mod tests {
     #[test]
     fn csrf_tokens_belong_to_their_session() {
         let key = SessionKey::from_secret("a secret of at least thirty-two chars");
-        let (a, b) = (new_session_id(), new_session_id());
+        let (a, b) = (crate::store::ids::random_id(), crate::store::ids::random_id());
         let token = key.csrf_token(&a);
         assert!(key.check_csrf(&a, &token));
         assert!(!key.check_csrf(&b, &token));
@@ -202,7 +183,7 @@ mod tests {
 
     #[test]
     fn the_key_file_is_created_once() {
-        let dir = std::env::temp_dir().join(format!("sf-key-{}", new_session_id()));
+        let dir = std::env::temp_dir().join(format!("sf-key-{}", crate::store::ids::random_id()));
         let first = SessionKey::load_or_create(&dir).unwrap();
         let second = SessionKey::load_or_create(&dir).unwrap();
         assert_eq!(first.key, second.key);

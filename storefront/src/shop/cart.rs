@@ -5,10 +5,10 @@
 use connector::pricing::{order_totals, LinePrice, OrderTotals};
 use rust_decimal::Decimal;
 
-use crate::catalog::{image_url, QuantityError, Shelf};
+use crate::shop::catalog::{QuantityError, Shelf};
+use crate::shop::settings::TaxDisplay;
+use crate::shop::Customer;
 use crate::store::Store;
-use crate::views::{CartLineView, CartView, TotalsView};
-use crate::visit::Customer;
 
 /// Why a cart change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,9 @@ pub struct PricedLine {
     pub product_id: i64,
     /// Its product.
     pub template_id: i64,
+    /// Its name in the customer's language (the variant's full name when
+    /// the product has several).
+    pub name: String,
     /// The quantity.
     pub quantity: Decimal,
     /// The prices Odoo will compute.
@@ -118,7 +121,7 @@ pub async fn add(
     let total = store
         .add_to_cart(customer.partner_id, product_id, quantity, now)
         .await?;
-    if total > crate::catalog::MAX_QUANTITY {
+    if total > crate::shop::catalog::MAX_QUANTITY {
         // Refused: take this addition back (in one step, as it was made),
         // so the line keeps what was already there.
         store
@@ -172,20 +175,24 @@ pub async fn priced(
         let priced = shelf
             .index
             .variant(line.product_id)
-            .and_then(|(_, t)| Some((t.id, shelf.price(line.product_id, line.quantity)?)));
+            .and_then(|(v, t)| Some((v, t, shelf.price(line.product_id, line.quantity)?)));
         match priced {
-            Some((template_id, price)) => {
+            Some((variant, template, price)) => {
+                let name = if shelf.index.variants_of(template.id).len() > 1 {
+                    variant.display_name.clone()
+                } else {
+                    shelf.index.snapshot.product_name(template, shelf.lang).to_owned()
+                };
                 let amount = shelf.displayed(&price);
                 let unit_amount = match shelf.tax_display {
-                    crate::settings::TaxDisplay::Included => {
-                        shelf.price(line.product_id, Decimal::ONE).map(|p| p.price_total)
-                    }
-                    crate::settings::TaxDisplay::Excluded => Some(price.effective_price_unit()),
+                    TaxDisplay::Included => shelf.price(line.product_id, Decimal::ONE).map(|p| p.price_total),
+                    TaxDisplay::Excluded => Some(price.effective_price_unit()),
                 }
                 .unwrap_or(amount);
                 lines.push(PricedLine {
                     product_id: line.product_id,
-                    template_id,
+                    template_id: template.id,
+                    name,
                     quantity: line.quantity,
                     price,
                     unit_amount,
@@ -212,8 +219,8 @@ pub async fn priced(
         },
     };
     let displayed_total = match shelf.tax_display {
-        crate::settings::TaxDisplay::Included => totals.amount_total,
-        crate::settings::TaxDisplay::Excluded => totals.amount_untaxed,
+        TaxDisplay::Included => totals.amount_total,
+        TaxDisplay::Excluded => totals.amount_untaxed,
     };
     // The shop's minimum is in the company's currency; the cart in the
     // customer's pricelist's.
@@ -227,67 +234,4 @@ pub async fn priced(
         missing,
         removed,
     })
-}
-
-/// The cart page's values.
-pub fn view(shelf: &Shelf<'_>, cart: &PricedCart) -> CartView {
-    let lines = cart
-        .lines
-        .iter()
-        .filter_map(|line| {
-            let template = shelf.index.template(line.template_id)?;
-            let (variant, _) = shelf.index.variant(line.product_id)?;
-            let unit = shelf.index.unit(template);
-            let rule = shelf.index.quantity_rule(template);
-            let name = if shelf.index.variants_of(template.id).len() > 1 {
-                variant.display_name.clone()
-            } else {
-                shelf.index.snapshot.product_name(template, shelf.lang).to_owned()
-            };
-            Some(CartLineView {
-                product_id: line.product_id,
-                url: format!("/products/{}", template.id),
-                name,
-                image_url: image_url(template, "small"),
-                quantity_text: shelf.quantity_text(line.quantity, &unit),
-                quantity: rule.input(line.quantity),
-                unit: shelf.unit_name(&unit),
-                unit_price: shelf.price_view(line.unit_amount),
-                amount: shelf.price_view(line.amount),
-            })
-        })
-        .collect();
-    CartView {
-        lines,
-        totals: TotalsView {
-            untaxed: shelf.money(cart.totals.amount_untaxed),
-            tax: shelf.money(cart.totals.amount_tax),
-            total: shelf.money(cart.totals.amount_total),
-        },
-        below_minimum: cart.missing.map(|missing| {
-            shelf.messages.format(
-                "below_minimum",
-                &[
-                    ("missing", &shelf.money(missing)),
-                    ("minimum", &shelf.money(cart.minimum)),
-                ],
-            )
-        }),
-        // Names where the mirror still knows the variant (no longer sold,
-        // still in Odoo); a plain "a product" for one deleted from Odoo.
-        removed: cart
-            .removed
-            .iter()
-            .map(|id| {
-                shelf
-                    .index
-                    .snapshot
-                    .variants
-                    .records
-                    .get(id)
-                    .map(|v| v.display_name.clone())
-                    .unwrap_or_else(|| shelf.messages.get("a_product").to_owned())
-            })
-            .collect(),
-    }
 }

@@ -3,28 +3,26 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, StatusCode};
-use actix_web::middleware::{from_fn, DefaultHeaders, Next};
-use actix_web::{web, App, FromRequest as _, HttpRequest, HttpResponse, HttpServer};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
 use connector::mirror::{ImageCache, Mirror, Snapshot};
 
-use crate::admin::{self, AdminToken};
-use crate::catalog::CatalogCache;
-use crate::checkout::SlotBook;
-use crate::metrics::Metrics;
-use crate::orders::History;
-use crate::outbox::Outbox;
-use crate::render::Renderer;
-use crate::resync::Resync;
-use crate::session::SessionKey;
-use crate::settings::Settings;
-use crate::state::{session_middleware, AppState};
+use crate::app::settings::Settings;
+use crate::http::admin::{self, AdminToken};
+use crate::http::metrics::Metrics;
+use crate::http::render::Renderer;
+use crate::http::session::SessionKey;
+use crate::http::state::{session_middleware, AppState};
+use crate::http::{account, api, checkout, errors, health, orders, pages};
+use crate::shop::catalog::CatalogCache;
+use crate::shop::history::History;
+use crate::shop::outbox::Outbox;
+use crate::shop::slot_book::SlotBook;
+use crate::shop::Shop;
 use crate::store::Store;
-use crate::visit::{PageError, Visit};
-use crate::{account, api, checkout, health, orders, pages};
+use crate::workers::resync::Resync;
 
 /// The largest form or JSON body accepted.
 const BODY_LIMIT: usize = 16 * 1024;
@@ -87,8 +85,8 @@ impl Application {
         };
         let images = ImageCache::new(client.clone(), IMAGE_CACHE_BYTES);
         let outbox = Outbox::new(store.clone(), client.clone(), settings.odoo.timeout);
-        let worker = outbox.spawn(settings.outbox_every);
-        let janitor = spawn_janitor(store.clone());
+        let worker = crate::workers::outbox::spawn(outbox.clone(), settings.outbox_every);
+        let janitor = crate::workers::janitor::spawn(store.clone());
         let file = settings.snapshot_file();
         // The last snapshot, if one was saved: the shop serves it until
         // Odoo answers, so a restart while Odoo is away still sells.
@@ -134,26 +132,34 @@ impl Application {
             Some(snapshot) => Mirror::with_snapshot(client, settings.mirror(), snapshot),
             None => Mirror::new(client, settings.mirror()),
         });
-        let resync = Resync::new(mirror, Some(file), serving_saved).with_metrics(metrics.clone());
+        let on_sync = metrics.clone();
+        let resync = Resync::new(mirror.clone(), Some(file), serving_saved)
+            .observed(Arc::new(move |result, took| on_sync.sync(result, took)));
         let schedule = resync.spawn_schedule(settings.resync_every);
         let resync_data = web::Data::new(resync.clone());
         let token = web::Data::new(AdminToken(settings.admin_token.clone()));
-        let state = web::Data::new(AppState {
-            secure_cookies: settings.https(),
-            settings,
-            resync: resync.clone(),
+        let shop = Shop {
+            settings: settings.shop.clone(),
+            languages: settings.languages.clone(),
+            mirror,
             store,
-            renderer,
-            key,
-            images,
             catalog: CatalogCache::default(),
             outbox,
             slot_book: SlotBook::default(),
             history: History::default(),
+            fiscal_positions: crate::shop::fiscal_positions::FiscalPositions::default(),
+        };
+        let state = web::Data::new(AppState {
+            secure_cookies: settings.https(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            shop,
+            resync: resync.clone(),
+            renderer,
+            key,
+            images,
             metrics,
-            sessions: crate::state::session_cache(),
-            shared_pages: crate::page_cache::PageCache::default(),
-            fiscal_positions: crate::fiscal_positions::FiscalPositions::default(),
+            sessions: crate::http::state::session_cache(),
+            shared_pages: crate::http::page_cache::PageCache::default(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -164,24 +170,24 @@ impl Application {
                     web::FormConfig::default()
                         .limit(BODY_LIMIT)
                         .error_handler(|e, req| {
-                            bad_input(req, &format!("The form could not be read: {e}"), e.into())
+                            errors::bad_input(req, &format!("The form could not be read: {e}"), e.into())
                         }),
                 )
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT)
                         .error_handler(|e, req| {
-                            bad_input(req, &format!("The JSON body could not be read: {e}"), e.into())
+                            errors::bad_input(req, &format!("The JSON body could not be read: {e}"), e.into())
                         }),
                 )
                 .app_data(web::QueryConfig::default().error_handler(|e, req| {
-                    bad_input(req, &format!("The query string could not be read: {e}"), e.into())
+                    errors::bad_input(req, &format!("The query string could not be read: {e}"), e.into())
                 }))
                 .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
-                .wrap(from_fn(localize_bad_input))
+                .wrap(from_fn(errors::localize_bad_input))
                 .wrap(from_fn(session_middleware))
-                .wrap(from_fn(crate::metrics::middleware))
-                .wrap(from_fn(crate::logging::middleware))
+                .wrap(from_fn(crate::http::metrics::middleware))
+                .wrap(from_fn(crate::http::logging::middleware))
                 .wrap(
                     DefaultHeaders::new()
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -191,7 +197,7 @@ impl Application {
                 )
                 .service(health::healthz)
                 .service(health::readyz)
-                .service(crate::metrics::exposition)
+                .service(crate::http::metrics::exposition)
                 .service(admin::resync)
                 .service(admin::status)
                 .service(admin::outbox_list)
@@ -203,7 +209,7 @@ impl Application {
                 .configure(checkout::routes)
                 .configure(orders::routes)
                 .configure(account::routes)
-                .default_service(web::to(not_found))
+                .default_service(web::to(errors::not_found))
         })
         .listen(listener)?
         .run();
@@ -240,81 +246,4 @@ impl Application {
         self.janitor.abort();
         result
     }
-}
-
-/// A request the extractors could not read: a clear 400, in JSON under
-/// `/api/` (rendered again in the visitor's language by
-/// [`localize_bad_input`], which can read the session).
-fn bad_input(req: &HttpRequest, message: &str, cause: actix_web::Error) -> actix_web::Error {
-    let mut response = if req.path().starts_with("/api/") {
-        HttpResponse::BadRequest()
-            .json(serde_json::json!({"error": {"code": "bad_request", "message": message}}))
-    } else {
-        HttpResponse::BadRequest()
-            .content_type("text/plain; charset=utf-8")
-            .body(message.to_owned())
-    };
-    response.extensions_mut().insert(BadInput(cause.to_string()));
-    actix_web::error::InternalError::from_response(cause, response).into()
-}
-
-/// Marks the answers of [`bad_input`], with what could not be read.
-#[derive(Debug, Clone)]
-struct BadInput(String);
-
-/// Shows the refusals of [`bad_input`] as the shop's other errors: the error
-/// page in the visitor's language, or the API's JSON error in it (the
-/// extractors' error handlers cannot read the session to know it).
-async fn localize_bad_input(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let response = next.call(req).await?.map_into_boxed_body();
-    let bad = response.response().extensions().get::<BadInput>().cloned();
-    let Some(BadInput(detail)) = bad else {
-        return Ok(response);
-    };
-    if response.request().path().starts_with("/admin/") {
-        return Ok(response);
-    }
-    let (req, original) = response.into_parts();
-    let Ok(visit) = Visit::from_request(&req, &mut Payload::None).await else {
-        return Ok(ServiceResponse::new(req, original));
-    };
-    let message = format!("{} ({detail})", visit.messages().get("bad_request"));
-    let page = if req.path().starts_with("/api/") {
-        api::error_response(
-            &visit,
-            api::ApiError::Refused(StatusCode::BAD_REQUEST, "bad_request", message),
-        )
-    } else {
-        visit.fail(PageError::BadRequest(message)).await
-    };
-    Ok(ServiceResponse::new(req, page))
-}
-
-/// Anything else: 404, as a page or as JSON.
-async fn not_found(visit: Visit) -> HttpResponse {
-    if visit.request.path().starts_with("/api/") {
-        api::error_response(&visit, api::ApiError::NotFound)
-    } else {
-        visit.fail(PageError::NotFound).await
-    }
-}
-
-/// Every hour, forgets expired sessions and login failures older than a day.
-fn spawn_janitor(store: Store) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            ticks.tick().await;
-            let now = chrono::Utc::now().timestamp();
-            if let Err(e) = store.purge_sessions(now).await {
-                tracing::warn!(error = %e, "cannot purge expired sessions");
-            }
-            if let Err(e) = store.purge_login_failures(now - 86_400).await {
-                tracing::warn!(error = %e, "cannot purge old login failures");
-            }
-        }
-    })
 }

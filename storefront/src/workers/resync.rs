@@ -29,14 +29,26 @@ pub struct SyncStatus {
     pub serving_saved: bool,
 }
 
+/// What is told of each sync: its outcome and how long it took.
+pub type SyncObserver = Arc<dyn Fn(Result<&SyncReport, &connector::Error>, Duration) + Send + Sync>;
+
 /// The mirror and how its syncs went, shared by the server's workers.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Resync {
     mirror: Arc<Mirror>,
     status: Arc<Mutex<SyncStatus>>,
     attempts: watch::Sender<u64>,
     snapshot_file: Option<PathBuf>,
-    metrics: Option<Arc<crate::metrics::Metrics>>,
+    observer: Option<SyncObserver>,
+}
+
+impl std::fmt::Debug for Resync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resync")
+            .field("status", &self.status)
+            .field("snapshot_file", &self.snapshot_file)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Resync {
@@ -51,13 +63,13 @@ impl Resync {
             })),
             attempts: watch::Sender::new(0),
             snapshot_file,
-            metrics: None,
+            observer: None,
         }
     }
 
-    /// Records each sync in `metrics`.
-    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
-        self.metrics = Some(metrics);
+    /// Tells `observer` of each sync (the metrics).
+    pub fn observed(mut self, observer: SyncObserver) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -89,8 +101,8 @@ impl Resync {
         } else {
             self.mirror.sync().await
         };
-        if let Some(metrics) = &self.metrics {
-            metrics.sync(result.as_ref(), started.elapsed());
+        if let Some(observer) = &self.observer {
+            observer(result.as_ref(), started.elapsed());
         }
         if result.is_ok() {
             self.save().await;

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde_json::{Map, Value};
+
+use crate::i18n::Messages;
 use sha2::{Digest, Sha256};
 
 mod embedded {
@@ -23,42 +25,6 @@ pub struct Asset {
     pub content_type: &'static str,
     /// A strong validator: a hash of the bytes.
     pub etag: String,
-}
-
-/// The messages of one language, by key.
-#[derive(Debug, Clone, Default)]
-pub struct Messages {
-    map: Map<String, Value>,
-    value: Value,
-}
-
-impl Messages {
-    fn new(map: Map<String, Value>) -> Self {
-        Self {
-            value: Value::Object(map.clone()),
-            map,
-        }
-    }
-
-    /// The message of `key` (the key itself when missing, so a gap shows and
-    /// never breaks a page).
-    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
-        self.map.get(key).and_then(Value::as_str).unwrap_or(key)
-    }
-
-    /// The message of `key` with `{name}` placeholders filled.
-    pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut text = self.get(key).to_owned();
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
-    }
-
-    /// All of them, for templates (`m`).
-    pub fn as_value(&self) -> &Value {
-        &self.value
-    }
 }
 
 /// Renders pages and serves assets.
@@ -127,11 +93,11 @@ impl Renderer {
         tera.autoescape_on(vec![".html"]);
         // Tera's default also escapes `/`, which mangles every URL for no
         // gain: `&`, `<`, `>`, `"` and `'` are what HTML needs.
-        tera.set_escape_fn(escape_html);
+        tera.set_escape_fn(crate::i18n::escape_html);
         let assets = assets
             .into_iter()
             .map(|(name, bytes)| {
-                let etag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..12]));
+                let etag = format!("\"{}\"", crate::store::ids::hex(&Sha256::digest(&bytes)[..12]));
                 let content_type = content_type(&name);
                 (
                     name,
@@ -208,21 +174,6 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn escape_html(text: &str) -> String {
-    crate::account::escape_html(text)
-}
-
-/// Lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
-}
-
 /// A tera error with its causes (tera puts the useful part in the source).
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -241,16 +192,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hexadecimal() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
-        assert_eq!(hex(&[]), "");
-    }
-
-    #[test]
     fn the_embedded_files_load_and_both_languages_have_every_message() {
         let renderer = Renderer::load(None).unwrap();
         let keys = |lang: &str| -> std::collections::BTreeSet<String> {
-            renderer.messages.get(lang).unwrap().map.keys().cloned().collect()
+            renderer.messages.get(lang).unwrap().keys().cloned().collect()
         };
         let (en, fr) = (keys("en"), keys("fr"));
         assert!(en.len() > 100, "{}", en.len());
@@ -292,7 +237,7 @@ mod tests {
                         .collect();
                     let looks_like_key =
                         key.len() > 3 && piece[key.len()..].starts_with('"') && key.contains('_');
-                    if looks_like_key && en.map.get(&key).is_none() && !IGNORED.contains(&key.as_str()) {
+                    if looks_like_key && !en.has(&key) && !IGNORED.contains(&key.as_str()) {
                         missing.push(format!("{}: {key}", path.file_name().unwrap().to_string_lossy()));
                     }
                 }

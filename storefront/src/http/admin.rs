@@ -5,8 +5,8 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use crate::resync::Resync;
-use crate::state::AppState;
+use crate::http::state::AppState;
+use crate::workers::resync::Resync;
 
 /// The configured admin token.
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ pub async fn outbox_list(
     if let Some(refusal) = refuse(&request, &token) {
         return refusal;
     }
-    match state.store.undelivered_orders(500).await {
+    match state.shop.store.undelivered_orders(500).await {
         Ok(orders) => {
             let orders: Vec<_> = orders
                 .iter()
@@ -143,7 +143,7 @@ pub async fn outbox_retry(
     if let Some(refusal) = refuse(&request, &token) {
         return refusal;
     }
-    match state.outbox.retry_all().await {
+    match state.shop.outbox.retry_all().await {
         Ok(delivered) => HttpResponse::Ok().json(json!({"delivered": delivered})),
         Err(e) => {
             tracing::error!(error = %e, "cannot read the outbox");

@@ -11,18 +11,16 @@ use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use connector::pricing::NO_PRICELIST;
 use rust_decimal::Decimal;
 
-use crate::catalog::{CatalogIndex, Shelf};
-use crate::i18n;
-use crate::metrics::SharedPage;
-use crate::page_cache::{self, Filling, Hole, PageKey, Skeleton};
-use crate::render::Messages;
-use crate::session::{self, LANG_COOKIE};
-use crate::state::AppState;
-use crate::store::SessionRecord;
-use crate::views::{CustomerView, Flash, LanguageLink, Layout};
+use crate::http::metrics::SharedPage;
+use crate::http::page_cache::{self, Filling, Hole, PageKey, Skeleton};
+use crate::http::session::LANG_COOKIE;
+use crate::http::state::AppState;
+use crate::http::views::{CustomerView, Flash, LanguageLink, Layout, ShelfView};
+use crate::i18n::{self, Messages};
+use crate::shop::catalog::{CatalogIndex, Shelf};
+use crate::shop::{Customer, Shop};
 
 /// The flash cookie: a message key and an optional product id, shown once.
 pub const FLASH_COOKIE: &str = "sf_flash";
@@ -34,21 +32,6 @@ pub struct SessionId {
     pub id: String,
     /// Whether it is new (its cookie must be set on the response).
     pub fresh: bool,
-}
-
-/// A logged-in customer.
-#[derive(Debug, Clone)]
-pub struct Customer {
-    /// Their session, as stored.
-    pub session: SessionRecord,
-    /// Their partner.
-    pub partner_id: i64,
-    /// Their pricelist.
-    pub pricelist: i64,
-    /// Their fiscal position in the shop's company, if any.
-    pub fiscal_position: Option<i64>,
-    /// Their name.
-    pub name: String,
 }
 
 /// Why a page cannot be shown.
@@ -112,7 +95,7 @@ impl FromRequest for Visit {
                 .get::<SessionId>()
                 .cloned()
                 .unwrap_or_else(|| SessionId {
-                    id: session::new_session_id(),
+                    id: crate::store::ids::random_id(),
                     fresh: true,
                 });
             let index = state.index();
@@ -120,11 +103,11 @@ impl FromRequest for Visit {
                 None
             } else {
                 let now = chrono::Utc::now().timestamp();
-                let hash = session::hash_session_id(&sid.id);
+                let hash = crate::store::ids::session_hash(&sid.id);
                 let record = match state.sessions.get(&hash).await {
                     Some(cached) => cached.filter(|r| r.expires_at > now),
                     None => {
-                        let record = state.store.session(&hash, now).await.map_err(|e| {
+                        let record = state.shop.store.session(&hash, now).await.map_err(|e| {
                             tracing::error!(error = %e, "cannot read a session");
                             actix_web::error::ErrorServiceUnavailable("the shop's database is unavailable")
                         })?;
@@ -132,19 +115,8 @@ impl FromRequest for Visit {
                         record
                     }
                 };
-                match record.and_then(|r| customer_of(&state, &index, r)) {
-                    Some(mut customer) => {
-                        customer.fiscal_position = state
-                            .fiscal_positions
-                            .of(
-                                state.odoo(),
-                                &index.snapshot,
-                                customer.partner_id,
-                                customer.fiscal_position,
-                            )
-                            .await;
-                        Some(customer)
-                    }
+                match record.and_then(|r| state.shop.customer_of(&index, r)) {
+                    Some(customer) => Some(state.shop.with_fiscal_position(&index, customer).await),
                     None => None,
                 }
             };
@@ -163,40 +135,13 @@ impl FromRequest for Visit {
     }
 }
 
-/// The customer of a stored session, if they may still order: their portal
-/// user is still in the mirror.
-pub fn customer_of(state: &AppState, index: &CatalogIndex, session: SessionRecord) -> Option<Customer> {
-    let snapshot = &index.snapshot;
-    let (user, partner) = snapshot.customer(&session.login)?;
-    if user.id != session.user_id {
-        return None;
-    }
-    let pricelist = partner
-        .property_product_pricelist
-        .as_ref()
-        .map(|p| p.id)
-        .filter(|id| snapshot.pricelists.records.contains_key(id))
-        .or(state.settings.shop.default_pricelist)
-        .or_else(|| snapshot.pricelists.records.keys().next().copied())
-        // A database without pricelists (the setting off, Odoo 17+): the
-        // sales prices, and orders without a pricelist.
-        .unwrap_or(NO_PRICELIST.0);
-    Some(Customer {
-        partner_id: partner.id,
-        pricelist,
-        fiscal_position: partner.property_account_position_id.as_ref().map(|p| p.id),
-        name: partner.name.clone().unwrap_or_else(|| session.login.clone()),
-        session,
-    })
-}
-
 fn language(
     state: &AppState,
     req: &HttpRequest,
     index: &CatalogIndex,
     customer: Option<&Customer>,
 ) -> String {
-    let languages = state.languages(&index.snapshot);
+    let languages = state.shop.languages(&index.snapshot);
     let known = |code: &str| languages.iter().find(|l| *l == code).cloned();
     if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| known(c.value())) {
         return lang;
@@ -246,66 +191,56 @@ impl Visit {
             .unwrap_or_else(|| "/".into())
     }
 
+    /// The shop.
+    pub fn shop(&self) -> &Shop {
+        &self.state.shop
+    }
+
     /// The customer's favorites and cart quantities.
     pub async fn favorites_and_cart(
         &self,
         customer: &Customer,
     ) -> Result<(HashSet<i64>, HashMap<i64, Decimal>), PageError> {
-        let favorites = self.state.store.favorites(customer.partner_id).await?;
-        let cart = self.state.store.cart(customer.partner_id).await?;
+        let (favorites, cart) = self.shop().favorites_and_cart(customer).await?;
         let _ = self.cart_size.set(cart.len());
-        Ok((
-            favorites.into_iter().collect(),
-            cart.into_iter().map(|l| (l.product_id, l.quantity)).collect(),
-        ))
+        Ok((favorites, cart))
     }
 
-    /// A shelf for pricing and checking quantities only (no favorites or
-    /// cart marks): what changes to the cart and orders need, without
-    /// reading the customer's favorites and cart from the store.
+    /// A shelf for pricing and checking quantities only (see
+    /// [`Shop::pricing_shelf`]).
     pub fn pricing_shelf(&self, customer: &Customer) -> Shelf<'_> {
-        static NO_FAVORITES: std::sync::LazyLock<HashSet<i64>> = std::sync::LazyLock::new(HashSet::new);
-        static NO_CART: std::sync::LazyLock<HashMap<i64, Decimal>> = std::sync::LazyLock::new(HashMap::new);
-        self.shelf(customer, &NO_FAVORITES, &NO_CART)
+        self.shop().pricing_shelf(&self.index, &self.lang, customer)
     }
 
-    /// A shelf for the customer.
+    /// The customer's shelf, their favorites and cart marked.
     pub fn shelf<'a>(
         &'a self,
         customer: &Customer,
         favorites: &'a HashSet<i64>,
         cart: &'a HashMap<i64, Decimal>,
     ) -> Shelf<'a> {
-        Shelf {
-            index: &self.index,
-            lang: &self.lang,
+        self.shop()
+            .shelf(&self.index, &self.lang, customer, favorites, cart)
+    }
+
+    /// `shelf` as this page shows it.
+    pub fn shelf_view<'s>(&'s self, shelf: &'s Shelf<'s>) -> ShelfView<'s> {
+        ShelfView {
+            shelf,
             messages: self.messages(),
-            pricelist: customer.pricelist,
-            fiscal_position: customer.fiscal_position,
-            tax_display: self.state.settings.shop.tax_display,
-            now: chrono::Utc::now().naive_utc(),
-            favorites,
-            cart,
         }
     }
 
     /// The shop's name.
     pub fn shop_name(&self) -> String {
-        self.state
-            .settings
-            .shop
-            .name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .or_else(|| Some(self.index.company_name.clone()).filter(|n| !n.is_empty()))
-            .unwrap_or_else(|| "Shop".into())
+        self.shop().name(&self.index)
     }
 
     /// The number of lines in the customer's cart (the menu's badge).
     async fn cart_count(&self) -> usize {
         match (&self.customer, self.cart_size.get()) {
             (Some(_), Some(size)) => *size,
-            (Some(c), None) => self.state.store.cart_count(c.partner_id).await.unwrap_or(0),
+            (Some(c), None) => self.shop().store.cart_count(c.partner_id).await.unwrap_or(0),
             (None, _) => 0,
         }
     }
@@ -344,16 +279,16 @@ impl Visit {
             let shelf = Shelf {
                 index: &self.index,
                 lang: &self.lang,
-                messages,
                 pricelist: 0,
                 fiscal_position: None,
-                tax_display: self.state.settings.shop.tax_display,
+                tax_display: self.shop().settings.tax_display,
                 now: chrono::Utc::now().naive_utc(),
                 favorites: &shelf_favorites,
                 cart: &shelf_cart,
             };
             let current = current_categories(&self.index, &self.request);
-            shelf.category_links(self.index.roots(), &current)
+            self.shelf_view(&shelf)
+                .category_links(self.index.roots(), &current)
         } else {
             Vec::new()
         };
@@ -361,7 +296,7 @@ impl Visit {
             shop_name: self.shop_name(),
             lang: i18n::short(&self.lang).to_owned(),
             languages: self
-                .state
+                .shop()
                 .languages(&self.index.snapshot)
                 .iter()
                 .map(|code| LanguageLink {
@@ -386,7 +321,7 @@ impl Visit {
             },
             flashes,
             current_path: self.current_path(),
-            reset_password_url: self.state.settings.shop.password_reset_url.clone(),
+            reset_password_url: self.shop().settings.password_reset_url.clone(),
             title: title.to_owned(),
         }
     }
@@ -419,7 +354,7 @@ impl Visit {
 
     /// The answer when a template fails to render (logged).
     fn render_failed(&self, template: &str, error: &tera::Error) -> HttpResponse {
-        tracing::error!(template, error = %crate::render::error_chain(error), "a page failed to render");
+        tracing::error!(template, error = %crate::http::render::error_chain(error), "a page failed to render");
         HttpResponse::InternalServerError()
             .content_type("text/plain; charset=utf-8")
             .body(self.messages().get("server_error").to_owned())
@@ -429,7 +364,7 @@ impl Visit {
     /// only when it has to be rendered) that
     /// every customer with the same `marks` on it (see [`Shelf::marks`]) sees
     /// alike but for their own values: kept in [`AppState::shared_pages`] and filled in for each
-    /// (see [`crate::page_cache`]), gzipped for the clients that accept it.
+    /// (see [`crate::http::page_cache`]), gzipped for the clients that accept it.
     /// Pages with a message shown once are rendered for the customer alone.
     pub async fn render_shared(
         &self,
@@ -457,8 +392,8 @@ impl Visit {
         };
         let filling = Filling {
             csrf_token: self.csrf_token.clone(),
-            name: crate::account::escape_html(&customer.name),
-            login: crate::account::escape_html(&customer.session.login),
+            name: crate::i18n::escape_html(&customer.name),
+            login: crate::i18n::escape_html(&customer.session.login),
             cart_count: self.cart_count().await.to_string(),
         };
         if let Some(skeleton) = self.state.shared_pages.get(&key) {

@@ -14,7 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::{get, web, HttpResponse};
 use connector::mirror::SyncReport;
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -73,7 +73,7 @@ pub struct Metrics {
     shared_pages: [std::sync::atomic::AtomicU64; 3],
 }
 
-/// How a shared page was answered (see [`crate::page_cache`]).
+/// How a shared page was answered (see [`crate::http::page_cache`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SharedPage {
     /// Filled in from a kept page.
@@ -242,7 +242,7 @@ impl Metrics {
         let _ = writeln!(
             out,
             "storefront_log_lines_dropped_total {}",
-            crate::logging::dropped_lines()
+            crate::http::logging::dropped_lines()
         );
         if let Some(age) = snapshot_age {
             out.push_str("# HELP storefront_snapshot_age_seconds Age of the snapshot served.\n");
@@ -283,14 +283,14 @@ pub async fn middleware(
 /// The metrics, in Prometheus' text format.
 #[get("/metrics")]
 pub async fn exposition(state: web::Data<AppState>) -> HttpResponse {
-    let depth = match state.store.outbox_depth().await {
+    let depth = match state.shop.store.outbox_depth().await {
         Ok(depth) => Some(depth),
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the outbox depth");
             None
         }
     };
-    let refused = match state.store.refused_orders().await {
+    let refused = match state.shop.store.refused_orders().await {
         Ok(refused) => Some(refused),
         Err(e) => {
             tracing::warn!(error = %e, "cannot count the refused orders");

@@ -4,7 +4,7 @@
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
 
-use crate::resync::Resync;
+use crate::workers::resync::Resync;
 
 /// Alive.
 #[get("/healthz")]

@@ -110,7 +110,7 @@ impl Settings {
     /// tests).
     ///
     /// ```
-    /// use storefront::settings::Settings;
+    /// use storefront::app::settings::Settings;
     ///
     /// let vars = [("ODOO_URL", "https://odoo.example.com"), ("ODOO_DB", "shop"),
     ///              ("ODOO_USER", "storefront"), ("ODOO_API_KEY", "0123456789abcdef")];

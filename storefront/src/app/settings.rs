@@ -87,6 +87,11 @@ pub struct Settings {
     /// networks, comma-separated) whose `X-Forwarded-For` / `Forwarded`
     /// give the client's address; none by default.
     pub trusted_proxies: crate::http::proxies::TrustedProxies,
+    /// `STOREFRONT_WEBHOOK_SECRET`: the secret in the address Odoo's
+    /// automation rules call (`/hooks/odoo/<secret>`) to tell the shop what
+    /// changed; at least 24 characters of `A-Z a-z 0-9 - _`. Without it
+    /// the endpoint answers 404 and only the timer refreshes the mirror.
+    pub webhook_secret: Option<String>,
 }
 
 impl Settings {
@@ -225,6 +230,19 @@ impl Settings {
                 bail!("STOREFRONT_PUBLIC_URL must start with http:// or https://, not {u:?}");
             }
         }
+        let webhook_secret = get("STOREFRONT_WEBHOOK_SECRET");
+        if let Some(secret) = &webhook_secret {
+            if secret.len() < 24
+                || !secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                bail!(
+                    "STOREFRONT_WEBHOOK_SECRET must be at least 24 characters of A-Z, a-z, 0-9, - and _ \
+                     (it is part of an address)"
+                );
+            }
+        }
         let database_url = get("STOREFRONT_DATABASE_URL");
         if let Some(u) = &database_url {
             if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
@@ -280,7 +298,17 @@ impl Settings {
                 &get("STOREFRONT_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| anyhow::anyhow!("STOREFRONT_TRUSTED_PROXIES: {e}"))?,
+            webhook_secret,
         })
+    }
+
+    /// The address Odoo's automation rules call to tell the shop what
+    /// changed: `<STOREFRONT_PUBLIC_URL>/hooks/odoo/<STOREFRONT_WEBHOOK_SECRET>`,
+    /// when both are set.
+    pub fn webhook_url(&self) -> Option<String> {
+        let base = self.public_url.as_deref()?.trim_end_matches('/');
+        let secret = self.webhook_secret.as_deref()?;
+        Some(format!("{base}/hooks/odoo/{secret}"))
     }
 
     /// The file of the last snapshot.
@@ -365,6 +393,22 @@ mod tests {
     }
 
     #[test]
+    fn webhook_url_needs_the_public_url_and_the_secret() {
+        let secret = ("STOREFRONT_WEBHOOK_SECRET", "s3cret-s3cret-s3cret-s3cret");
+        let public = ("STOREFRONT_PUBLIC_URL", "https://shop.example.com/");
+        let mut both = BASE.to_vec();
+        both.extend([secret, public]);
+        assert_eq!(
+            settings(&both).unwrap().webhook_url().as_deref(),
+            Some("https://shop.example.com/hooks/odoo/s3cret-s3cret-s3cret-s3cret")
+        );
+        let mut only_secret = BASE.to_vec();
+        only_secret.push(secret);
+        assert_eq!(settings(&only_secret).unwrap().webhook_url(), None);
+        assert_eq!(settings(BASE).unwrap().webhook_secret, None);
+    }
+
+    #[test]
     fn settings_file_lines() {
         let map =
             parse_settings_file("# shop\nSHOP_NAME = \"Chez Nous\"\n\nSHOP_MINIMUM_ORDER=15\n").unwrap();
@@ -414,6 +458,14 @@ mod tests {
             (
                 &[("STOREFRONT_DATABASE_URL", "mysql://x")][..],
                 "STOREFRONT_DATABASE_URL",
+            ),
+            (
+                &[("STOREFRONT_WEBHOOK_SECRET", "too-short")][..],
+                "STOREFRONT_WEBHOOK_SECRET",
+            ),
+            (
+                &[("STOREFRONT_WEBHOOK_SECRET", "long-enough-but/has?slash&more")][..],
+                "STOREFRONT_WEBHOOK_SECRET",
             ),
         ] {
             let mut all: Vec<(&str, &str)> = BASE

@@ -1,7 +1,7 @@
 //! One model's records in the mirror, and how they are fetched and kept
 //! fresh.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -193,6 +193,53 @@ impl<R: Mirrored> Collection<R> {
             Self {
                 records,
                 watermark: Some(started),
+            },
+            delta,
+        ))
+    }
+}
+
+impl<R: Mirrored> Collection<R> {
+    /// Reads again only the records `targets` selects (within the query's
+    /// domain), in one call: those returned replace or join the ones held,
+    /// and those of `covered` (the ids the targets stand for) that are not
+    /// returned left (deleted, archived, unpublished, out of the domain).
+    /// The watermark stays: this is no listing of the whole model.
+    pub async fn refresh_some(
+        &self,
+        client: &Client,
+        query: &ModelQuery,
+        targets: Domain,
+        covered: &BTreeSet<i64>,
+    ) -> Result<(Self, Delta), Error> {
+        let fields = client.fields_for::<R>().await?;
+        let fetched: Vec<R> = client
+            .model(R::MODEL)
+            .search_read(query.domain.clone() & targets)
+            .fields(fields)
+            .order("id")
+            .lang(query.lang.as_str())
+            .active_test(query.active_test)
+            .returning()
+            .send()
+            .await?;
+        let returned: BTreeSet<i64> = fetched.iter().map(Mirrored::id).collect();
+        let mut records = self.records.clone();
+        records.retain(|id, _| !covered.contains(id));
+        let delta = Delta {
+            calls: 1,
+            fetched: fetched.len(),
+            removed: self
+                .records
+                .keys()
+                .filter(|id| covered.contains(id) && !returned.contains(id))
+                .count(),
+        };
+        records.extend(fetched.into_iter().map(|r| (r.id(), r)));
+        Ok((
+            Self {
+                records,
+                watermark: self.watermark,
             },
             delta,
         ))

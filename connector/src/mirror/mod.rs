@@ -14,6 +14,7 @@ mod images;
 mod persist;
 mod prices;
 mod settings;
+mod targeted;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use collection::{Collection, Delta, Mirrored, ModelQuery, Paging};
 pub use images::{Image, ImageCache, ImageSize};
 pub use persist::SnapshotFileError;
 pub use settings::OdooSettings;
+pub use targeted::{Changes, MIRRORED_MODELS};
 
 use crate::client::Client;
 use crate::company::{self, CompanyChoice};
@@ -298,6 +300,22 @@ impl Snapshot {
         }))
     }
 
+    /// Products, variants, categories, customers, pricelists and pickup
+    /// slots held (for a sync's report).
+    fn counts(&self) -> BTreeMap<&'static str, usize> {
+        BTreeMap::from([
+            ("products", self.templates.len()),
+            ("variants", self.variants.len()),
+            (
+                "categories",
+                self.public_categories.len().max(self.product_categories.len()),
+            ),
+            ("customers", self.users.len()),
+            ("pricelists", self.pricelists.len()),
+            ("pickup slots", self.pickup_slots.len()),
+        ])
+    }
+
     /// The portal user of this login, with their partner.
     pub fn customer(&self, login: &str) -> Option<(&User, &Partner)> {
         let user = self
@@ -315,6 +333,8 @@ impl Snapshot {
 pub struct SyncReport {
     /// Full or incremental.
     pub full: bool,
+    /// Only the records Odoo said changed were read ([`Mirror::refresh`]).
+    pub targeted: bool,
     /// How long it took.
     pub duration: Duration,
     /// Calls made to Odoo, by model.
@@ -328,6 +348,17 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
+    /// `full`, `incremental` or `targeted`.
+    pub fn kind(&self) -> &'static str {
+        if self.full {
+            "full"
+        } else if self.targeted {
+            "targeted"
+        } else {
+            "incremental"
+        }
+    }
+
     /// All calls made.
     pub fn total_calls(&self) -> usize {
         self.calls.values().sum()
@@ -356,7 +387,7 @@ impl SyncReport {
         let counts: Vec<String> = self.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
         format!(
             "{} sync in {:.2} s: {}; {} calls, {} records fetched, {} removed",
-            if self.full { "full" } else { "incremental" },
+            self.kind(),
             self.duration.as_secs_f64(),
             counts.join(", "),
             self.total_calls(),
@@ -599,6 +630,73 @@ impl Sync<'_> {
         Ok(self.client.settle_company(id))
     }
 
+    /// What the shop's company sees: its records and those of no company.
+    fn ours(company_id: i64) -> Domain {
+        field("company_id").is_in([company_id]) | field("company_id").eq(false)
+    }
+
+    /// The products (templates or variants) on sale.
+    fn on_sale(&self, company_id: i64, modules: Modules) -> Domain {
+        // Combo products (18+) are priced in the items a customer chooses:
+        // not offered (see the README).
+        let mut on_sale = field("sale_ok").eq(true) & Self::ours(company_id) & field("type").ne("combo");
+        if modules.website_sale && self.config.published_only {
+            on_sale = on_sale & field("is_published").eq(true);
+        }
+        on_sale
+    }
+
+    /// The partners of portal users.
+    fn customers(company_id: i64) -> Domain {
+        field("user_ids.share").eq(true) & Self::ours(company_id)
+    }
+
+    /// The pickup slots within the horizon from now.
+    fn pickup_window(&self) -> Domain {
+        let now = Utc::now();
+        field("categ_ids.name").eq(self.config.pickup_category.as_str())
+            & field("start").ge(fields::format_datetime(&now))
+            & field("start").le(fields::format_datetime(&(now + self.config.pickup_horizon)))
+    }
+
+    /// Every sales tax Odoo shows, and those of no use of their own (the
+    /// children of a group of taxes are, as Odoo's charts make them); the
+    /// products' taxes of another company are told apart from those left
+    /// out of pricing by their company (see `pricing_context`).
+    async fn taxes(&mut self) -> Result<Vec<Tax>, Error> {
+        self.whole::<Tax>(field("type_tax_use").is_in(["sale", "none"]))
+            .await
+    }
+
+    /// A pricelist in another currency than the company's converts the
+    /// prices at the rates of the day: they are read only then (with the
+    /// company's currency's).
+    async fn currency_rates(
+        &mut self,
+        pricelists: &Collection<Pricelist>,
+        companies: &[Company],
+        company_id: i64,
+    ) -> Result<Vec<CurrencyRate>, Error> {
+        let company_currency = companies
+            .iter()
+            .find(|c| c.id == company_id)
+            .map(|c| c.currency_id.id);
+        let mut rated: Vec<i64> = pricelists
+            .records
+            .values()
+            .map(|p| p.currency_id.id)
+            .filter(|c| Some(*c) != company_currency)
+            .collect();
+        rated.sort_unstable();
+        rated.dedup();
+        if rated.is_empty() {
+            return Ok(Vec::new());
+        }
+        rated.extend(company_currency);
+        self.whole::<CurrencyRate>(field("currency_id").is_in(rated))
+            .await
+    }
+
     async fn run(mut self, started_at: DateTime<Utc>) -> Result<(Snapshot, SyncReport), Error> {
         let company_id = self.company().await?;
         let (series, modules) = self.modules().await?;
@@ -613,13 +711,8 @@ impl Sync<'_> {
                 calls,
             },
         );
-        let ours = field("company_id").is_in([company_id]) | field("company_id").eq(false);
-        // Combo products (18+) are priced in the items a customer chooses:
-        // not offered (see the README).
-        let mut on_sale = field("sale_ok").eq(true) & ours.clone() & field("type").ne("combo");
-        if modules.website_sale && self.config.published_only {
-            on_sale = on_sale & field("is_published").eq(true);
-        }
+        let ours = Self::ours(company_id);
+        let on_sale = self.on_sale(company_id, modules);
         let templates = self
             .collection(self.query(on_sale.clone()), |s| &s.templates)
             .await?;
@@ -634,9 +727,7 @@ impl Sync<'_> {
             .collection(self.query(Domain::All), |s| &s.product_categories)
             .await?;
         let partners = self
-            .collection(self.query(field("user_ids.share").eq(true) & ours.clone()), |s| {
-                &s.partners
-            })
+            .collection(self.query(Self::customers(company_id)), |s| &s.partners)
             .await?;
         let users = self.whole::<User>(field("share").eq(true)).await?;
         let pricelists = self
@@ -645,45 +736,16 @@ impl Sync<'_> {
         let pricelist_items = self
             .collection(self.query(Domain::All), |s| &s.pricelist_items)
             .await?;
-        // Every sales tax Odoo shows, and those of no use of their own (the
-        // children of a group of taxes are, as Odoo's charts make them);
-        // the products' taxes of another company are told apart from those
-        // left out of pricing by their company (see `pricing_context`).
-        let taxes = self
-            .whole::<Tax>(field("type_tax_use").is_in(["sale", "none"]))
-            .await?;
+        let taxes = self.taxes().await?;
         let fiscal_positions = self.optional_whole::<FiscalPosition>().await?;
         let fiscal_position_taxes = self.optional_whole::<FiscalPositionTax>().await?;
         let uoms = self.whole::<Uom>(Domain::All).await?;
         let currencies = self.whole::<Currency>(field("active").eq(true)).await?;
         let companies = self.whole::<Company>(Domain::All).await?;
-        // A pricelist in another currency than the company's converts the
-        // prices at the rates of the day: read them, only then.
-        let company_currency = companies
-            .iter()
-            .find(|c| c.id == company_id)
-            .map(|c| c.currency_id.id);
-        let mut rated: Vec<i64> = pricelists
-            .records
-            .values()
-            .map(|p| p.currency_id.id)
-            .filter(|c| Some(*c) != company_currency)
-            .collect();
-        rated.sort_unstable();
-        rated.dedup();
-        let currency_rates = if rated.is_empty() {
-            Vec::new()
-        } else {
-            rated.extend(company_currency);
-            self.whole::<CurrencyRate>(field("currency_id").is_in(rated))
-                .await?
-        };
+        let currency_rates = self.currency_rates(&pricelists, &companies, company_id).await?;
         let pickup_slots = if modules.calendar {
-            let now = Utc::now();
-            let window = field("categ_ids.name").eq(self.config.pickup_category.as_str())
-                & field("start").ge(fields::format_datetime(&now))
-                & field("start").le(fields::format_datetime(&(now + self.config.pickup_horizon)));
-            self.collection(self.query(window), |s| &s.pickup_slots).await?
+            self.collection(self.query(self.pickup_window()), |s| &s.pickup_slots)
+                .await?
         } else {
             Collection::default()
         };
@@ -734,20 +796,7 @@ impl Sync<'_> {
         };
         snapshot.derive();
         let mut report = self.report;
-        report.counts = BTreeMap::from([
-            ("products", snapshot.templates.len()),
-            ("variants", snapshot.variants.len()),
-            (
-                "categories",
-                snapshot
-                    .public_categories
-                    .len()
-                    .max(snapshot.product_categories.len()),
-            ),
-            ("customers", snapshot.users.len()),
-            ("pricelists", snapshot.pricelists.len()),
-            ("pickup slots", snapshot.pickup_slots.len()),
-        ]);
+        report.counts = snapshot.counts();
         Ok((snapshot, report))
     }
 
@@ -778,11 +827,22 @@ impl Sync<'_> {
                 None => wanted.push(*id),
             }
         }
+        out.extend(self.read_translations::<R>(lang, &wanted).await?);
+        Ok(out)
+    }
+
+    /// The names (and descriptions) of records `ids` of `R` in `lang`.
+    async fn read_translations<R: Mirrored>(
+        &mut self,
+        lang: &str,
+        ids: &[i64],
+    ) -> Result<Translations, Error> {
+        let mut out = Translations::new();
         let mut fields = vec!["name"];
         if R::MODEL == ProductTemplate::MODEL {
             fields.push("description_sale");
         }
-        for chunk in wanted.chunks(self.config.batch_size.max(1) as usize) {
+        for chunk in ids.chunks(self.config.batch_size.max(1) as usize) {
             let rows: Vec<Translation> = self
                 .client
                 .model(R::MODEL)

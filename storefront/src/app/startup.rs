@@ -38,6 +38,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     resync: Resync,
     schedule: tokio::task::JoinHandle<()>,
+    hooks_worker: Option<tokio::task::JoinHandle<()>>,
     worker: tokio::task::JoinHandle<()>,
     janitor: tokio::task::JoinHandle<()>,
 }
@@ -136,6 +137,18 @@ impl Application {
         let resync = Resync::new(mirror.clone(), Some(file), serving_saved)
             .observed(Arc::new(move |result, took| on_sync.sync(result, took)));
         let schedule = resync.spawn_schedule(settings.resync_every);
+        let hooks = crate::workers::webhooks::Webhooks::default();
+        let on_applied = metrics.clone();
+        let hooks_worker = settings.webhook_secret.is_some().then(|| {
+            hooks.spawn(
+                resync.clone(),
+                Some(Arc::new(move |applied| on_applied.webhook_applied(applied))),
+            )
+        });
+        let endpoint = web::Data::new(crate::http::webhooks::WebhookEndpoint {
+            secret: settings.webhook_secret.clone(),
+            hooks,
+        });
         let resync_data = web::Data::new(resync.clone());
         let token = web::Data::new(AdminToken(settings.admin_token.clone()));
         let shop = Shop {
@@ -165,6 +178,7 @@ impl Application {
             App::new()
                 .app_data(resync_data.clone())
                 .app_data(token.clone())
+                .app_data(endpoint.clone())
                 .app_data(state.clone())
                 .app_data(
                     web::FormConfig::default()
@@ -202,6 +216,7 @@ impl Application {
                 .service(admin::status)
                 .service(admin::outbox_list)
                 .service(admin::outbox_retry)
+                .configure(crate::http::webhooks::routes)
                 // The shop's pages first: routes are tried in this order,
                 // and those are asked for most.
                 .configure(pages::routes)
@@ -218,6 +233,7 @@ impl Application {
             server,
             resync,
             schedule,
+            hooks_worker,
             worker,
             janitor,
         })
@@ -242,6 +258,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.schedule.abort();
+        if let Some(worker) = &self.hooks_worker {
+            worker.abort();
+        }
         self.worker.abort();
         self.janitor.abort();
         result

@@ -1,7 +1,8 @@
 //! One log line per request, in a span carrying a request id (taken from a
 //! well-formed `X-Request-Id` header, else made up) that every log line of
 //! the request repeats and the answer echoes. Paths are logged, never query
-//! strings, bodies, cookies or credentials.
+//! strings, bodies, cookies or credentials (nor the secret in the address
+//! of Odoo's webhooks).
 //!
 //! Lines are formatted on the request's thread and written by a thread of
 //! their own (`tracing-appender`'s non-blocking writer, buffered): a request
@@ -33,6 +34,16 @@ fn new_id() -> String {
     crate::store::ids::hex(&NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes())
 }
 
+/// The path as logged: the secret in the address of Odoo's webhooks
+/// (`/hooks/odoo/<secret>`) is left out.
+fn loggable(path: &str) -> &str {
+    if path.starts_with("/hooks/") {
+        "/hooks/…"
+    } else {
+        path
+    }
+}
+
 /// Logs each request with its id, status and duration.
 pub async fn middleware(
     req: ServiceRequest,
@@ -47,7 +58,7 @@ pub async fn middleware(
         })
         .map(str::to_owned)
         .unwrap_or_else(new_id);
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %loggable(req.path()));
     let started = std::time::Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     let status = response.status().as_u16();

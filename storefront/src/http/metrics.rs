@@ -63,6 +63,10 @@ struct Series {
     sync_durations: BTreeMap<&'static str, Histogram>,
     records: BTreeMap<String, u64>,
     odoo_errors: BTreeMap<&'static str, u64>,
+    webhook_notifications: BTreeMap<&'static str, u64>,
+    webhook_refreshes: BTreeMap<(&'static str, &'static str), u64>,
+    webhook_coalesced: u64,
+    webhook_delays: Histogram,
 }
 
 /// The storefront's metrics.
@@ -122,7 +126,7 @@ impl Metrics {
     pub fn sync(&self, result: Result<&SyncReport, &connector::Error>, took: Duration) {
         let mut series = self.series();
         let (kind, outcome) = match result {
-            Ok(report) => (if report.full { "full" } else { "incremental" }, "ok"),
+            Ok(report) => (report.kind(), "ok"),
             Err(_) => ("any", "error"),
         };
         *series.syncs.entry((kind, outcome)).or_default() += 1;
@@ -135,6 +139,26 @@ impl Metrics {
             for (model, count) in &report.counts {
                 series.records.insert(model.replace(' ', "_"), *count as u64);
             }
+        }
+    }
+
+    /// Counts a notification from Odoo's webhooks by what became of it
+    /// (`accepted`, `ignored`, `limited`, `refused`, `unreadable`).
+    pub fn webhook_notification(&self, outcome: &'static str) {
+        *self.series().webhook_notifications.entry(outcome).or_default() += 1;
+    }
+
+    /// Records a refresh that answered webhook notifications.
+    pub fn webhook_applied(&self, applied: &crate::workers::webhooks::Applied) {
+        let mut series = self.series();
+        let outcome = if applied.ok { "ok" } else { "error" };
+        *series
+            .webhook_refreshes
+            .entry((applied.kind, outcome))
+            .or_default() += 1;
+        if applied.ok {
+            series.webhook_coalesced += applied.notifications;
+            series.webhook_delays.observe(applied.delay.as_secs_f64());
         }
     }
 
@@ -205,6 +229,42 @@ impl Metrics {
         for (kind, n) in &series.odoo_errors {
             let _ = writeln!(out, "storefront_odoo_errors_total{{kind=\"{kind}\"}} {n}");
         }
+        out.push_str(
+            "# HELP storefront_webhook_notifications_total Notifications from Odoo's webhooks, by outcome.\n",
+        );
+        out.push_str("# TYPE storefront_webhook_notifications_total counter\n");
+        for (outcome, n) in &series.webhook_notifications {
+            let _ = writeln!(
+                out,
+                "storefront_webhook_notifications_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        out.push_str(
+            "# HELP storefront_webhook_refreshes_total Refreshes that applied webhook notifications, by kind and outcome.\n",
+        );
+        out.push_str("# TYPE storefront_webhook_refreshes_total counter\n");
+        for ((kind, outcome), n) in &series.webhook_refreshes {
+            let _ = writeln!(
+                out,
+                "storefront_webhook_refreshes_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        out.push_str(
+            "# HELP storefront_webhook_applied_notifications_total Notifications applied, coalesced into the refreshes above.\n",
+        );
+        out.push_str("# TYPE storefront_webhook_applied_notifications_total counter\n");
+        let _ = writeln!(
+            out,
+            "storefront_webhook_applied_notifications_total {}",
+            series.webhook_coalesced
+        );
+        out.push_str(
+            "# HELP storefront_webhook_delay_seconds From the oldest notification a refresh answers to its new snapshot.\n",
+        );
+        out.push_str("# TYPE storefront_webhook_delay_seconds histogram\n");
+        series
+            .webhook_delays
+            .write(&mut out, "storefront_webhook_delay_seconds", "");
         out.push_str(
             "# HELP storefront_shared_pages_total Pages shared by customers: filled in from a kept page (hit), \
              rendered and kept (miss), rendered for one customer (private).\n",

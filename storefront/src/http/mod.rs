@@ -17,6 +17,7 @@
 //! - [`render`]: templates and assets; [`page_cache`]: pages rendered once
 //!   for the customers who see the same thing.
 //! - [`errors`]: requests that cannot be read, paths that do not exist.
+//! - [`webhooks`]: where Odoo tells the shop what changed.
 //! - [`admin`], [`health`], [`metrics`], [`logging`]: the operator's side.
 
 pub mod account;
@@ -36,3 +37,4 @@ pub mod session;
 pub mod state;
 pub mod views;
 pub mod visit;
+pub mod webhooks;

@@ -71,6 +71,7 @@ impl AppState {
 fn sessionless(path: &str) -> bool {
     path.starts_with("/assets/")
         || path.starts_with("/admin/")
+        || path.starts_with("/hooks/")
         || matches!(
             path,
             "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/api/v1/openapi.json"

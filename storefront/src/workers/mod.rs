@@ -1,6 +1,6 @@
 //! The loops in the background: [`resync`] keeps the mirror fresh,
-//! [`outbox`] delivers the orders Odoo does not have yet, [`janitor`]
-//! forgets expired sessions.
+//! [`webhooks`] applies what Odoo says changed, [`outbox`] delivers the
+//! orders Odoo does not have yet, [`janitor`] forgets expired sessions.
 //!
 //! They may use [`crate::shop`], [`crate::store`] and the connector; never
 //! the web or the wiring (these tell them when to run and what to report).
@@ -8,3 +8,4 @@
 pub mod janitor;
 pub mod outbox;
 pub mod resync;
+pub mod webhooks;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use connector::mirror::{Mirror, SyncReport};
+use connector::mirror::{Changes, Mirror, SyncReport};
 use tokio::sync::watch;
 
 /// How the last sync went.
@@ -27,6 +27,14 @@ pub struct SyncStatus {
     /// Whether the snapshot served was read from the data directory at start
     /// and no sync has succeeded since.
     pub serving_saved: bool,
+}
+
+/// Which sync to run.
+#[derive(Clone, Copy)]
+enum Kind<'a> {
+    Full,
+    Incremental,
+    Targeted(&'a Changes),
 }
 
 /// What is told of each sync: its outcome and how long it took.
@@ -86,25 +94,35 @@ impl Resync {
     /// Syncs now (incrementally once there is a snapshot) and records the
     /// outcome. The mirror runs one sync at a time.
     pub async fn sync_now(&self) -> Result<SyncReport, connector::Error> {
-        self.run(false).await
+        self.run(Kind::Incremental).await
     }
 
     /// A full sync now (everything read again), recorded like the others.
     pub async fn full_sync_now(&self) -> Result<SyncReport, connector::Error> {
-        self.run(true).await
+        self.run(Kind::Full).await
     }
 
-    async fn run(&self, full: bool) -> Result<SyncReport, connector::Error> {
+    /// Reads again only the records Odoo said changed (its webhooks), and
+    /// what shows them; recorded like the others.
+    pub async fn refresh_now(&self, changes: &Changes) -> Result<SyncReport, connector::Error> {
+        self.run(Kind::Targeted(changes)).await
+    }
+
+    async fn run(&self, kind: Kind<'_>) -> Result<SyncReport, connector::Error> {
         let started = std::time::Instant::now();
-        let result = if full {
-            self.mirror.full_sync().await
-        } else {
-            self.mirror.sync().await
+        let result = match kind {
+            Kind::Full => self.mirror.full_sync().await,
+            Kind::Incremental => self.mirror.sync().await,
+            Kind::Targeted(changes) => self.mirror.refresh(changes).await,
         };
         if let Some(observer) = &self.observer {
             observer(result.as_ref(), started.elapsed());
         }
-        if result.is_ok() {
+        // A targeted refresh is not saved: the next sync, which is, reads
+        // again whatever changed since the saved snapshot (its records'
+        // `write_date`s differ), so a restart loses nothing; and a burst
+        // of notifications does not write the whole snapshot each time.
+        if result.is_ok() && !matches!(kind, Kind::Targeted(_)) {
             self.save().await;
         }
         {

@@ -14,7 +14,8 @@
 #    (tests/real-odoo/record_parity.py) and checked by the connector's
 #    pricing_parity test, the contract suite (over XML-RPC, and over JSON-2
 #    on 19), the mirror's sync and customers' whole orders
-#    (storefront/tests/real_odoo.rs). A real Odoo that cannot be brought up
+#    (storefront/tests/real_odoo.rs), the automation rules of odoo-setup
+#    (connector/tests/automation.rs). A real Odoo that cannot be brought up
 #    fails the run: nothing is skipped.
 # 5. Stops what it started, and prints the totals: per real Odoo, then the
 #    whole run ("N passed, M failed").
@@ -131,6 +132,9 @@ if [ "$real_status" = 0 ]; then
                 ODOO_TRANSPORT=json2 cargo test --locked -p connector --test contract -- --nocapture
             fi
             cargo test --locked -p storefront --test real_odoo -- --nocapture --test-threads 1
+            # The automation rules (odoo-setup): refused on 16; on 19 installed
+            # twice, Odoo's POST awaited on loopback, removed.
+            cargo test --locked -p connector --test automation -- --nocapture
         ) 2>&1 | tee "$log"
         [ "${PIPESTATUS[0]}" = 0 ] || real_status=1
         read -r passed failed < <(totals "$log")

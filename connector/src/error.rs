@@ -72,6 +72,11 @@ pub enum Error {
     /// The client was configured wrongly.
     #[error("invalid Odoo client configuration: {0}")]
     Config(String),
+    /// This Odoo cannot do what was asked: its series or its database lack
+    /// it (e.g. webhook actions before Odoo 17, a module not installed).
+    /// The message says what, and what to do.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// The kind of an [`Error`], for callers that branch on it and for metrics.
@@ -210,7 +215,7 @@ impl Error {
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Xml { .. } | Error::Decode { .. } | Error::MissingField { .. } => ErrorKind::Decode,
-            Error::Config(_) => ErrorKind::Config,
+            Error::Config(_) | Error::Unsupported(_) => ErrorKind::Config,
         }
     }
 
@@ -309,7 +314,7 @@ impl Error {
                 }),
                 _ => false,
             },
-            Error::MissingField { .. } | Error::Config(_) => false,
+            Error::MissingField { .. } | Error::Config(_) | Error::Unsupported(_) => false,
         }
     }
 }

@@ -6,7 +6,10 @@
 //! - [`domain`]: search domains, built as trees.
 //! - [`records`]: typed records of the models the storefront reads and writes.
 //! - [`orders`]: draft sale orders written, found by their key, read, cancelled.
+//! - [`automation`]: Odoo's automation rules (17+) that POST to the storefront
+//!   when a mirrored record changes.
 
+pub mod automation;
 pub mod client;
 pub mod company;
 pub mod domain;

@@ -177,6 +177,9 @@ EOF
     local dbkey dbcache restored=0
     local modules=sale_management,website_sale,calendar demo=()
     [ "$series" = 16.0 ] || demo=(--with-demo)
+    # 17+: the automation rules whose webhook actions tell the shop what changed
+    # (`storefront odoo-setup`); 16 has no webhook action, the shop's timer resyncs.
+    [ "$series" = 16.0 ] || modules="$modules,base_automation"
     # Keyed on what made them: the source, the modules, the seed.
     dbkey=$(printf '%s\n' "$series" "$tarstamp" "$modules ${demo[*]}" "$(sha "$here/seed.py")" | sha256sum | cut -c1-16)
     dbcache="$cache/db-$series/$dbkey"

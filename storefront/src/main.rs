@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use connector::mirror::Mirror;
 
-const USAGE: &str = "usage: storefront demo [--grow N] | serve | sync | healthcheck
+const USAGE: &str = "usage: storefront demo [--grow N] | serve | sync | odoo-setup [--remove] | healthcheck
 
 Commands:
   demo    try the shop: an Odoo double with a demo bakery-grocery and the
@@ -16,6 +16,11 @@ Commands:
           STOREFRONT_RESYNC_SECS, orders are delivered to Odoo by the outbox
   sync    read the catalog from Odoo once and print a one-line summary
           (exit status 1 and a one-line message when Odoo cannot be read)
+  odoo-setup  make Odoo 17+ call the shop when the catalog changes: creates
+          or updates its automation rules (webhooks to STOREFRONT_PUBLIC_URL
+          /hooks/odoo/STOREFRONT_WEBHOOK_SECRET), one line per rule; needs an
+          Odoo administrator, ODOO_SETUP_USER and ODOO_SETUP_PASSWORD (else
+          ODOO_USER). --remove deletes them. Odoo 16: the timer only.
   healthcheck  exit 0 if the server on STOREFRONT_BIND answers /healthz
 
 Settings (environment variables):
@@ -34,6 +39,8 @@ Settings (environment variables):
   STOREFRONT_DATA_DIR  the snapshot, the SQLite store, the session key (default: data)
   STOREFRONT_LOG   the log level of serve: error, warn, info, debug, trace (default: info)
   STOREFRONT_LOG_FORMAT  text or json (default: text)
+  STOREFRONT_PUBLIC_URL, STOREFRONT_WEBHOOK_SECRET  the address Odoo's webhooks call
+  ODOO_SETUP_USER, ODOO_SETUP_PASSWORD  the Odoo administrator odoo-setup logs in as
   The shop's other settings (SHOP_*, STOREFRONT_*) are in the README.";
 
 fn main() -> ExitCode {
@@ -43,6 +50,7 @@ fn main() -> ExitCode {
         Some("sync") => run(sync()),
         Some("serve") => run(serve()),
         Some("demo") => run(demo(&args[1..])),
+        Some("odoo-setup") => run(odoo_setup(&args[1..])),
         Some("healthcheck") => run(healthcheck()),
         Some("--version" | "-V") => {
             println!("storefront {}", env!("CARGO_PKG_VERSION"));
@@ -169,4 +177,17 @@ fn sync() -> anyhow::Result<String> {
         };
         Ok(format!("{} (over {over})", report.summary()))
     })
+}
+
+fn odoo_setup(args: &[String]) -> anyhow::Result<String> {
+    use storefront::app::odoo_setup;
+    let action = odoo_setup::Action::from_args(args)?;
+    let settings = storefront::app::settings::Settings::from_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let lines = runtime.block_on(odoo_setup::run(
+        &settings,
+        |name| std::env::var(name).ok(),
+        action,
+    ))?;
+    Ok(lines.join("\n"))
 }

@@ -4,7 +4,10 @@
 //! - [`settings`]: typed settings from the environment (and a file).
 //! - [`startup`]: builds the server, its workers and its state.
 //! - [`demo`]: `storefront demo`, the shop on the Odoo double.
+//! - [`odoo_setup`]: `storefront odoo-setup`, the automation rules that make
+//!   Odoo 17+ tell the shop what changed.
 
 pub mod demo;
+pub mod odoo_setup;
 pub mod settings;
 pub mod startup;

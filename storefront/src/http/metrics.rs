@@ -66,6 +66,7 @@ struct Series {
     webhook_notifications: BTreeMap<&'static str, u64>,
     webhook_refreshes: BTreeMap<(&'static str, &'static str), u64>,
     webhook_coalesced: u64,
+    webhook_calls: u64,
     webhook_delays: Histogram,
 }
 
@@ -158,6 +159,7 @@ impl Metrics {
             .or_default() += 1;
         if applied.ok {
             series.webhook_coalesced += applied.notifications;
+            series.webhook_calls += applied.calls as u64;
             series.webhook_delays.observe(applied.delay.as_secs_f64());
         }
     }
@@ -257,6 +259,13 @@ impl Metrics {
             out,
             "storefront_webhook_applied_notifications_total {}",
             series.webhook_coalesced
+        );
+        out.push_str("# HELP storefront_webhook_odoo_calls_total Calls to Odoo the refreshes above made.\n");
+        out.push_str("# TYPE storefront_webhook_odoo_calls_total counter\n");
+        let _ = writeln!(
+            out,
+            "storefront_webhook_odoo_calls_total {}",
+            series.webhook_calls
         );
         out.push_str(
             "# HELP storefront_webhook_delay_seconds From the oldest notification a refresh answers to its new snapshot.\n",

@@ -2,7 +2,7 @@
 //! (`storefront odoo-setup` makes them), one notification per record. The
 //! notifications are noted here and coalesced: once they stop coming for a
 //! moment ([`Timing::quiet`]), or the oldest has waited long enough
-//! ([`Timing::max_wait`]), one targeted refresh reads every record noted
+//! ([`Timing::max_wait`], longer in a burst), one targeted refresh reads every record noted
 //! ([`connector::mirror::Mirror::refresh`]). An import of 2,000 products is
 //! then a few reads, not 2,000.
 //!
@@ -20,6 +20,9 @@ use tokio::sync::Notify;
 
 use crate::workers::resync::Resync;
 
+/// Notifications waiting that make a burst (see [`Timing::burst_max_wait`]).
+pub const BURST_NOTIFICATIONS: u64 = 200;
+
 /// Records kept waiting at most: beyond, an incremental sync instead.
 pub const MAX_RECORDS: usize = 10_000;
 
@@ -28,8 +31,11 @@ pub const MAX_RECORDS: usize = 10_000;
 pub struct Timing {
     /// A refresh runs once no notification came for this long...
     pub quiet: Duration,
-    /// ... or the oldest waiting has waited this long.
+    /// ... or the oldest waiting has waited this long...
     pub max_wait: Duration,
+    /// ... or, in a burst (more than [`BURST_NOTIFICATIONS`] waiting),
+    /// this long: an import is then read in a few calls.
+    pub burst_max_wait: Duration,
     /// Notifications taken per second, on average...
     pub per_second: u32,
     /// ... and at once.
@@ -43,6 +49,7 @@ impl Default for Timing {
         Self {
             quiet: Duration::from_millis(150),
             max_wait: Duration::from_secs(1),
+            burst_max_wait: Duration::from_secs(5),
             per_second: 2_000,
             burst: 5_000,
             retry_after: Duration::from_secs(2),
@@ -268,17 +275,23 @@ impl Webhooks {
     }
 
     /// Waits until notifications stop coming for [`Timing::quiet`], or the
-    /// oldest has waited [`Timing::max_wait`].
+    /// oldest has waited [`Timing::max_wait`] ([`Timing::burst_max_wait`] in
+    /// a burst).
     async fn settle(&self) {
         let timing = self.inner.timing;
         loop {
-            let (Some(first), Some(last)) = ({
+            let (Some(first), Some(last), notifications) = ({
                 let pending = self.pending();
-                (pending.first, pending.last)
+                (pending.first, pending.last, pending.notifications)
             }) else {
                 return;
             };
-            let until = (last + timing.quiet).min(first + timing.max_wait);
+            let max_wait = if notifications > BURST_NOTIFICATIONS {
+                timing.burst_max_wait
+            } else {
+                timing.max_wait
+            };
+            let until = (last + timing.quiet).min(first + max_wait);
             if Instant::now() >= until {
                 return;
             }

@@ -323,3 +323,51 @@ async fn a_renamed_category_renames_the_paths_below_it() {
     );
     assert_same_records(&after, &*read_whole(&double).await);
 }
+
+#[tokio::test]
+async fn a_probe_finds_what_changed_since_and_reads_only_that() {
+    let (double, mirror) = start().await;
+    let before = mirror.snapshot();
+    // Odoo's clock, later than the sync: what changes is written after it.
+    double.advance_clock(chrono::Duration::minutes(10));
+    let since = double.now() - chrono::Duration::minutes(1);
+    double.clear_calls();
+    let report = mirror.refresh_changed_since(since).await.unwrap();
+    assert_eq!(
+        mirror.snapshot().revision,
+        before.revision,
+        "nothing changed: {report:?}"
+    );
+    assert!(
+        double
+            .calls()
+            .iter()
+            .all(|c| c.model_method.as_deref() == Some("search_read")),
+        "only the probe's reads"
+    );
+    let probed = double.calls().len();
+    assert!(probed <= 16, "{probed} calls");
+
+    let mut ids = before.templates.records.keys().copied();
+    let (edited, archived) = (ids.next().unwrap(), ids.next().unwrap());
+    let created = double.with_db(|db| {
+        db.set("product.template", edited, "list_price", 7.77).unwrap();
+        db.archive("product.template", &[archived]).unwrap();
+        let values = Struct::new()
+            .with("name", "Fougasse")
+            .with("list_price", 3.3)
+            .with("sale_ok", true)
+            .with("is_published", true);
+        db.create("product.template", values).unwrap()
+    });
+    double.clear_calls();
+    let report = mirror.refresh_changed_since(since).await.unwrap();
+    let after = mirror.snapshot();
+    assert_eq!(after.templates.records[&edited].list_price, Decimal::new(777, 2));
+    assert!(!after.templates.records.contains_key(&archived));
+    assert!(after.templates.records.contains_key(&created));
+    assert!(report.targeted, "{report:?}");
+    // The probe, then the templates, their variants, their English names.
+    assert!(report.total_calls() <= probed + 3, "{report:?}");
+    assert_same_records(&after, &*read_whole(&double).await);
+}

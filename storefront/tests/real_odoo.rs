@@ -86,6 +86,7 @@ impl RealOdoo {
             ("ODOO_PASSWORD".to_owned(), self.password.clone()),
             ("ODOO_TIMEOUT_SECS".to_owned(), "120".to_owned()),
             ("STOREFRONT_RESYNC_SECS".to_owned(), "0".to_owned()),
+            ("STOREFRONT_PROBE_SECS".to_owned(), "0".to_owned()),
             ("STOREFRONT_ADMIN_TOKEN".to_owned(), ADMIN_TOKEN.to_owned()),
             ("SHOP_LANGUAGES".to_owned(), "fr_FR,en_US".to_owned()),
             ("SHOP_MINIMUM_ORDER".to_owned(), "0".to_owned()),

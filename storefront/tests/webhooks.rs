@@ -75,6 +75,21 @@ fn first_product(shop: &Shop) -> i64 {
 }
 
 #[tokio::test]
+async fn without_webhooks_a_probe_shows_a_change_within_its_period() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn_with(&double, &support::data_dir(), &[("STOREFRONT_PROBE_SECS", "1")]).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let id = first_product(&shop);
+    let before = api_price(&browser, id).await.unwrap();
+    let attempts = shop.resync.status().attempts;
+    double.with_db(|db| db.set("product.template", id, "list_price", 123.0).unwrap());
+    let took = within(|| async { api_price(&browser, id).await.is_some_and(|p| p != before) }).await;
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(shop.resync.status().attempts > attempts, "a probe ran");
+}
+
+#[tokio::test]
 async fn without_a_secret_there_is_no_endpoint() {
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
     let shop = support::spawn(&double).await;

@@ -59,6 +59,9 @@ pub struct Settings {
     /// `STOREFRONT_RESYNC_SECS`: seconds between scheduled resyncs (default
     /// 300; 0 turns the schedule off).
     pub resync_every: Option<Duration>,
+    /// `STOREFRONT_PROBE_SECS`: seconds between probes of what changed in
+    /// Odoo since the last one, read alone (default 60; 0 turns them off).
+    pub probe_every: Option<Duration>,
     /// `STOREFRONT_ADMIN_TOKEN`: the bearer token of the admin endpoints;
     /// without it they answer 404.
     pub admin_token: Option<String>,
@@ -286,6 +289,10 @@ impl Settings {
             },
             languages,
             resync_every: (resync > 0).then(|| Duration::from_secs(resync)),
+            probe_every: {
+                let probe = number("STOREFRONT_PROBE_SECS", 60)?;
+                (probe > 0).then(|| Duration::from_secs(probe))
+            },
             admin_token,
             data_dir: get("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
             shop,
@@ -385,6 +392,7 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.languages, ["fr_FR", "en_US"]);
         assert_eq!(s.resync_every, Some(Duration::from_secs(300)));
+        assert_eq!(s.probe_every, Some(Duration::from_secs(60)));
         assert!(s.admin_token.is_none());
         assert_eq!(s.shop.minimum_order.to_string(), "10.00");
         assert_eq!(s.shop.tax_display, TaxDisplay::Included);
@@ -430,6 +438,7 @@ mod tests {
                 "STOREFRONT_RESYNC_SECS",
             ),
             (&[("ODOO_TRANSPORT", "soap")][..], "ODOO_TRANSPORT"),
+            (&[("STOREFRONT_PROBE_SECS", "often")][..], "STOREFRONT_PROBE_SECS"),
             (
                 &[("STOREFRONT_ADMIN_TOKEN", "short")][..],
                 "STOREFRONT_ADMIN_TOKEN",

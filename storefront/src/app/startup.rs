@@ -39,6 +39,7 @@ pub struct Application {
     resync: Resync,
     schedule: tokio::task::JoinHandle<()>,
     hooks_worker: Option<tokio::task::JoinHandle<()>>,
+    probe: tokio::task::JoinHandle<()>,
     worker: tokio::task::JoinHandle<()>,
     janitor: tokio::task::JoinHandle<()>,
 }
@@ -137,6 +138,7 @@ impl Application {
         let resync = Resync::new(mirror.clone(), Some(file), serving_saved)
             .observed(Arc::new(move |result, took| on_sync.sync(result, took)));
         let schedule = resync.spawn_schedule(settings.resync_every);
+        let probe = resync.spawn_probe(settings.probe_every);
         let hooks = crate::workers::webhooks::Webhooks::default();
         let on_applied = metrics.clone();
         let hooks_worker = settings.webhook_secret.is_some().then(|| {
@@ -234,6 +236,7 @@ impl Application {
             resync,
             schedule,
             hooks_worker,
+            probe,
             worker,
             janitor,
         })
@@ -258,6 +261,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.schedule.abort();
+        self.probe.abort();
         if let Some(worker) = &self.hooks_worker {
             worker.abort();
         }

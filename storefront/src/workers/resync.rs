@@ -35,6 +35,7 @@ enum Kind<'a> {
     Full,
     Incremental,
     Targeted(&'a Changes),
+    ChangedSince(DateTime<Utc>),
 }
 
 /// What is told of each sync: its outcome and how long it took.
@@ -114,6 +115,7 @@ impl Resync {
             Kind::Full => self.mirror.full_sync().await,
             Kind::Incremental => self.mirror.sync().await,
             Kind::Targeted(changes) => self.mirror.refresh(changes).await,
+            Kind::ChangedSince(since) => self.mirror.refresh_changed_since(since).await,
         };
         if let Some(observer) = &self.observer {
             observer(result.as_ref(), started.elapsed());
@@ -122,7 +124,7 @@ impl Resync {
         // again whatever changed since the saved snapshot (its records'
         // `write_date`s differ), so a restart loses nothing; and a burst
         // of notifications does not write the whole snapshot each time.
-        if result.is_ok() && !matches!(kind, Kind::Targeted(_)) {
+        if result.is_ok() && !matches!(kind, Kind::Targeted(_) | Kind::ChangedSince(_)) {
             self.save().await;
         }
         {
@@ -170,6 +172,25 @@ impl Resync {
     pub async fn attempted(&self, n: u64) {
         let mut seen = self.attempts.subscribe();
         let _ = seen.wait_for(|count| *count >= n).await;
+    }
+
+    /// Every `every` (if set), asks Odoo what changed since the last time
+    /// and reads only that ([`Mirror::refresh_changed_since`]): a few small
+    /// calls, so that a change shows within `every` where Odoo sends no
+    /// webhook (16), and as their safety net. Until the task is aborted.
+    pub fn spawn_probe(&self, every: Option<Duration>) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let Some(every) = every else { return };
+            let mut since = Utc::now();
+            loop {
+                tokio::time::sleep(every).await;
+                let started = Utc::now();
+                if this.run(Kind::ChangedSince(since)).await.is_ok() {
+                    since = started;
+                }
+            }
+        })
     }
 
     /// Syncs now, then every `every` (if set), until the task is aborted.

@@ -81,6 +81,7 @@ pub async fn spawn_with(double: &OdooDouble, data: &std::path::Path, extra: &[(&
         ("ODOO_USER".to_owned(), double.admin_login().to_owned()),
         ("ODOO_PASSWORD".to_owned(), double.admin_password().to_owned()),
         ("STOREFRONT_RESYNC_SECS".to_owned(), "0".to_owned()),
+        ("STOREFRONT_PROBE_SECS".to_owned(), "0".to_owned()),
         ("STOREFRONT_ADMIN_TOKEN".to_owned(), ADMIN_TOKEN.to_owned()),
         ("SHOP_LANGUAGES".to_owned(), "en_US,fr_FR".to_owned()),
     ]);

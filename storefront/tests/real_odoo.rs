@@ -785,3 +785,57 @@ async fn changes_through_webhooks(odoo: &RealOdoo, admin: &Client, shop: &Shop, 
     ids.push(id);
     ids
 }
+
+/// The probe (every `STOREFRONT_PROBE_SECS`): Odoo says which records were
+/// written since, and only those are read again; on 16, which sends no
+/// webhook, this is how a change shows within a minute. In company b, which
+/// no other test sells from.
+#[tokio::test]
+async fn a_probe_finds_what_changed_in_odoo() {
+    use connector::xmlrpc::{Struct, Value};
+
+    let Some(odoo) = real_odoo() else { return };
+    let admin = odoo.admin(&odoo.db);
+    let company = odoo.manifest["companies"]["b"].as_i64().unwrap();
+    let shop = odoo
+        .shop(&odoo.db, &[("SHOP_COMPANY", &company.to_string())])
+        .await;
+    let since = chrono::Utc::now();
+    let id = admin
+        .model("product.template")
+        .create(
+            Struct::new()
+                .with("name", format!("Probe loaf {}", std::process::id()))
+                .with("list_price", 4.5)
+                .with("sale_ok", true)
+                .with("is_published", true)
+                .with("company_id", Value::Int(company)),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mirror = shop.resync.mirror();
+    let report = mirror.refresh_changed_since(since).await.unwrap();
+    let archive = admin
+        .model("product.template")
+        .write(vec![id], Struct::new().with("active", false))
+        .send()
+        .await;
+    assert!(
+        mirror.snapshot().templates.records.contains_key(&id),
+        "{report:?}"
+    );
+    assert!(report.targeted, "{report:?}");
+    println!(
+        "real Odoo {}: a probe found a new product in {} calls, {:?}",
+        odoo.series,
+        report.total_calls(),
+        report.duration
+    );
+    archive.unwrap();
+    let report = mirror.refresh_changed_since(since).await.unwrap();
+    assert!(
+        !mirror.snapshot().templates.records.contains_key(&id),
+        "{report:?}"
+    );
+}

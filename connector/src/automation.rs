@@ -9,7 +9,7 @@
 //! per model the storefront mirrors, one on `on_create_or_write` and one on
 //! `on_unlink`, each with one webhook action and no payload fields;
 //! [`remove`] takes them away. Odoo 16 has no webhook action: there the
-//! shop's timer resyncs.
+//! shop probes for changes and resyncs on its timer.
 //!
 //! The rules are the storefront's own, known by their name
 //! ([`rule_name`], `Storefront: <model> changed` / `Storefront: <model>
@@ -424,7 +424,8 @@ async fn check_server(client: &Client) -> Result<(), Error> {
         _ => {
             return Err(Error::Unsupported(format!(
                 "Odoo {} has no webhook action (it came with Odoo 17): there the storefront \
-                 keeps the catalog fresh with its timer (STOREFRONT_RESYNC_SECS)",
+                 asks Odoo what changed every STOREFRONT_PROBE_SECS and resyncs on its timer \
+                 (STOREFRONT_RESYNC_SECS)",
                 version.server_serie
             )))
         }

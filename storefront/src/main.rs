@@ -20,7 +20,7 @@ Commands:
           or updates its automation rules (webhooks to STOREFRONT_PUBLIC_URL
           /hooks/odoo/STOREFRONT_WEBHOOK_SECRET), one line per rule; needs an
           Odoo administrator, ODOO_SETUP_USER and ODOO_SETUP_PASSWORD (else
-          ODOO_USER). --remove deletes them. Odoo 16: the timer only.
+          ODOO_USER). --remove deletes them. Odoo 16: the probe and timer only.
   healthcheck  exit 0 if the server on STOREFRONT_BIND answers /healthz
 
 Settings (environment variables):
@@ -34,6 +34,7 @@ Settings (environment variables):
   ODOO_TIMEOUT_SECS  the limit for one call to Odoo (default: 30)
   STOREFRONT_BIND  the address the server listens on (default: 127.0.0.1:8080)
   STOREFRONT_RESYNC_SECS  seconds between resyncs, 0 for none (default: 300)
+  STOREFRONT_PROBE_SECS  seconds between probes of what changed in Odoo, 0 for none (default: 60)
   STOREFRONT_ADMIN_TOKEN  bearer token of the admin endpoints (at least 16
                    characters; without it they do not exist)
   STOREFRONT_DATA_DIR  the snapshot, the SQLite store, the session key (default: data)

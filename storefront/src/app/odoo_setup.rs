@@ -1,8 +1,9 @@
 //! `storefront odoo-setup [--remove]`: makes Odoo (17 and later) tell the
 //! shop what changed, through automation rules whose webhook actions call
 //! [`Settings::webhook_url`] (see [`connector::automation`]); `--remove`
-//! takes them away. Odoo 16 has no webhook action: the shop's timer
-//! (`STOREFRONT_RESYNC_SECS`) keeps the mirror fresh there.
+//! takes them away. Odoo 16 has no webhook action: the shop's probe
+//! (`STOREFRONT_PROBE_SECS`) and timer (`STOREFRONT_RESYNC_SECS`) keep the
+//! mirror fresh there.
 //!
 //! Creating automation rules needs an Odoo administrator (group
 //! *Administration / Settings*, `base.group_system`), which the shop's

@@ -65,7 +65,11 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())
-            .or_else(|| std::env::var(name).ok().filter(|_| name.starts_with("SHOP_")))
+            .or_else(|| {
+                std::env::var(name)
+                    .ok()
+                    .filter(|_| name.starts_with("SHOP_") || name == "STOREFRONT_WEBHOOK_SECRET")
+            })
     })?;
     let app = Application::build(settings).await?;
     app.resync().attempted(1).await;

@@ -4,18 +4,16 @@
 //! secret (`STOREFRONT_WEBHOOK_SECRET`) is in the address; it is compared in
 //! constant time, and never logged (see [`crate::http::logging`]).
 //!
-//! Without a secret, or with a wrong one, the answer is the shop's plain
-//! 404, as for any unknown address. Bodies are small (16 KiB at most) and
+//! Without a secret, or with a wrong one, the answer is a plain 404, the
+//! cheapest there is. Bodies are small (16 KiB at most) and
 //! nothing of them is trusted beyond the model and the id: the record is
 //! read back from Odoo ([`crate::workers::webhooks`]). Answers come at once
 //! (202): Odoo waits for them, one notification after the other.
 
-use actix_web::{web, FromRequest as _, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::http::errors;
 use crate::http::state::AppState;
-use crate::http::visit::Visit;
 use crate::workers::webhooks::{Noted, Webhooks};
 
 /// The largest body read.
@@ -53,7 +51,6 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 async fn notify(
-    request: HttpRequest,
     secret: web::Path<String>,
     body: web::Bytes,
     endpoint: web::Data<WebhookEndpoint>,
@@ -65,10 +62,11 @@ async fn notify(
         .is_some_and(|expected| same(secret.as_bytes(), expected.as_bytes()));
     if !known {
         state.metrics.webhook_notification("refused");
-        return match Visit::extract(&request).await {
-            Ok(visit) => errors::not_found(visit).await,
-            Err(_) => HttpResponse::NotFound().finish(),
-        };
+        // A plain 404, the cheapest answer: a flood of guesses costs the
+        // shop little (no page rendered).
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("Not found");
     }
     let notification: Notification = match serde_json::from_slice(&body) {
         Ok(n) => n,

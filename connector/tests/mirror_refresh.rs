@@ -371,3 +371,24 @@ async fn a_probe_finds_what_changed_since_and_reads_only_that() {
     assert!(report.total_calls() <= probed + 3, "{report:?}");
     assert_same_records(&after, &*read_whole(&double).await);
 }
+
+#[tokio::test]
+async fn an_archived_pricelist_takes_its_rules_along() {
+    let (double, mirror) = start().await;
+    let snapshot = mirror.snapshot();
+    let (_, partner) = snapshot.customer("claire@example.com").unwrap();
+    let pricelist = partner.property_product_pricelist.as_ref().unwrap().id;
+    assert!(snapshot
+        .pricelist_items
+        .records
+        .values()
+        .any(|item| item.pricelist_id.id == pricelist));
+    double.with_db(|db| db.archive("product.pricelist", &[pricelist]).unwrap());
+    mirror
+        .refresh(&changes(&[("product.pricelist", pricelist)]))
+        .await
+        .unwrap();
+    let after = mirror.snapshot();
+    assert!(!after.pricelists.records.contains_key(&pricelist));
+    assert_same_records(&after, &*read_whole(&double).await);
+}

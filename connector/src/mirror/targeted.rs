@@ -3,8 +3,9 @@
 //! with what depends on them, into a new snapshot.
 //!
 //! A record's change reaches the records that show it: a variant's its
-//! template, a template's its variants, a pricelist rule's its pricelist, a
-//! user's its partner, a category's the other categories (their paths).
+//! template, a template's its variants, a pricelist rule's its pricelist and
+//! a pricelist's its rules, a user's its partner, a category's the other
+//! categories (their paths).
 //!
 //! Nothing of the notification is trusted beyond the model and the id: the
 //! records are read back from Odoo, within the same domains as a sync, so a
@@ -372,12 +373,29 @@ impl Sync<'_> {
                 .await?;
         }
 
-        // A rule's change is its pricelist's too (its `item_ids`).
-        let item_ids = changes.ids("product.pricelist.item");
-        let mut pricelist_ids = changes.ids("product.pricelist").clone();
-        if !item_ids.is_empty() {
+        // A rule's change is its pricelist's too (its `item_ids`), and a
+        // pricelist's its rules' (archived with it, they leave with it).
+        let mut item_ids = changes.ids("product.pricelist.item").clone();
+        let named_pricelists = changes.ids("product.pricelist");
+        let mut pricelist_ids = named_pricelists.clone();
+        if !item_ids.is_empty() || !named_pricelists.is_empty() {
+            item_ids.extend(
+                current
+                    .pricelist_items
+                    .records
+                    .values()
+                    .filter(|item| named_pricelists.contains(&item.pricelist_id.id))
+                    .map(|item| item.id),
+            );
+            let targets = field("id").is_in(item_ids.iter().copied())
+                | field("pricelist_id").is_in(named_pricelists.iter().copied());
             next.pricelist_items = self
-                .by_id(&current.pricelist_items, Self::all(), item_ids)
+                .some(
+                    self.query(Self::all()),
+                    &current.pricelist_items,
+                    targets,
+                    &item_ids,
+                )
                 .await?;
             pricelist_ids.extend(
                 item_ids

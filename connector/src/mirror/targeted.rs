@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::field;
+use crate::domain::{field, Domain};
 use crate::error::{Error, FaultKind};
 use crate::records::{fields, FiscalPosition, FiscalPositionTax, Record, User};
 
@@ -315,9 +315,9 @@ impl Sync<'_> {
                 .collect();
             next.public_categories = self
                 .some(
-                    self.query(Self::all()),
+                    self.query(Domain::All),
                     &current.public_categories,
-                    Self::all(),
+                    Domain::All,
                     &all,
                 )
                 .await?;
@@ -344,9 +344,9 @@ impl Sync<'_> {
                 .collect();
             next.product_categories = self
                 .some(
-                    self.query(Self::all()),
+                    self.query(Domain::All),
                     &current.product_categories,
-                    Self::all(),
+                    Domain::All,
                     &all,
                 )
                 .await?;
@@ -391,7 +391,7 @@ impl Sync<'_> {
                 | field("pricelist_id").is_in(named_pricelists.iter().copied());
             next.pricelist_items = self
                 .some(
-                    self.query(Self::all()),
+                    self.query(Domain::All),
                     &current.pricelist_items,
                     targets,
                     &item_ids,
@@ -431,13 +431,13 @@ impl Sync<'_> {
             next.fiscal_position_taxes = self.optional_whole::<FiscalPositionTax>().await?;
         }
         if changes.touches("uom.uom") {
-            next.uoms = self.whole(crate::domain::Domain::All).await?;
+            next.uoms = self.whole(Domain::All).await?;
         }
         if changes.touches("res.currency") {
             next.currencies = self.whole(field("active").eq(true)).await?;
         }
         if changes.touches("res.company") {
-            next.companies = self.whole(crate::domain::Domain::All).await?;
+            next.companies = self.whole(Domain::All).await?;
         }
         if [
             "res.currency.rate",
@@ -459,15 +459,11 @@ impl Sync<'_> {
         Ok((next, report))
     }
 
-    fn all() -> crate::domain::Domain {
-        crate::domain::Domain::All
-    }
-
     /// `previous` with the records of `ids` read again within `domain`.
     async fn by_id<R: Mirrored>(
         &mut self,
         previous: &Collection<R>,
-        domain: crate::domain::Domain,
+        domain: Domain,
         ids: &BTreeSet<i64>,
     ) -> Result<Collection<R>, Error> {
         self.some(
@@ -485,7 +481,7 @@ impl Sync<'_> {
         &mut self,
         query: ModelQuery,
         previous: &Collection<R>,
-        targets: crate::domain::Domain,
+        targets: Domain,
         covered: &BTreeSet<i64>,
     ) -> Result<Collection<R>, Error> {
         let (collection, delta) = previous

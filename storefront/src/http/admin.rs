@@ -12,11 +12,6 @@ use crate::workers::resync::Resync;
 #[derive(Debug, Clone)]
 pub struct AdminToken(pub Option<String>);
 
-/// Compares in time independent of where the strings differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// `None` when the request carries the token, else the refusal.
 fn refuse(request: &HttpRequest, token: &AdminToken) -> Option<HttpResponse> {
     let Some(expected) = &token.0 else {
@@ -30,7 +25,7 @@ fn refuse(request: &HttpRequest, token: &AdminToken) -> Option<HttpResponse> {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim());
     match given {
-        Some(t) if same(t.as_bytes(), expected.as_bytes()) => None,
+        Some(t) if crate::store::ids::same_secret(t.as_bytes(), expected.as_bytes()) => None,
         _ => Some(
             HttpResponse::Unauthorized()
                 .insert_header(("WWW-Authenticate", "Bearer"))

@@ -45,11 +45,6 @@ struct Notification {
     id: i64,
 }
 
-/// Compares in time independent of where the strings differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 async fn notify(
     secret: web::Path<String>,
     body: web::Bytes,
@@ -59,7 +54,7 @@ async fn notify(
     let known = endpoint
         .secret
         .as_deref()
-        .is_some_and(|expected| same(secret.as_bytes(), expected.as_bytes()));
+        .is_some_and(|expected| crate::store::ids::same_secret(secret.as_bytes(), expected.as_bytes()));
     if !known {
         state.metrics.webhook_notification("refused");
         // A plain 404, the cheapest answer: a flood of guesses costs the

@@ -3,9 +3,10 @@
 //! on them) into a snapshot equal to what a full sync would read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{NaiveDate, TimeDelta};
+mod support;
+
+use chrono::TimeDelta;
 use connector::mirror::{Changes, Mirror, MirrorConfig, Snapshot};
-use connector::pricing::{price_line, PricelistId, ProductId};
 use connector::xmlrpc::Struct;
 use connector::{Client, Credentials};
 use odoo_double::{Dataset, OdooDouble};
@@ -60,16 +61,6 @@ fn assert_same_records(refreshed: &Snapshot, whole: &Snapshot) {
     assert_eq!(refreshed.pickup_slots.records, whole.pickup_slots.records);
 }
 
-fn template_named(snapshot: &Snapshot, fragment: &str) -> i64 {
-    snapshot
-        .templates
-        .records
-        .values()
-        .find(|t| t.name.contains(fragment))
-        .unwrap_or_else(|| panic!("no product named like {fragment:?}"))
-        .id
-}
-
 fn changes(pairs: &[(&str, i64)]) -> Changes {
     let mut changes = Changes::new();
     for (model, id) in pairs {
@@ -81,7 +72,7 @@ fn changes(pairs: &[(&str, i64)]) -> Changes {
 #[tokio::test]
 async fn a_price_edit_is_read_with_its_variants_and_names_only() {
     let (double, mirror) = start().await;
-    let id = template_named(&mirror.snapshot(), "Baguette tradition");
+    let id = support::template_named(&mirror.snapshot(), "Baguette tradition");
     let before = mirror.snapshot().revision;
     double.with_db(|db| {
         db.set("product.template", id, "list_price", 1.45).unwrap();
@@ -210,18 +201,7 @@ async fn a_new_pricelist_rule_reprices_and_a_customer_change_is_read() {
     let (user_id, partner_id) = (user.id, partner.id);
     let pricelist = partner.property_product_pricelist.as_ref().unwrap().id;
     let variant = *snapshot.variants.records.keys().next().unwrap();
-    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let price = |s: &Snapshot| {
-        price_line(
-            s.pricing.as_ref().unwrap(),
-            PricelistId(pricelist),
-            ProductId(variant),
-            Decimal::ONE,
-            day,
-        )
-        .unwrap()
-        .price_unit
-    };
+    let price = |s: &Snapshot| support::unit_price(s, pricelist, variant);
     let item = double.with_db(|db| {
         db.set("res.partner", partner_id, "name", "Claire Martin-Dubois")
             .unwrap();

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod support;
+
 use chrono::{NaiveDate, TimeDelta};
 use connector::mirror::{Mirror, MirrorConfig, Snapshot};
 use connector::pricing::{price_line, PricelistId, ProductId};
@@ -52,16 +54,6 @@ fn admin_client(double: &OdooDouble) -> Client {
         .unwrap()
 }
 
-fn template_named(snapshot: &Snapshot, fragment: &str) -> i64 {
-    snapshot
-        .templates
-        .records
-        .values()
-        .find(|t| t.name.contains(fragment))
-        .unwrap_or_else(|| panic!("no product named like {fragment:?}"))
-        .id
-}
-
 async fn a_full_sync_mirrors_the_shop(transport: Transport) {
     let (double, mirror) = start(transport).await;
     let snapshot = mirror.snapshot();
@@ -77,7 +69,7 @@ async fn a_full_sync_mirrors_the_shop(transport: Transport) {
     assert!(!snapshot.pickup_slots.is_empty());
     assert!(!snapshot.pricelists.is_empty() && !snapshot.taxes.is_empty() && !snapshot.uoms.is_empty());
     // Names in the default language, and the others alongside.
-    let baguette = template_named(&snapshot, "Baguette tradition");
+    let baguette = support::template_named(&snapshot, "Baguette tradition");
     let english = &snapshot.product_translations["en_US"][&baguette];
     assert_eq!(english.name, "Traditional baguette");
     // Search in either language, by name, accent- and case-insensitively.
@@ -122,7 +114,7 @@ async fn a_full_sync_mirrors_the_shop(transport: Transport) {
 
 async fn an_edit_shows_after_one_incremental_sync(transport: Transport) {
     let (double, mirror) = start(transport).await;
-    let id = template_named(&mirror.snapshot(), "Baguette tradition");
+    let id = support::template_named(&mirror.snapshot(), "Baguette tradition");
     let before = mirror.snapshot().revision;
     double.with_db(|db| {
         db.set("product.template", id, "list_price", 1.45).unwrap();
@@ -228,18 +220,7 @@ async fn a_pricelist_change_reprices_its_products(transport: Transport) {
     let (_, partner) = snapshot.customer("claire@example.com").unwrap();
     let pricelist = partner.property_product_pricelist.as_ref().unwrap().id;
     let variant = *snapshot.variants.records.keys().next().unwrap();
-    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let price = |s: &Snapshot| {
-        price_line(
-            s.pricing.as_ref().unwrap(),
-            PricelistId(pricelist),
-            ProductId(variant),
-            Decimal::ONE,
-            day,
-        )
-        .unwrap()
-        .price_unit
-    };
+    let price = |s: &Snapshot| support::unit_price(s, pricelist, variant);
     let before = price(&snapshot);
     double.with_db(|db| {
         let values = connector::xmlrpc::Struct::new()
@@ -274,7 +255,7 @@ async fn images_are_fetched_once_per_product_version(transport: Transport) {
     use connector::mirror::{ImageCache, ImageSize};
     let (double, mirror) = start(transport).await;
     let snapshot = mirror.snapshot();
-    let id = template_named(&snapshot, "Baguette tradition");
+    let id = support::template_named(&snapshot, "Baguette tradition");
     let version = snapshot.templates.records[&id].write_date;
     let images = ImageCache::new(mirror.client().clone(), 1 << 20);
     double.clear_calls();

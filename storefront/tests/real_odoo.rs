@@ -630,19 +630,6 @@ async fn changes_through_webhooks(odoo: &RealOdoo, admin: &Client, shop: &Shop, 
             })
         }
     };
-    // Polls `check` every 10 ms, for at most `limit`; how long it took.
-    async fn until<F: std::future::Future<Output = bool>>(
-        started: Instant,
-        limit: Duration,
-        mut check: impl FnMut() -> F,
-    ) -> Duration {
-        while !check().await {
-            assert!(started.elapsed() < limit, "not within {limit:?}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        started.elapsed()
-    }
-
     // A new product appears.
     let started = Instant::now();
     let id = admin
@@ -651,7 +638,7 @@ async fn changes_through_webhooks(odoo: &RealOdoo, admin: &Client, shop: &Shop, 
         .send()
         .await
         .unwrap();
-    let appeared = until(started, Duration::from_secs(10), || async {
+    let appeared = support::until(started, Duration::from_secs(10), || async {
         api_amount(id).await.is_some()
     })
     .await;
@@ -668,7 +655,7 @@ async fn changes_through_webhooks(odoo: &RealOdoo, admin: &Client, shop: &Shop, 
             .await
             .unwrap();
         latencies.push(
-            until(started, Duration::from_secs(10), || async {
+            support::until(started, Duration::from_secs(10), || async {
                 api_amount(id).await == Some(price)
             })
             .await,
@@ -693,7 +680,7 @@ async fn changes_through_webhooks(odoo: &RealOdoo, admin: &Client, shop: &Shop, 
         .send()
         .await
         .unwrap();
-    let gone = until(started, Duration::from_secs(10), || async {
+    let gone = support::until(started, Duration::from_secs(10), || async {
         browser.get(&format!("/products/{id}")).await.status == 404 && api_amount(id).await.is_none()
     })
     .await;
@@ -759,7 +746,7 @@ async fn changes_through_webhooks(odoo: &RealOdoo, admin: &Client, shop: &Shop, 
         .collect();
     assert_eq!(ids.len(), 2_000);
     // Odoo sent the notifications before it answered: all are in.
-    let all_in = until(Instant::now(), Duration::from_secs(30), || async {
+    let all_in = support::until(Instant::now(), Duration::from_secs(30), || async {
         shop.resync.mirror().snapshot().product_count() >= count_before + 2_000
     })
     .await;

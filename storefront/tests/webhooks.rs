@@ -49,17 +49,8 @@ async fn api_price(browser: &Browser, id: i64) -> Option<String> {
 }
 
 /// Waits (at most 5 s) until `check` holds; how long it took.
-async fn within<F, Fut>(mut check: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !check().await {
-        assert!(started.elapsed() < Duration::from_secs(5), "not within 5 s");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    started.elapsed()
+async fn within<F: std::future::Future<Output = bool>>(check: impl FnMut() -> F) -> Duration {
+    support::until(Instant::now(), Duration::from_secs(5), check).await
 }
 
 fn first_product(shop: &Shop) -> i64 {

@@ -14,6 +14,38 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+/// The id of the first product template of `snapshot` whose name holds
+/// `fragment`.
+pub fn template_named(snapshot: &connector::mirror::Snapshot, fragment: &str) -> i64 {
+    snapshot
+        .templates
+        .records
+        .values()
+        .find(|t| t.name.contains(fragment))
+        .unwrap_or_else(|| panic!("no product named like {fragment:?}"))
+        .id
+}
+
+/// The unit price of one `variant` under `pricelist` on 2026-11-23, as the
+/// snapshot's pricing context gives it (to see a price change, not to
+/// prove a price: real Odoo's recordings do that).
+pub fn unit_price(
+    snapshot: &connector::mirror::Snapshot,
+    pricelist: i64,
+    variant: i64,
+) -> rust_decimal::Decimal {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    connector::pricing::price_line(
+        snapshot.pricing.as_ref().unwrap(),
+        connector::pricing::PricelistId(pricelist),
+        connector::pricing::ProductId(variant),
+        rust_decimal::Decimal::ONE,
+        day,
+    )
+    .unwrap()
+    .price_unit
+}
+
 /// `../shared/odoo-wire`, beside the repository.
 pub fn wire_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/odoo-wire")

@@ -37,6 +37,20 @@ pub fn data_dir() -> std::path::PathBuf {
     ))
 }
 
+/// Polls `check` every 10 ms until it holds, failing once `limit` has
+/// passed since `started`; how long it took since `started`.
+pub async fn until<F: std::future::Future<Output = bool>>(
+    started: std::time::Instant,
+    limit: std::time::Duration,
+    mut check: impl FnMut() -> F,
+) -> std::time::Duration {
+    while !check().await {
+        assert!(started.elapsed() < limit, "not within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    started.elapsed()
+}
+
 /// A running shop.
 pub struct Shop {
     /// `http://127.0.0.1:port`.

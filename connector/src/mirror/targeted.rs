@@ -168,29 +168,15 @@ impl Mirror {
         }
         let started = Instant::now();
         let after = fields::format_datetime(&(since - self.config.overlap));
-        let mut models: Vec<&str> = vec![
-            "product.template",
-            "product.product",
-            "product.category",
-            "res.partner",
-            "res.users",
-            "product.pricelist",
-            "product.pricelist.item",
-            "account.tax",
-            "account.fiscal.position",
-            "uom.uom",
-            "res.currency",
-            "res.company",
-        ];
-        if current.modules.website_sale {
-            models.push("product.public.category");
-        }
-        if current.modules.calendar {
-            models.push("calendar.event");
-        }
-        if !current.currency_rates.is_empty() {
-            models.push("res.currency.rate");
-        }
+        // Every mirrored model this database has in use; a fiscal
+        // position's tax lines are written with it (its form's lines).
+        let models = MIRRORED_MODELS.iter().copied().filter(|model| match *model {
+            "product.public.category" => current.modules.website_sale,
+            "calendar.event" => current.modules.calendar,
+            "res.currency.rate" => !current.currency_rates.is_empty(),
+            "account.fiscal.position.tax" => false,
+            _ => true,
+        });
         #[derive(serde::Deserialize)]
         struct Id {
             id: i64,

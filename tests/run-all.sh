@@ -126,15 +126,15 @@ if [ "$real_status" = 0 ]; then
             # New pricing-parity files from this Odoo (taxes of every kind, the
             # discount, rounding and precision settings; restored afterwards).
             python3 tests/real-odoo/record_parity.py "$cache/$series.env" "$cache/parity-$series"
-            PARITY_DIR="$cache/parity-$series" cargo test --locked -p connector --test pricing_parity -- --nocapture
-            cargo test --locked -p connector --test contract -- --nocapture
+            PARITY_DIR="$cache/parity-$series" cargo test --locked --workspace --test pricing_parity -- --nocapture
+            cargo test --locked --workspace --test contract -- --nocapture
             if [ -n "${ODOO_API_KEY:-}" ]; then
-                ODOO_TRANSPORT=json2 cargo test --locked -p connector --test contract -- --nocapture
+                ODOO_TRANSPORT=json2 cargo test --locked --workspace --test contract -- --nocapture
             fi
-            cargo test --locked -p storefront --test real_odoo -- --nocapture --test-threads 1
+            cargo test --locked --workspace --test real_odoo -- --nocapture --test-threads 1
             # The automation rules (odoo-setup): refused on 16; on 19 installed
             # twice, Odoo's POST awaited on loopback, removed.
-            cargo test --locked -p connector --test automation -- --nocapture
+            cargo test --locked --workspace --test automation -- --nocapture
         ) 2>&1 | tee "$log"
         [ "${PIPESTATUS[0]}" = 0 ] || real_status=1
         read -r passed failed < <(totals "$log")
@@ -148,5 +148,6 @@ for line in "${summary[@]}"; do
 done
 [ "$real_status" = 0 ] || status=1
 read -r passed failed < <(totals "$logs"/*.log)
+echo "disk: target/ $(du -sh target 2>/dev/null | cut -f1), $(df -h --output=avail . | tail -n 1 | tr -d ' ') free"
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -34,6 +34,7 @@ The manifest (JSON), ids are database ids:
      "variants": [template ids], "variant_products": {template id: [{"product_id", "values", "price_extra"}]},
      "combo": [template ids] (empty on 16), "by_weight": [...], "reference_price": [...],
      "zero_price": [...], "hostile": [...], "two_taxes": [...], "included_tax": [...], "excluded_tax": [...],
+     "storable": [...],                              # storable ("Seed Stocked Jam", company A), see "stock"
      "translated": {template id: {"en_US": name, "fr_FR": name}},
      "packaging": {"product_tmpl_id", "qty", "model": "product.packaging" | "uom.uom", "id"},
      "archived": id, "unpublished": id,
@@ -45,6 +46,10 @@ The manifest (JSON), ids are database ids:
   "fiscal_position": id | null,  "fiscal_position_mapping": {"from": tax id, "to": tax id},
   "automatic_fiscal_position": id | null (auto_apply, for customers in Belgium: customer "automatic"),
   "pickup_category": "Pickup", "pickup_category_id": id,
+  "stock": {"company_id", "warehouse_id", "warehouse_name", "view_location_id", "lot_stock_id",
+            "warehouse_context_key": "warehouse" (16) | "warehouse_id" (18+),  # product.product free_qty
+            "storable_field": "detailed_type" (16-17, == 'product') | "is_storable" (18+),
+            "product_tmpl_id", "product_id", "free_qty": 3} | null (bare),
   "slots": [{"key", "id", "name", "start", "stop" (UTC, "YYYY-MM-DD HH:MM:SS"), "capacity",
              "attendee_partner_ids", "past": bool, "full": bool}],
   "notes": [strings]                                 # what could not be done on this series and why
@@ -296,7 +301,7 @@ def product(name, price, taxes_ids, company, categs, uom=unit, extra=None, categ
 
 
 P = {k: [] for k in ("shared", "company_a", "company_b", "variants", "combo", "by_weight", "reference_price",
-                     "zero_price", "hostile", "two_taxes", "included_tax", "excluded_tax")}
+                     "zero_price", "hostile", "two_taxes", "included_tax", "excluded_tax", "storable")}
 
 
 def add(tid, *kinds):
@@ -395,6 +400,39 @@ if mode == "shop":
                     extra={"type": "combo", "combo_ids": [(6, 0, [c1, c2])]}), "company_a", "combo", "excluded_tax")
     else:
         notes.append(f"{serie}: no product.combo model (combo products are 18+)")
+
+# ---------------------------------------------------------------- stock
+# A storable product of company A with 3 units free to use in A's warehouse (stock, sale_stock).
+# Storable: 16-17 detailed_type 'product'; 18+ type 'consu' with is_storable. The quantities of a
+# warehouse: product.product free_qty (on hand - reserved) with the warehouse in the context, key
+# 'warehouse' (16-17) or 'warehouse_id' (18+). On hand is set in inventory mode through
+# inventory_quantity_auto_apply (the editable "On Hand Quantity" of the inventory list); stock.quant
+# action_apply_inventory does the same but returns None, which XML-RPC cannot marshal.
+stock = None
+if mode == "shop" and model_exists("stock.warehouse"):
+    ctx_a = {"allowed_company_ids": [company_a]}
+    wh = ek("stock.warehouse", "search_read", [[["company_id", "=", company_a]]],
+            {"fields": ["name", "lot_stock_id", "view_location_id"], "limit": 1, "order": "id"}, ctx_a)[0]
+    storable_field = "is_storable" if has_field("product.template", "is_storable") else "detailed_type"
+    storable_vals = {"is_storable": True} if storable_field == "is_storable" else {"detailed_type": "product"}
+    stocked = add(product("Seed Stocked Jam", 3.20, [t55], company_a, [c_grocery], extra=storable_vals), "storable")
+    stocked_product = details[stocked]["product_id"]
+    wh_key = "warehouse_id" if serie >= 18 else "warehouse"
+    qty_ctx = {**ctx_a, wh_key: wh["id"]}
+    q = ek("product.product", "read", [[stocked_product], ["qty_available", "free_qty"]], ctx=qty_ctx)[0]
+    if q["free_qty"] != 3:
+        # On hand = 3 + what is reserved, so that 3 are free.
+        target = 3 + (q["qty_available"] - q["free_qty"])
+        ek("stock.quant", "create", [{"product_id": stocked_product, "location_id": wh["lot_stock_id"][0],
+                                      "inventory_quantity_auto_apply": target}], ctx={**ctx_a, "inventory_mode": True})
+        q = ek("product.product", "read", [[stocked_product], ["qty_available", "free_qty"]], ctx=qty_ctx)[0]
+    if q["free_qty"] != 3:
+        sys.exit(f"Seed Stocked Jam: {q['free_qty']} free in {wh['name']}, not 3")
+    stock = {"company_id": company_a, "warehouse_id": wh["id"], "warehouse_name": wh["name"],
+             "view_location_id": wh["view_location_id"][0], "lot_stock_id": wh["lot_stock_id"][0],
+             "warehouse_context_key": wh_key,
+             "storable_field": storable_field, "product_tmpl_id": stocked, "product_id": stocked_product,
+             "free_qty": q["free_qty"]}
 
 # ---------------------------------------------------------------- pricelists
 pricelists = {k: None for k in ("fixed", "percentage", "formula", "based_on_other", "quantity_and_dates", "without_discount",
@@ -675,6 +713,7 @@ manifest = {
     "fiscal_position": fiscal_position, "fiscal_position_mapping": fp_mapping,
     "automatic_fiscal_position": automatic_fiscal_position,
     "pickup_category": "Pickup", "pickup_category_id": pickup_type,
+    "stock": stock,
     "slots": slots,
     "notes": notes,
 }

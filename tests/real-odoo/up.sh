@@ -61,7 +61,9 @@ apt_install() {
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 (
     flock 9
-    pkgs=(libpq-dev libldap2-dev libsasl2-dev python3-dev build-essential)
+    # wkhtmltopdf: Odoo's sale mail templates attach the quotation's PDF (report_template), and
+    # Odoo refuses to render them without it ("Unable to find Wkhtmltopdf on this system").
+    pkgs=(libpq-dev libldap2-dev libsasl2-dev python3-dev build-essential wkhtmltopdf)
     [ -n "$pg_bin" ] && [ -x "$pg_bin/postgres" ] || pkgs+=(postgresql)
     python_bin=${REAL_ODOO_PYTHON:-$(command -v python3.11 || command -v python3)}
     "$python_bin" -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
@@ -175,7 +177,9 @@ EOF
 
     # -- databases: restored from the dump cache, or initialised --
     local dbkey dbcache restored=0
-    local modules=sale_management,website_sale,calendar demo=()
+    # stock, sale_stock: the order's deliveries (picking_ids) and the products' free quantity
+    # (free_qty) that the shop shows and follows.
+    local modules=sale_management,website_sale,calendar,stock,sale_stock demo=()
     [ "$series" = 16.0 ] || demo=(--with-demo)
     # 17+: the automation rules whose webhook actions tell the shop what changed
     # (`storefront odoo-setup`); 16 has no webhook action, the shop's timer resyncs.

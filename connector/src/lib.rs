@@ -14,6 +14,7 @@ pub mod client;
 pub mod company;
 pub mod domain;
 pub mod error;
+pub mod inform;
 pub mod json2;
 pub mod mirror;
 pub mod orders;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::client::Client;
 use crate::domain::field;
 use crate::error::Error;
-use crate::records::{CrmTag, NewSaleOrder, SaleOrder, SaleOrderLine, SaleOrderState};
+use crate::records::{CrmTag, NewSaleOrder, SaleOrder, SaleOrderLine, SaleOrderState, StockPicking};
 use crate::xmlrpc::Struct;
 
 /// An order as Odoo holds it, with its lines.
@@ -21,6 +21,8 @@ pub struct PlacedOrder {
     pub order: SaleOrder,
     /// Its lines.
     pub lines: Vec<SaleOrderLine>,
+    /// Its transfers, when Inventory is installed.
+    pub pickings: Vec<StockPicking>,
 }
 
 /// The order whose `client_order_ref` is `key`, if Odoo has one.
@@ -36,14 +38,8 @@ pub async fn find_by_key(client: &Client, key: &str) -> Result<Option<SaleOrder>
 
 /// The id of the `crm.tag` named `name`, created if there is none.
 pub async fn ensure_tag(client: &Client, name: &str) -> Result<i64, Error> {
-    let found = client
-        .model("crm.tag")
-        .search(field("name").eq(name))
-        .limit(1)
-        .send()
-        .await?;
-    match found.first() {
-        Some(id) => Ok(*id),
+    match find_tag(client, name).await? {
+        Some(id) => Ok(id),
         None => {
             client
                 .model("crm.tag")
@@ -97,7 +93,137 @@ async fn read_lines(client: &Client, order: SaleOrder) -> Result<PlacedOrder, Er
     } else {
         client.read_records::<SaleOrderLine>(&order.order_line).await?
     };
-    Ok(PlacedOrder { order, lines })
+    let pickings = pickings_of(client, std::slice::from_ref(&order))
+        .await?
+        .remove(&order.id)
+        .unwrap_or_default();
+    Ok(PlacedOrder {
+        order,
+        lines,
+        pickings,
+    })
+}
+
+/// The transfers of `orders`, by order id, in one read (none without
+/// Inventory: the orders have no `picking_ids`).
+pub async fn pickings_of(
+    client: &Client,
+    orders: &[SaleOrder],
+) -> Result<HashMap<i64, Vec<StockPicking>>, Error> {
+    let ids: Vec<i64> = orders
+        .iter()
+        .flat_map(|o| o.picking_ids.iter().copied())
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pickings: HashMap<i64, StockPicking> = client
+        .read_records::<StockPicking>(&ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(orders
+        .iter()
+        .map(|o| {
+            let mine = o
+                .picking_ids
+                .iter()
+                .filter_map(|id| pickings.get(id).cloned())
+                .collect();
+            (o.id, mine)
+        })
+        .collect())
+}
+
+/// Where an order stands, in the words its customer understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Progress {
+    /// Odoo has the quotation; the shop has not confirmed it yet.
+    Received,
+    /// The shop confirmed it (the quotation became an order).
+    Confirmed,
+    /// Prepared: its delivery was validated, or the shop tagged it ready.
+    Ready,
+    /// Collected: paid at the till (Point of Sale, or its invoices), or
+    /// tagged collected.
+    Collected,
+    /// Cancelled.
+    Cancelled,
+}
+
+impl Progress {
+    /// `received`, `confirmed`, `ready`, `collected` or `cancelled`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::Received => "received",
+            Progress::Confirmed => "confirmed",
+            Progress::Ready => "ready",
+            Progress::Collected => "collected",
+            Progress::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The tags (`crm.tag` ids) by which a shop's staff may mark an order's
+/// progress by hand, where Inventory or Point of Sale do not tell it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProgressTags {
+    /// "Ready for pickup", e.g. a tag named "Prêt".
+    pub ready: Option<i64>,
+    /// "Collected".
+    pub collected: Option<i64>,
+}
+
+/// Where `order` stands, from what Odoo holds of it:
+///
+/// - cancelled: the order is cancelled;
+/// - collected: tagged so, or confirmed and nothing left to pay
+///   (`amount_unpaid`, Point of Sale's: paid at the till or invoiced and
+///   paid);
+/// - ready: tagged so, or every transfer of the order that is not
+///   cancelled was validated. Odoo calls a transfer "Ready" (`assigned`)
+///   as soon as the goods are reserved, which says nothing of a prepared
+///   bag: a click-and-collect shop validates the delivery when the bag is
+///   ready;
+/// - confirmed: a sale order (`sale`, or `done` when locked);
+/// - received: a quotation.
+pub fn progress(order: &SaleOrder, pickings: &[StockPicking], tags: ProgressTags) -> Progress {
+    let tagged = |tag: Option<i64>| tag.is_some_and(|t| order.tag_ids.contains(&t));
+    let confirmed = matches!(order.state, SaleOrderState::Sale | SaleOrderState::Done);
+    if order.state == SaleOrderState::Cancel {
+        return Progress::Cancelled;
+    }
+    let paid = confirmed
+        && order.amount_total > rust_decimal::Decimal::ZERO
+        && order
+            .amount_unpaid
+            .is_some_and(|unpaid| unpaid <= rust_decimal::Decimal::ZERO);
+    if tagged(tags.collected) || paid {
+        return Progress::Collected;
+    }
+    let live: Vec<&StockPicking> = pickings.iter().filter(|p| !p.is_cancelled()).collect();
+    let delivered = confirmed && !live.is_empty() && live.iter().all(|p| p.is_done());
+    if tagged(tags.ready) || delivered {
+        return Progress::Ready;
+    }
+    if confirmed {
+        Progress::Confirmed
+    } else {
+        Progress::Received
+    }
+}
+
+/// The id of the `crm.tag` named `name`, if there is one (nothing is
+/// created).
+pub async fn find_tag(client: &Client, name: &str) -> Result<Option<i64>, Error> {
+    let found = client
+        .model("crm.tag")
+        .search(field("name").eq(name))
+        .limit(1)
+        .send()
+        .await?;
+    Ok(found.first().copied())
 }
 
 /// The orders of customer `partner_id`, newest first.
@@ -244,4 +370,130 @@ pub async fn slot_orders(client: &Client, tags: &[String]) -> Result<SlotOrders,
         }
     }
     Ok(SlotOrders { by_tag })
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::records::Many2one;
+
+    fn order(state: SaleOrderState, tags: Vec<i64>, unpaid: Option<Decimal>) -> SaleOrder {
+        SaleOrder {
+            id: 7,
+            name: "S00007".into(),
+            state,
+            partner_id: Many2one {
+                id: 3,
+                name: "Customer".into(),
+            },
+            pricelist_id: None,
+            amount_untaxed: Decimal::new(1000, 2),
+            amount_tax: Decimal::new(55, 2),
+            amount_total: Decimal::new(1055, 2),
+            commitment_date: None,
+            client_order_ref: None,
+            tag_ids: tags,
+            order_line: Vec::new(),
+            company_id: None,
+            note: None,
+            picking_ids: vec![1, 2],
+            amount_unpaid: unpaid,
+        }
+    }
+
+    fn picking(id: i64, state: &str) -> StockPicking {
+        StockPicking {
+            id,
+            name: format!("WH/OUT/{id}"),
+            state: state.into(),
+            picking_type_code: Some("outgoing".into()),
+            date_done: None,
+        }
+    }
+
+    const TAGS: ProgressTags = ProgressTags {
+        ready: Some(50),
+        collected: Some(51),
+    };
+
+    #[test]
+    fn a_quotation_is_received_and_an_order_confirmed() {
+        use SaleOrderState::*;
+        for (state, expected) in [
+            (Draft, Progress::Received),
+            (Sent, Progress::Received),
+            (Sale, Progress::Confirmed),
+            (Done, Progress::Confirmed),
+            (Cancel, Progress::Cancelled),
+        ] {
+            assert_eq!(
+                progress(&order(state, vec![], None), &[], TAGS),
+                expected,
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
+    fn reserved_goods_are_not_ready_a_validated_delivery_is() {
+        let o = order(SaleOrderState::Sale, vec![], None);
+        // Odoo's "Ready" (reserved) is not a prepared bag.
+        assert_eq!(progress(&o, &[picking(1, "assigned")], TAGS), Progress::Confirmed);
+        assert_eq!(
+            progress(&o, &[picking(1, "done"), picking(2, "assigned")], TAGS),
+            Progress::Confirmed
+        );
+        assert_eq!(
+            progress(&o, &[picking(1, "done"), picking(2, "cancel")], TAGS),
+            Progress::Ready
+        );
+        assert_eq!(progress(&o, &[picking(1, "cancel")], TAGS), Progress::Confirmed);
+        // A quotation has no delivery to validate.
+        let quotation = order(SaleOrderState::Draft, vec![], None);
+        assert_eq!(
+            progress(&quotation, &[picking(1, "done")], TAGS),
+            Progress::Received
+        );
+    }
+
+    #[test]
+    fn tags_mark_ready_and_collected_by_hand() {
+        assert_eq!(
+            progress(&order(SaleOrderState::Draft, vec![50], None), &[], TAGS),
+            Progress::Ready
+        );
+        assert_eq!(
+            progress(&order(SaleOrderState::Sale, vec![9, 51], None), &[], TAGS),
+            Progress::Collected
+        );
+        assert_eq!(
+            progress(
+                &order(SaleOrderState::Sale, vec![50], None),
+                &[],
+                ProgressTags::default()
+            ),
+            Progress::Confirmed
+        );
+        // A cancelled order stays cancelled, whatever its tags.
+        assert_eq!(
+            progress(&order(SaleOrderState::Cancel, vec![51], None), &[], TAGS),
+            Progress::Cancelled
+        );
+    }
+
+    #[test]
+    fn paid_at_the_till_is_collected() {
+        let paid = order(SaleOrderState::Sale, vec![], Some(Decimal::ZERO));
+        assert_eq!(
+            progress(&paid, &[picking(1, "assigned")], TAGS),
+            Progress::Collected
+        );
+        let unpaid = order(SaleOrderState::Sale, vec![], Some(Decimal::new(1055, 2)));
+        assert_eq!(progress(&unpaid, &[], TAGS), Progress::Confirmed);
+        // A quotation owes nothing yet: it is not collected.
+        let quotation = order(SaleOrderState::Draft, vec![], Some(Decimal::ZERO));
+        assert_eq!(progress(&quotation, &[], TAGS), Progress::Received);
+    }
 }

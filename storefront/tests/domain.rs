@@ -50,7 +50,14 @@ async fn fixture(minimum: &str) -> Fixture {
     let shop = Shop {
         settings: settings.shop.clone(),
         languages: settings.languages.clone(),
-        outbox: Outbox::new(store.clone(), client, settings.odoo.timeout),
+        outbox: Outbox::new(store.clone(), client.clone(), settings.odoo.timeout),
+        informer: storefront::shop::inform::Informer::new(
+            settings.shop.inform.clone(),
+            "en_US",
+            settings.shop.time_zone,
+            store.clone(),
+            client,
+        ),
         mirror,
         store,
         catalog: CatalogCache::default(),

@@ -91,6 +91,11 @@ impl RealOdoo {
             ("SHOP_LANGUAGES".to_owned(), "fr_FR,en_US".to_owned()),
             ("SHOP_MINIMUM_ORDER".to_owned(), "0".to_owned()),
             ("SHOP_PICKUP_CUTOFF_HOURS".to_owned(), "0".to_owned()),
+            // Mails and activities only where a test looks at them: each
+            // mail makes Odoo render a PDF.
+            ("SHOP_ORDER_MAIL".to_owned(), "off".to_owned()),
+            ("SHOP_ORDER_ACTIVITY".to_owned(), "off".to_owned()),
+            ("SHOP_SIGNUP_ACTIVITY".to_owned(), "off".to_owned()),
         ]);
         for (k, v) in extra {
             vars.insert((*k).to_owned(), (*v).to_owned());
@@ -825,4 +830,275 @@ async fn a_probe_finds_what_changed_in_odoo() {
         !mirror.snapshot().templates.records.contains_key(&id),
         "{report:?}"
     );
+}
+
+/// Polls `check` every half second until it gives a value, for at most
+/// `limit`.
+async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    limit: std::time::Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+fn ids_of(value: Option<&connector::xmlrpc::Value>) -> Vec<i64> {
+    match value {
+        Some(connector::xmlrpc::Value::Array(items)) => items.iter().filter_map(|v| v.as_i64()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Validates delivery `picking` as the staff do ("Validate"): on 16 through
+/// the immediate-transfer wizard Odoo answers with.
+async fn validate_delivery(admin: &Client, picking: i64) {
+    use connector::xmlrpc::Value;
+    let answer = admin
+        .model("stock.picking")
+        .call_on("button_validate", vec![picking])
+        .send()
+        .await
+        .unwrap();
+    if let Value::Struct(action) = answer {
+        let model = action
+            .get("res_model")
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned();
+        let mut create = admin
+            .model(model.as_str())
+            .create(connector::xmlrpc::Struct::new());
+        if let Some(Value::Struct(context)) = action.get("context") {
+            for (key, value) in context.iter() {
+                create = create.context(key, value.clone());
+            }
+        }
+        let wizard = create.send().await.unwrap();
+        admin
+            .model(model.as_str())
+            .call_on("process", vec![wizard])
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// Issue 18: a web order makes Odoo mail the customer (Odoo's template,
+/// in their language, in the order's chatter) and gives the staff an
+/// activity; without a mail server the shop says mails are not sent; the
+/// staff's confirmation and validated delivery show on the customer's
+/// order page and API as "confirmed", then "ready for pickup".
+#[tokio::test]
+async fn customers_and_staff_are_told_through_odoo() {
+    use connector::xmlrpc::Value;
+    let Some(odoo) = real_odoo() else { return };
+    let company = odoo.manifest["companies"]["a"].as_i64().unwrap().to_string();
+    let shop = odoo
+        .shop(
+            &odoo.db,
+            &[
+                ("SHOP_COMPANY", &company),
+                ("SHOP_ORDER_MAIL", "on"),
+                ("SHOP_ORDER_ACTIVITY", "on"),
+                ("STOREFRONT_OUTBOX_SECS", "1"),
+            ],
+        )
+        .await;
+    let admin = odoo.admin(&odoo.db);
+    let who = customer(&odoo.manifest, "french");
+    let partner = who["partner_id"].as_i64().unwrap();
+    let technical = odoo.manifest["technical_user"]["user_id"].as_i64().unwrap();
+    let browser = shop.browser();
+    browser
+        .log_in(who["login"].as_str().unwrap(), who["password"].as_str().unwrap())
+        .await;
+    let product = odoo.manifest["stock"]["product_id"].as_i64().unwrap();
+    let added = browser
+        .json_csrf(
+            reqwest::Method::POST,
+            "/api/v1/cart/lines",
+            Some(json!({"product_id": product, "quantity": "1"})),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let slots = browser.get("/api/v1/pickup-slots").await.json();
+    let slot = slots["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["available"] == json!(true))
+        .unwrap_or_else(|| panic!("no open slot: {slots}"))
+        .clone();
+    let placed = browser
+        .json_csrf(
+            reqwest::Method::POST,
+            "/api/v1/orders",
+            Some(json!({"slot_id": slot["id"]})),
+        )
+        .await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let placed = placed.json();
+    assert_eq!(placed["progress"], json!("received"), "{placed}");
+    let reference = placed["reference"].as_str().unwrap().to_owned();
+    let found: Vec<SaleOrder> = admin
+        .search_records(field("client_order_ref").eq(reference.as_str()))
+        .send()
+        .await
+        .unwrap();
+    let order = found.first().expect("the order in Odoo").clone();
+
+    // The customer's mail: Odoo's template posted in the chatter, to them,
+    // in French; a mail queued for them.
+    let limit = std::time::Duration::from_secs(90);
+    let message = eventually("the order's mail in the chatter", limit, || async {
+        let rows = admin
+            .model("mail.message")
+            .search_read(
+                field("model").eq("sale.order")
+                    & field("res_id").eq(order.id)
+                    & field("message_type").eq("comment"),
+            )
+            .fields(["partner_ids", "subject", "body"])
+            .send()
+            .await
+            .unwrap();
+        rows.into_iter().next()
+    })
+    .await;
+    assert_eq!(ids_of(message.get("partner_ids")), vec![partner], "{message:?}");
+    let body = message
+        .get("body")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let french_total = order.amount_total.round_dp(2).to_string().replace('.', ",");
+    assert!(
+        body.contains(&order.name) && body.contains(&french_total),
+        "{}: the mail names the order and its total the French way ({french_total}): {body}",
+        odoo.series
+    );
+    let mails = admin
+        .model("mail.mail")
+        .search_read(field("model").eq("sale.order") & field("res_id").eq(order.id))
+        .fields(["recipient_ids", "state"])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| ids_of(m.get("recipient_ids")).contains(&partner)),
+        "{}: a mail queued for the customer: {mails:?}",
+        odoo.series
+    );
+    let read = admin
+        .model("sale.order")
+        .read(vec![order.id])
+        .fields(["state"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read[0].get("state").and_then(Value::as_str),
+        Some("draft"),
+        "still a quotation"
+    );
+
+    // The staff's activity.
+    let activities = admin
+        .model("mail.activity")
+        .search_read(field("res_model").eq("sale.order") & field("res_id").eq(order.id))
+        .fields(["summary", "user_id", "date_deadline"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(activities.len(), 1, "{activities:?}");
+    let summary = activities[0]
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    assert!(summary.starts_with("Commande web à préparer pour "), "{summary}");
+    let staff = ids_of(activities[0].get("user_id")).first().copied();
+    assert!(
+        staff.is_some_and(|s| s != technical),
+        "{}: the activity goes to a person of the sales team, not the technical user: {activities:?}",
+        odoo.series
+    );
+    println!(
+        "real Odoo {}: order {} mailed to the customer in French, activity {summary:?} for user {staff:?}",
+        odoo.series, order.name
+    );
+
+    // Odoo's mail cron finds no mail server: the shop says so, and sells on.
+    let cron = admin
+        .model("ir.model.data")
+        .call(
+            "check_object_reference",
+            vec![Value::from("mail"), Value::from("ir_cron_mail_scheduler_action")],
+        )
+        .send()
+        .await
+        .unwrap();
+    let cron = match cron {
+        Value::Array(pair) => pair[1].as_i64().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    admin
+        .model("ir.cron")
+        .call_on("method_direct_trigger", vec![cron])
+        .send()
+        .await
+        .unwrap();
+    let ready = eventually("the shop saying mails are not sent", limit, || async {
+        let ready = browser.get("/readyz").await.json();
+        (ready["mail"] == json!("not_sent")).then_some(ready)
+    })
+    .await;
+    assert!(
+        ready["warnings"].to_string().contains("no outgoing mail server"),
+        "{ready}"
+    );
+
+    // The staff confirm, then validate the delivery: the customer sees it.
+    admin
+        .model("sale.order")
+        .call_on("action_confirm", vec![order.id])
+        .send()
+        .await
+        .unwrap();
+    let api = browser.get(&format!("/api/v1/orders/{reference}")).await.json();
+    assert_eq!(api["progress"], json!("confirmed"), "{api}");
+    let page = browser.get(&format!("/orders/{reference}")).await;
+    assert!(page.body.contains("Confirmée"), "{}", page.body);
+    let confirmed = connector::orders::read(&admin, order.id).await.unwrap().unwrap();
+    assert!(
+        !confirmed.pickings.is_empty(),
+        "{}: a delivery for the order",
+        odoo.series
+    );
+    for picking in &confirmed.pickings {
+        validate_delivery(&admin, picking.id).await;
+    }
+    let api = browser.get(&format!("/api/v1/orders/{reference}")).await.json();
+    assert_eq!(api["progress"], json!("ready"), "{api}");
+    let page = browser.get(&format!("/orders/{reference}")).await;
+    assert!(page.body.contains("Prête à retirer"), "{}", page.body);
+    println!(
+        "real Odoo {}: mails not sent without a mail server, said by /readyz; confirmed, then ready for pickup once its delivery was validated",
+        odoo.series
+    );
+    // Leaves the slot as it was.
+    let _ = admin
+        .model("sale.order")
+        .call_on("action_cancel", vec![order.id])
+        .context("disable_cancel_warning", true)
+        .send()
+        .await;
 }

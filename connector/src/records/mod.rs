@@ -90,6 +90,7 @@ pub mod fields;
 mod partner;
 mod pricing;
 mod sale;
+mod stock;
 
 pub use calendar::CalendarEvent;
 pub use catalog::{ProductCategory, ProductTemplate, ProductVariant, PublicCategory, Uom, UomType};
@@ -101,6 +102,7 @@ pub use pricing::{
     Pricelist, PricelistItem, SymbolPosition, Tax,
 };
 pub use sale::{CrmTag, NewOrderLine, NewSaleOrder, SaleOrder, SaleOrderLine, SaleOrderState};
+pub use stock::StockPicking;
 
 /// Decodes Odoo's answer to `call` (e.g. `product.template.search_read`) as
 /// `T`: typed records, or any other deserializable shape. A value that does

@@ -68,6 +68,14 @@ pub struct SaleOrder {
     /// note, when read.
     #[serde(default)]
     pub note: Option<String>,
+    /// Its transfers ([`super::StockPicking`]), when Inventory's
+    /// `sale_stock` is installed.
+    #[serde(default, with = "fields::x2many")]
+    pub picking_ids: Vec<i64>,
+    /// What is left to pay, when Point of Sale's `pos_sale` is installed:
+    /// 0 once paid at the till (or by its invoices).
+    #[serde(default, with = "fields::opt_decimal")]
+    pub amount_unpaid: Option<Decimal>,
 }
 
 impl Record for SaleOrder {
@@ -86,6 +94,8 @@ impl Record for SaleOrder {
         FieldSpec::required(&["order_line"]),
         FieldSpec::optional(&["company_id"]),
         FieldSpec::optional(&["note"]),
+        FieldSpec::optional(&["picking_ids"]),
+        FieldSpec::optional(&["amount_unpaid"]),
     ];
 }
 

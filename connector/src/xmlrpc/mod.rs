@@ -7,7 +7,7 @@ mod value;
 
 pub use de::{from_value, FieldError};
 pub use decode::{decode_call, decode_response, DecodeError};
-pub use encode::{encode_call, encode_fault, encode_response, write_value};
+pub use encode::{encode_call, encode_fault, encode_response, escape_into, write_value};
 pub use value::{Struct, Value};
 
 /// A decoded `<methodCall>`.

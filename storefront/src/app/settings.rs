@@ -9,7 +9,8 @@ use connector::mirror::MirrorConfig;
 use connector::{Client, Credentials, Transport};
 use rust_decimal::Decimal;
 
-pub use crate::shop::settings::{ShopSettings, TaxDisplay};
+pub use crate::shop::settings::{InformSettings, ShopSettings, StockDisplay, TaxDisplay};
+use connector::inform::Staff;
 
 /// How to reach Odoo.
 #[derive(Debug, Clone)]
@@ -262,6 +263,52 @@ impl Settings {
                     .collect()
             })
             .unwrap_or_default();
+        let on_off = |name: &str| -> anyhow::Result<bool> {
+            match get(name).as_deref() {
+                None | Some("on") => Ok(true),
+                Some("off") => Ok(false),
+                Some(other) => bail!("{name} must be on or off, not {other:?}"),
+            }
+        };
+        let staff = match get("SHOP_STAFF") {
+            None => Staff::OwnTeam,
+            Some(v) => match v.split_once(':') {
+                Some(("user", who)) if !who.trim().is_empty() => Staff::User(who.trim().to_owned()),
+                Some(("team", team)) if !team.trim().is_empty() => Staff::Team(team.trim().to_owned()),
+                _ => {
+                    bail!("SHOP_STAFF must be user:<login or id> or team:<sales team name or id>, not {v:?}")
+                }
+            },
+        };
+        let show_stock = match get("SHOP_SHOW_STOCK").as_deref() {
+            None | Some("off") => StockDisplay::Off,
+            Some("low") => StockDisplay::Low,
+            Some("exact") => StockDisplay::Exact,
+            Some(other) => bail!("SHOP_SHOW_STOCK must be off, low or exact, not {other:?}"),
+        };
+        let low_stock = match get("SHOP_LOW_STOCK") {
+            Some(v) => v
+                .parse::<Decimal>()
+                .ok()
+                .filter(|d| d.is_sign_positive() && !d.is_zero())
+                .with_context(|| format!("SHOP_LOW_STOCK must be a positive quantity like 5, not {v:?}"))?,
+            None => Decimal::from(5),
+        };
+        let inform = InformSettings {
+            order_mail: on_off("SHOP_ORDER_MAIL")?,
+            order_mail_template: get("SHOP_ORDER_MAIL_TEMPLATE"),
+            staff,
+            order_activity: on_off("SHOP_ORDER_ACTIVITY")?,
+            order_activity_summary: get("SHOP_ORDER_ACTIVITY_SUMMARY"),
+            order_activity_days_before: small("SHOP_ORDER_ACTIVITY_DAYS_BEFORE", 0)?.min(366),
+            signup_activity: on_off("SHOP_SIGNUP_ACTIVITY")?,
+            signup_activity_days: small("SHOP_SIGNUP_ACTIVITY_DAYS", 1)?.min(366),
+            ready_tag: get("SHOP_READY_TAG"),
+            collected_tag: get("SHOP_COLLECTED_TAG"),
+            show_stock,
+            low_stock,
+            warehouse: get("SHOP_WAREHOUSE"),
+        };
         let shop = ShopSettings {
             name: get("SHOP_NAME"),
             home_text: get("SHOP_HOME_TEXT").unwrap_or_default(),
@@ -277,6 +324,7 @@ impl Settings {
             password_reset_url: get("SHOP_PASSWORD_RESET_URL")
                 .unwrap_or_else(|| format!("{}/web/reset_password", url.trim_end_matches('/'))),
             demo_logins,
+            inform,
         };
         Ok(Settings {
             bind,

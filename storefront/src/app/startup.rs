@@ -86,7 +86,15 @@ impl Application {
             None => SessionKey::load_or_create(&settings.data_dir)?,
         };
         let images = ImageCache::new(client.clone(), IMAGE_CACHE_BYTES);
-        let outbox = Outbox::new(store.clone(), client.clone(), settings.odoo.timeout);
+        let informer = crate::shop::inform::Informer::new(
+            settings.shop.inform.clone(),
+            settings.languages.first().map_or("en_US", String::as_str),
+            settings.shop.time_zone,
+            store.clone(),
+            client.clone(),
+        );
+        let outbox =
+            Outbox::new(store.clone(), client.clone(), settings.odoo.timeout).informing(informer.clone());
         let worker = crate::workers::outbox::spawn(outbox.clone(), settings.outbox_every);
         let janitor = crate::workers::janitor::spawn(store.clone());
         let file = settings.snapshot_file();
@@ -163,6 +171,7 @@ impl Application {
             slot_book: SlotBook::default(),
             history: History::default(),
             fiscal_positions: crate::shop::fiscal_positions::FiscalPositions::default(),
+            informer,
         };
         let state = web::Data::new(AppState {
             secure_cookies: settings.https(),

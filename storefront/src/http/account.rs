@@ -256,7 +256,7 @@ async fn signup_submit(visit: Visit, form: web::Form<SignupForm>) -> HttpRespons
         }
         Err(e) => return visit.fail(PageError::Internal(e.into())).await,
     }
-    match create_signup(visit.shop().odoo(), &request, &visit.lang).await {
+    match create_signup(visit.shop(), &request, &visit.lang).await {
         Ok(id) => {
             tracing::info!(partner = id, "a sign-up request reached Odoo");
             signup_form(&visit, StatusCode::OK, &SignupView::default(), &[], true).await

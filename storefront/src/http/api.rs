@@ -813,8 +813,10 @@ fn order_json(visit: &Visit, found: &crate::shop::orders::Found) -> serde_json::
     json!({
         "reference": view.reference,
         "name": view.name,
-        "state": view.state_code,
+        "state": found.state_code(),
         "state_text": view.state,
+        "status": view.state_code,
+        "progress": found.progress().map(|p| p.as_str()),
         "pending": view.pending,
         "place": view.place,
         "slot": view.slot,
@@ -879,6 +881,7 @@ async fn create_order(visit: Visit, body: web::Json<NewOrderJson>) -> HttpRespon
                             payload: serde_json::from_str(&order.payload).ok(),
                             local: Some(order),
                             odoo: None,
+                            tags: Default::default(),
                         };
                         order_json(&visit, &found)
                     }

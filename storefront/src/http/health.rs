@@ -1,9 +1,12 @@
 //! `/healthz`: the process answers. `/readyz`: the shop can serve — a
-//! snapshot is loaded — and whether Odoo answered the last sync.
+//! snapshot is loaded — whether Odoo answered the last sync, and whether
+//! customers get their order mails.
 
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
 
+use crate::http::state::AppState;
+use crate::shop::inform::MailStatus;
 use crate::workers::resync::Resync;
 
 /// Alive.
@@ -17,10 +20,28 @@ pub async fn healthz() -> HttpResponse {
 /// Ready when a snapshot is loaded (503 before); says how the last sync
 /// went either way.
 #[get("/readyz")]
-pub async fn readyz(resync: web::Data<Resync>) -> HttpResponse {
+pub async fn readyz(resync: web::Data<Resync>, state: web::Data<AppState>) -> HttpResponse {
     let snapshot = resync.mirror().snapshot();
     let status = resync.status();
     let ready = snapshot.synced_at.is_some();
+    let mail = state.shop.informer.mail_status();
+    let mut warnings: Vec<String> = snapshot
+        .missing_languages
+        .iter()
+        .map(|code| format!("Odoo lacks the language {code} (SHOP_LANGUAGES): the shop is not shown in it"))
+        .collect();
+    match mail {
+        MailStatus::NotSent => warnings.push(
+            "Odoo could not send the last order mail: it has no outgoing mail server, or cannot reach it; \
+             orders go through, customers get no mail"
+                .into(),
+        ),
+        MailStatus::Failing => warnings.push(
+            "Odoo refused to post the last order mail (see the log); orders go through, customers get no mail"
+                .into(),
+        ),
+        _ => {}
+    }
     let body = json!({
         "ready": ready,
         "snapshot": snapshot.synced_at.map(|at| json!({
@@ -28,9 +49,10 @@ pub async fn readyz(resync: web::Data<Resync>) -> HttpResponse {
             "products": snapshot.product_count(),
             "source": if status.serving_saved { "saved" } else { "odoo" },
         })),
-        "warnings": snapshot.missing_languages.iter().map(|code| format!(
-            "Odoo lacks the language {code} (SHOP_LANGUAGES): the shop is not shown in it"
-        )).collect::<Vec<_>>(),
+        "warnings": warnings,
+        // Whether customers get their order mails from Odoo: unknown,
+        // queued, sent, not_sent, failing or off.
+        "mail": mail.as_str(),
         "company": snapshot.company_id,
         "odoo": {
             "reachable": status.odoo_reachable,

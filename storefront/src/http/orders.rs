@@ -24,7 +24,7 @@ pub fn view(visit: &Visit, found: &Found) -> OrderView {
     let currency = pricelist.map_or(&visit.index.currency, |id| visit.index.currency_of(id));
     let money = |a: Decimal| i18n::money(a, currency, &visit.lang);
     let (start, stop, place) = slot_of(&visit.index, found);
-    let code = found.state_code();
+    let code = found.status_code();
     let (lines, totals) = match (&found.odoo, &found.payload) {
         (Some(placed), _) => (
             placed

@@ -5,7 +5,7 @@
 
 use connector::records::Command;
 use connector::xmlrpc::Struct;
-use connector::{field, Client};
+use connector::field;
 
 use crate::shop::catalog::CatalogIndex;
 use crate::shop::Shop;
@@ -249,12 +249,9 @@ fn valid_email(email: &str) -> bool {
 }
 
 /// Creates the partner of a sign-up request in Odoo, tagged
-/// [`SIGNUP_TAG`]; returns its id.
-pub async fn create_signup(
-    client: &Client,
-    request: &SignupRequest,
-    lang: &str,
-) -> Result<i64, connector::Error> {
+/// [`SIGNUP_TAG`], with an activity for the staff; returns its id.
+pub async fn create_signup(shop: &Shop, request: &SignupRequest, lang: &str) -> Result<i64, connector::Error> {
+    let client = shop.odoo();
     let tags = client
         .model("res.partner.category")
         .search(field("name").eq(SIGNUP_TAG))
@@ -287,7 +284,9 @@ pub async fn create_signup(
         comment.push_str("</p>");
     }
     values.insert("comment", comment);
-    client.model("res.partner").create(values).send().await
+    let partner = client.model("res.partner").create(values).send().await?;
+    shop.informer.tell_signup(partner, &request.name).await;
+    Ok(partner)
 }
 
 /// Whether another sign-up from `address` is allowed now; counts it.

@@ -27,6 +27,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod fiscal_positions;
 pub mod history;
+pub mod inform;
 pub mod orders;
 pub mod outbox;
 pub mod settings;
@@ -74,6 +75,7 @@ pub struct Shop {
     pub history: History,
     /// Customers' fiscal positions, as Odoo last gave them.
     pub fiscal_positions: FiscalPositions,
+    pub informer: inform::Informer,
 }
 
 /// A logged-in customer.

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use connector::orders::{self, PlacedOrder};
+use connector::orders::{self, PlacedOrder, Progress, ProgressTags};
 use connector::records::SaleOrderState;
 use rust_decimal::Decimal;
 
@@ -50,6 +50,8 @@ pub struct Found {
     pub payload: Option<OrderPayload>,
     /// Odoo's order, when Odoo has it and answered.
     pub odoo: Option<PlacedOrder>,
+    /// The tags by which the staff mark progress, when it was found.
+    pub tags: ProgressTags,
 }
 
 fn payload_of(order: &OutboxOrder) -> Option<OrderPayload> {
@@ -92,6 +94,7 @@ pub async fn find(shop: &Shop, customer: &Customer, reference: &str) -> Result<F
             payload: local.as_ref().and_then(payload_of),
             local,
             odoo: Some(placed),
+            tags: shop.informer.progress_tags().await,
         });
     }
     if !valid_key(reference) {
@@ -132,6 +135,7 @@ pub async fn find(shop: &Shop, customer: &Customer, reference: &str) -> Result<F
         payload: local.as_ref().and_then(payload_of),
         local,
         odoo,
+        tags: shop.informer.progress_tags().await,
     })
 }
 
@@ -141,6 +145,24 @@ impl Found {
     /// `failed`, `cancel`, `sent_unreadable`).
     pub fn state_code(&self) -> &'static str {
         state_code(self)
+    }
+
+    /// Where the order stands for its customer, once Odoo has it: received,
+    /// confirmed, ready for pickup, collected or cancelled (see
+    /// [`orders::progress`]).
+    pub fn progress(&self) -> Option<Progress> {
+        let placed = self.odoo.as_ref()?;
+        Some(orders::progress(&placed.order, &placed.pickings, self.tags))
+    }
+
+    /// What the customer is shown: the progress once Odoo has the order,
+    /// else the shop's state (`pending`, `failed`, `cancel`,
+    /// `sent_unreadable`).
+    pub fn status_code(&self) -> &'static str {
+        match self.progress() {
+            Some(progress) => progress.as_str(),
+            None => state_code(self),
+        }
     }
 }
 
@@ -224,6 +246,15 @@ pub async fn history(shop: &Shop, customer: &Customer) -> Result<(Vec<Found>, bo
             (Arc::new(Vec::new()), false)
         }
     };
+    // Their deliveries, read now: they move while the list is remembered.
+    let mut pickings = match orders::pickings_of(shop.odoo(), &odoo).await {
+        Ok(pickings) => pickings,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the deliveries of a customer's orders from Odoo");
+            HashMap::new()
+        }
+    };
+    let tags = shop.informer.progress_tags().await;
     let in_odoo: HashSet<&str> = odoo
         .iter()
         .filter_map(|o| o.client_order_ref.as_deref())
@@ -239,6 +270,7 @@ pub async fn history(shop: &Shop, customer: &Customer) -> Result<(Vec<Found>, bo
             local: Some(order.clone()),
             payload: payload_of(order),
             odoo: None,
+            tags,
         };
         found_orders.push(found);
     }
@@ -256,7 +288,9 @@ pub async fn history(shop: &Shop, customer: &Customer) -> Result<(Vec<Found>, bo
             odoo: Some(PlacedOrder {
                 order: order.clone(),
                 lines: Vec::new(),
+                pickings: pickings.remove(&order.id).unwrap_or_default(),
             }),
+            tags,
         };
         found_orders.push(found);
     }

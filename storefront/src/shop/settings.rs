@@ -52,4 +52,87 @@ pub struct ShopSettings {
     /// `SHOP_DEMO_LOGINS`: logins and passwords shown on the home page
     /// (`login:password,...`; for the demo only).
     pub demo_logins: Vec<(String, String)>,
+    /// How customers and staff are told, through Odoo.
+    pub inform: InformSettings,
+}
+
+/// How the shop tells its customers and staff, through Odoo alone (see
+/// [`crate::shop::inform`]).
+#[derive(Debug, Clone)]
+pub struct InformSettings {
+    /// `SHOP_ORDER_MAIL`: `on` (default): once Odoo has an order, it mails
+    /// the customer a confirmation; `off`.
+    pub order_mail: bool,
+    /// `SHOP_ORDER_MAIL_TEMPLATE`: the mail template, by XML id (e.g.
+    /// `sale.mail_template_sale_confirmation`) or database id (default:
+    /// Odoo's own order confirmation).
+    pub order_mail_template: Option<String>,
+    /// `SHOP_STAFF`: who gets the staff's activities: `user:<login or id>`,
+    /// `team:<sales team name or id>` (its leader, else its first member)
+    /// (default: the technical user's sales team).
+    pub staff: connector::inform::Staff,
+    /// `SHOP_ORDER_ACTIVITY`: `on` (default): a new web order gets an
+    /// activity for the staff; `off`.
+    pub order_activity: bool,
+    /// `SHOP_ORDER_ACTIVITY_SUMMARY`: its summary, where `{slot}` and
+    /// `{place}` are replaced (default: "Web order to
+    /// prepare for {slot}", in the shop's first language).
+    pub order_activity_summary: Option<String>,
+    /// `SHOP_ORDER_ACTIVITY_DAYS_BEFORE`: it is due this many days before
+    /// the pickup day (default 0: on the day).
+    pub order_activity_days_before: u32,
+    /// `SHOP_SIGNUP_ACTIVITY`: `on` (default): a sign-up request gets an
+    /// activity on the new partner; `off`.
+    pub signup_activity: bool,
+    /// `SHOP_SIGNUP_ACTIVITY_DAYS`: due this many days after the request
+    /// (default 1).
+    pub signup_activity_days: u32,
+    /// `SHOP_READY_TAG`: a tag (`crm.tag`) by which the staff mark an
+    /// order ready for pickup, e.g. `Prêt` (default: none; a validated
+    /// delivery says it).
+    pub ready_tag: Option<String>,
+    /// `SHOP_COLLECTED_TAG`: a tag by which the staff mark an order
+    /// collected (default: none; a payment at the till says it).
+    pub collected_tag: Option<String>,
+    /// `SHOP_SHOW_STOCK`: `off` (default), `low` or `exact`.
+    pub show_stock: StockDisplay,
+    /// `SHOP_LOW_STOCK`: below this many, `low` says how many are left
+    /// (default 5).
+    pub low_stock: Decimal,
+    /// `SHOP_WAREHOUSE`: the warehouse whose free stock is shown, by name
+    /// or id (default: the company's first).
+    pub warehouse: Option<String>,
+}
+
+impl Default for InformSettings {
+    fn default() -> Self {
+        Self {
+            order_mail: true,
+            order_mail_template: None,
+            staff: connector::inform::Staff::OwnTeam,
+            order_activity: true,
+            order_activity_summary: None,
+            order_activity_days_before: 0,
+            signup_activity: true,
+            signup_activity_days: 1,
+            ready_tag: None,
+            collected_tag: None,
+            show_stock: StockDisplay::Off,
+            low_stock: Decimal::from(5),
+            warehouse: None,
+        }
+    }
+}
+
+/// How much of the stock the shop shows. Never a refusal: stock in Odoo is
+/// often not right, and the shop confirms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockDisplay {
+    /// Nothing.
+    Off,
+    /// "Only 3 left" under [`InformSettings::low_stock`], and "out of
+    /// stock: order anyway, the shop will confirm".
+    Low,
+    /// How many are left, always.
+    Exact,
 }

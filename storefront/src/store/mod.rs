@@ -122,6 +122,16 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE orders ADD COLUMN lease_owner TEXT",
         "ALTER TABLE orders ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0",
     ],
+    &[
+        // Version 4: telling the customer and the staff, through Odoo, of an
+        // order that reached it (the confirmation mail, the staff's
+        // activity): due from `inform_due` (unix seconds; 0: nothing to do,
+        // as for every order before this version), tried `inform_attempts`
+        // times.
+        "ALTER TABLE orders ADD COLUMN inform_due BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE orders ADD COLUMN inform_attempts BIGINT NOT NULL DEFAULT 0",
+        "CREATE INDEX IF NOT EXISTS orders_inform_due ON orders (inform_due)",
+    ],
 ];
 
 /// Key of the PostgreSQL advisory lock that serializes the migrations of
@@ -368,6 +378,22 @@ pub struct OutboxOrder {
     pub created_at: i64,
     /// Unix seconds of the last change.
     pub updated_at: i64,
+}
+
+/// An order Odoo has, whose customer and staff are still to be told of it
+/// (see [`Store::due_informs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InformDue {
+    /// The order's key.
+    pub key: String,
+    /// The `sale.order`.
+    pub odoo_id: i64,
+    /// The caller's JSON, stored as given.
+    pub payload: String,
+    /// Unix seconds from which it is due.
+    pub due: i64,
+    /// Failed attempts so far.
+    pub attempts: u32,
 }
 
 /// An order to reserve (see [`Store::reserve_order`]).
@@ -1114,6 +1140,62 @@ impl Store {
         rows.iter().map(order_of).collect()
     }
 
+    /// Orders in Odoo whose customer and staff are due to be told of them
+    /// at `now`, oldest first.
+    pub async fn due_informs(&self, now: i64, limit: u32) -> Result<Vec<InformDue>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT order_key, odoo_id, payload, inform_due, inform_attempts FROM orders
+             WHERE inform_due > 0 AND inform_due <= $1 AND state = 'sent' AND odoo_id IS NOT NULL
+             ORDER BY inform_due, order_key LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InformDue {
+                    key: row.try_get("order_key")?,
+                    odoo_id: row.try_get("odoo_id")?,
+                    payload: row.try_get("payload")?,
+                    due: row.try_get("inform_due")?,
+                    attempts: u32::try_from(row.try_get::<i64, _>("inform_attempts")?).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    /// Takes the telling of order `key`, seen due at `due`, until `until`:
+    /// whether it was taken. Of instances racing for it, one gets it (the
+    /// same conditional update as [`Store::take_lease`]); if the taker
+    /// stops half-way, the order is due again at `until`.
+    pub async fn take_inform(&self, key: &str, due: i64, until: i64) -> Result<bool, StoreError> {
+        let taken = sqlx::query("UPDATE orders SET inform_due = $3 WHERE order_key = $1 AND inform_due = $2")
+            .bind(key)
+            .bind(due)
+            .bind(until)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(taken == 1)
+    }
+
+    /// Records how telling of order `key` went: done (`next` is `None`), or
+    /// to be tried again at `next`, one attempt more.
+    pub async fn end_inform(&self, key: &str, next: Option<i64>) -> Result<(), StoreError> {
+        match next {
+            None => sqlx::query("UPDATE orders SET inform_due = 0 WHERE order_key = $1").bind(key),
+            Some(at) => sqlx::query(
+                "UPDATE orders SET inform_due = $2, inform_attempts = inform_attempts + 1 WHERE order_key = $1",
+            )
+            .bind(key)
+            .bind(at),
+        }
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Takes the lease of pending order `key` for `owner` until `until`
     /// (unix seconds), if nobody holds it at `now`: whether it was taken.
     /// One conditional update, atomic on SQLite (one writer) and on
@@ -1210,7 +1292,8 @@ impl Store {
     }
 
     /// Records that the order reached Odoo as `odoo_id` / `odoo_name`:
-    /// pending or failed -> sent (the last error cleared), `true`. Sent
+    /// pending or failed -> sent (the last error cleared, its customer and
+    /// staff due to be told: [`Store::due_informs`]), `true`. Sent
     /// already: nothing changes, `true`. Cancelled meanwhile (by the customer,
     /// while it was on its way): it stays cancelled, Odoo's id is recorded if
     /// none was, and `false`: the caller then cancels it in Odoo. Unknown key:
@@ -1239,7 +1322,7 @@ impl Store {
             OrderState::Pending | OrderState::Failed => {
                 sqlx::query(
                     "UPDATE orders SET state = 'sent', odoo_id = $2, odoo_name = $3, last_error = NULL,
-                                       updated_at = $4, lease_owner = NULL, lease_until = 0
+                                       updated_at = $4, lease_owner = NULL, lease_until = 0, inform_due = $4
                      WHERE order_key = $1",
                 )
                 .bind(key)

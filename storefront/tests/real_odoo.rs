@@ -856,38 +856,44 @@ fn ids_of(value: Option<&connector::xmlrpc::Value>) -> Vec<i64> {
     }
 }
 
-/// Validates delivery `picking` as the staff do ("Validate"): on 16 through
-/// the immediate-transfer wizard Odoo answers with.
+/// Validates delivery `picking` as the staff do ("Validate"), through the
+/// wizards Odoo answers with (16: the immediate transfer).
 async fn validate_delivery(admin: &Client, picking: i64) {
     use connector::xmlrpc::Value;
-    let answer = admin
+    let mut answer = admin
         .model("stock.picking")
         .call_on("button_validate", vec![picking])
         .send()
         .await
         .unwrap();
-    if let Value::Struct(action) = answer {
+    while let Value::Struct(action) = answer {
         let model = action
             .get("res_model")
             .and_then(Value::as_str)
             .unwrap()
             .to_owned();
+        let context: Vec<(String, Value)> = match action.get("context") {
+            Some(Value::Struct(context)) => context
+                .iter()
+                .filter(|(key, _)| *key != "allowed_company_ids")
+                .map(|(key, value)| (key.to_owned(), value.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut create = admin
             .model(model.as_str())
             .create(connector::xmlrpc::Struct::new());
-        if let Some(Value::Struct(context)) = action.get("context") {
-            for (key, value) in context.iter() {
-                create = create.context(key, value.clone());
-            }
+        for (key, value) in &context {
+            create = create.context(key.as_str(), value.clone());
         }
         let wizard = create.send().await.unwrap();
-        admin
-            .model(model.as_str())
-            .call_on("process", vec![wizard])
-            .send()
-            .await
-            .unwrap();
+        let mut process = admin.model(model.as_str()).call_on("process", vec![wizard]);
+        for (key, value) in &context {
+            process = process.context(key.as_str(), value.clone());
+        }
+        answer = process.send().await.unwrap();
     }
+    assert_eq!(answer, Value::Bool(true), "validating delivery {picking}");
 }
 
 /// Issue 18: a web order makes Odoo mail the customer (Odoo's template,
@@ -936,12 +942,18 @@ async fn customers_and_staff_are_told_through_odoo() {
         .find(|s| s["available"] == json!(true))
         .unwrap_or_else(|| panic!("no open slot: {slots}"))
         .clone();
+    let key = format!(
+        "real-odoo-told-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    );
+    let token = browser.csrf().await;
     let placed = browser
-        .json_csrf(
-            reqwest::Method::POST,
-            "/api/v1/orders",
-            Some(json!({"slot_id": slot["id"]})),
-        )
+        .send(reqwest::Method::POST, "/api/v1/orders", |r| {
+            r.header("x-csrf-token", &token)
+                .header("idempotency-key", &key)
+                .json(&json!({"slot_id": slot["id"]}))
+        })
         .await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     let placed = placed.json();

@@ -21,6 +21,7 @@ pub mod orders;
 pub mod pricing;
 pub mod records;
 pub mod search;
+pub mod stock;
 pub mod xmlrpc;
 
 pub use client::{Client, ClientBuilder, Credentials, ErrorObserver, Transport};

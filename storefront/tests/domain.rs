@@ -51,6 +51,7 @@ async fn fixture(minimum: &str) -> Fixture {
         settings: settings.shop.clone(),
         languages: settings.languages.clone(),
         outbox: Outbox::new(store.clone(), client.clone(), settings.odoo.timeout),
+        stock: std::sync::Arc::new(storefront::shop::stock::Stock::new(&settings.shop.inform)),
         informer: storefront::shop::inform::Informer::new(
             settings.shop.inform.clone(),
             "en_US",

@@ -914,6 +914,8 @@ async fn customers_and_staff_are_told_through_odoo() {
                 ("SHOP_ORDER_MAIL", "on"),
                 ("SHOP_ORDER_ACTIVITY", "on"),
                 ("STOREFRONT_OUTBOX_SECS", "1"),
+                ("SHOP_SHOW_STOCK", "low"),
+                ("STOREFRONT_STOCK_SECS", "1"),
             ],
         )
         .await;
@@ -926,6 +928,28 @@ async fn customers_and_staff_are_told_through_odoo() {
         .log_in(who["login"].as_str().unwrap(), who["password"].as_str().unwrap())
         .await;
     let product = odoo.manifest["stock"]["product_id"].as_i64().unwrap();
+    let template = odoo.manifest["stock"]["product_tmpl_id"].as_i64().unwrap();
+    assert_eq!(odoo.manifest["stock"]["free_qty"], json!(3.0));
+
+    // Odoo has 3 free at the company's warehouse: the shop says so, in
+    // French, on the product's page and in the API.
+    let availability = eventually("the stock shown", std::time::Duration::from_secs(30), || async {
+        let product = browser.get(&format!("/api/v1/products/{template}")).await.json();
+        let availability = product["availability"].clone();
+        (!availability.is_null()).then_some(availability)
+    })
+    .await;
+    assert_eq!(availability["code"], json!("left"), "{availability}");
+    assert!(
+        availability["text"].as_str().unwrap().starts_with("Plus que 3 "),
+        "{availability}"
+    );
+    let page = browser.get(&format!("/products/{template}")).await;
+    assert!(page.body.contains("Plus que 3 "), "{}", page.body);
+    println!(
+        "real Odoo {}: 3 free in Odoo, the shop says {}",
+        odoo.series, availability["text"]
+    );
     let added = browser
         .json_csrf(
             reqwest::Method::POST,
@@ -1106,11 +1130,38 @@ async fn customers_and_staff_are_told_through_odoo() {
         "real Odoo {}: mails not sent without a mail server, said by /readyz; confirmed, then ready for pickup once its delivery was validated",
         odoo.series
     );
-    // Leaves the slot as it was.
+    // Leaves the slot and the stock as they were.
     let _ = admin
         .model("sale.order")
         .call_on("action_cancel", vec![order.id])
         .context("disable_cancel_warning", true)
         .send()
         .await;
+    // 3 free again: 3 on hand more than what is reserved.
+    let stock = &odoo.manifest["stock"];
+    let counts = admin
+        .model("product.product")
+        .read(vec![product])
+        .fields(["qty_available", "free_qty"])
+        .context(
+            stock["warehouse_context_key"].as_str().unwrap(),
+            stock["warehouse_id"].as_i64().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let count = |name: &str| counts[0].get(name).and_then(Value::as_f64).unwrap_or_default();
+    let reserved = count("qty_available") - count("free_qty");
+    admin
+        .model("stock.quant")
+        .create(
+            connector::xmlrpc::Struct::new()
+                .with("product_id", product)
+                .with("location_id", stock["lot_stock_id"].as_i64().unwrap())
+                .with("inventory_quantity_auto_apply", 3.0 + reserved),
+        )
+        .context("inventory_mode", true)
+        .send()
+        .await
+        .unwrap();
 }

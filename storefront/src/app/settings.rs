@@ -87,6 +87,9 @@ pub struct Settings {
     /// `STOREFRONT_OUTBOX_SECS`: how often orders not yet in Odoo are
     /// retried, at most (default 15; each waits its own growing delay).
     pub outbox_every: Duration,
+    /// `STOREFRONT_STOCK_SECS`: how often the stock shown
+    /// (`SHOP_SHOW_STOCK`) is read again, what moved only (default 60).
+    pub stock_every: Duration,
     /// `STOREFRONT_TRUSTED_PROXIES`: the reverse proxies (addresses or
     /// networks, comma-separated) whose `X-Forwarded-For` / `Forwarded`
     /// give the client's address; none by default.
@@ -349,6 +352,7 @@ impl Settings {
             public_url,
             override_dir: get("STOREFRONT_OVERRIDE_DIR").map(Into::into),
             outbox_every: Duration::from_secs(number("STOREFRONT_OUTBOX_SECS", 15)?.max(1)),
+            stock_every: Duration::from_secs(number("STOREFRONT_STOCK_SECS", 60)?.max(1)),
             trusted_proxies: crate::http::proxies::TrustedProxies::parse(
                 &get("STOREFRONT_TRUSTED_PROXIES").unwrap_or_default(),
             )

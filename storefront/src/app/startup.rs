@@ -39,6 +39,7 @@ pub struct Application {
     resync: Resync,
     schedule: tokio::task::JoinHandle<()>,
     hooks_worker: Option<tokio::task::JoinHandle<()>>,
+    stock_worker: Option<tokio::task::JoinHandle<()>>,
     probe: tokio::task::JoinHandle<()>,
     worker: tokio::task::JoinHandle<()>,
     janitor: tokio::task::JoinHandle<()>,
@@ -159,6 +160,8 @@ impl Application {
             secret: settings.webhook_secret.clone(),
             hooks,
         });
+        let stock = Arc::new(crate::shop::stock::Stock::new(&settings.shop.inform));
+        let stock_worker = crate::workers::stock::spawn(stock.clone(), mirror.clone(), settings.stock_every);
         let resync_data = web::Data::new(resync.clone());
         let token = web::Data::new(AdminToken(settings.admin_token.clone()));
         let shop = Shop {
@@ -172,6 +175,7 @@ impl Application {
             history: History::default(),
             fiscal_positions: crate::shop::fiscal_positions::FiscalPositions::default(),
             informer,
+            stock: stock.clone(),
         };
         let state = web::Data::new(AppState {
             secure_cookies: settings.https(),
@@ -245,6 +249,7 @@ impl Application {
             resync,
             schedule,
             hooks_worker,
+            stock_worker,
             probe,
             worker,
             janitor,
@@ -271,7 +276,7 @@ impl Application {
         let result = self.server.await;
         self.schedule.abort();
         self.probe.abort();
-        if let Some(worker) = &self.hooks_worker {
+        for worker in [&self.hooks_worker, &self.stock_worker].into_iter().flatten() {
             worker.abort();
         }
         self.worker.abort();

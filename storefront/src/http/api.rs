@@ -304,6 +304,8 @@ struct ProductJson {
     reference_price: Option<String>,
     variant_id: Option<i64>,
     favorite: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    availability: Option<crate::http::views::AvailabilityView>,
 }
 
 fn price_json(shelf: &ShelfView<'_>, amount: Decimal) -> PriceJson {
@@ -332,6 +334,7 @@ fn product_json(shelf: &ShelfView<'_>, id: i64) -> Option<ProductJson> {
         reference_price: card.reference_price,
         variant_id: card.variant_id,
         favorite: card.favorite,
+        availability: card.availability,
     })
 }
 
@@ -470,6 +473,7 @@ async fn get_product(visit: Visit, path: web::Path<String>) -> HttpResponse {
                     "name": v.name,
                     "price": price_json(&shelf, v.price.value.parse().unwrap_or_default()),
                     "reference_price": v.reference_price,
+                    "availability": v.availability,
                 })
             })
             .collect();

@@ -101,6 +101,8 @@ pub struct PageKey {
     pub template: &'static str,
     /// The catalog index's generation.
     pub catalog: u64,
+    /// What is said of the stock: its generation.
+    pub stock: u64,
     /// The prices' epoch ([`connector::pricing::PriceEpochs`]).
     pub price_epoch: usize,
     /// The language.

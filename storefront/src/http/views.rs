@@ -16,6 +16,7 @@ use crate::i18n::{self, Messages};
 use crate::shop::cart::PricedCart;
 use crate::shop::catalog::{QuantityRule, UnitInfo};
 use crate::shop::settings::TaxDisplay;
+use crate::shop::stock::Availability;
 use crate::shop::Shelf;
 
 /// Products per page of a category or of search results.
@@ -144,6 +145,17 @@ pub struct ProductCard {
     pub favorite: bool,
     /// The quantity already in the cart, formatted with its unit.
     pub in_cart: Option<String>,
+    /// What is said of its stock ("only 3 left"), when the shop says it.
+    pub availability: Option<AvailabilityView>,
+}
+
+/// What a customer is told of a product's stock: never a refusal.
+#[derive(Debug, Clone, Serialize)]
+pub struct AvailabilityView {
+    /// `left` or `out`.
+    pub code: &'static str,
+    /// The words, e.g. "Only 3 units left".
+    pub text: String,
 }
 
 /// A variant on a product page.
@@ -157,6 +169,8 @@ pub struct VariantView {
     pub price: PriceView,
     /// A reference price, as on the card.
     pub reference_price: Option<String>,
+    /// What is said of its stock.
+    pub availability: Option<AvailabilityView>,
 }
 
 /// A product page.
@@ -391,6 +405,23 @@ impl ShelfView<'_> {
         Some(format!("{} / {name}", self.money(price)))
     }
 
+    /// What is said of variant `variant`'s stock, sold in `unit`.
+    pub fn availability(&self, variant: i64, unit: &UnitInfo) -> Option<AvailabilityView> {
+        Some(match self.shelf.stock.of(variant)? {
+            Availability::Left(free) => AvailabilityView {
+                code: "left",
+                text: self
+                    .messages
+                    .get("stock_left")
+                    .replace("{quantity}", &self.quantity_text(free, unit)),
+            },
+            Availability::Out => AvailabilityView {
+                code: "out",
+                text: self.messages.get("stock_out").to_owned(),
+            },
+        })
+    }
+
     /// The card of product `id`, if it is on sale and can be priced.
     pub fn card(&self, id: i64) -> Option<ProductCard> {
         let shelf = self.shelf;
@@ -414,6 +445,17 @@ impl ShelfView<'_> {
             quantity: quantity_input(&rule, rule.default_quantity()),
             favorite: shelf.favorites.contains(&id),
             in_cart: (!in_cart.is_zero()).then(|| self.quantity_text(in_cart, &unit)),
+            // One variant: its stock; several: only when none is left.
+            availability: if variants.len() == 1 {
+                self.availability(first, &unit)
+            } else if variants
+                .iter()
+                .all(|v| shelf.stock.of(*v) == Some(Availability::Out))
+            {
+                self.availability(first, &unit)
+            } else {
+                None
+            },
         })
     }
 
@@ -460,6 +502,7 @@ impl ShelfView<'_> {
                     name: variant.display_name.clone(),
                     price: self.price_view(shelf.displayed(&line)),
                     reference_price: self.reference_price(*v, &line),
+                    availability: self.availability(*v, &shelf.index.unit(template)),
                 })
             })
             .collect();

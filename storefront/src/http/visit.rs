@@ -285,6 +285,7 @@ impl Visit {
                 now: chrono::Utc::now().naive_utc(),
                 favorites: &shelf_favorites,
                 cart: &shelf_cart,
+                stock: Default::default(),
             };
             let current = current_categories(&self.index, &self.request);
             self.shelf_view(&shelf)
@@ -383,6 +384,7 @@ impl Visit {
         let key = PageKey {
             template,
             catalog: self.index.generation,
+            stock: self.shop().stock.shown().generation,
             price_epoch: self.index.price_epochs.epoch(chrono::Utc::now().naive_utc()),
             lang: self.lang.clone(),
             pricelist: customer.pricelist,

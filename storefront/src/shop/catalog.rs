@@ -532,6 +532,8 @@ pub struct Shelf<'a> {
     pub favorites: &'a HashSet<i64>,
     /// The cart's quantities, by variant id.
     pub cart: &'a HashMap<i64, Decimal>,
+    /// What is said of the stock.
+    pub stock: Arc<crate::shop::stock::StockShown>,
 }
 
 impl Shelf<'_> {

@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod settings;
 pub mod slot_book;
 pub mod slots;
+pub mod stock;
 
 pub use catalog::Shelf;
 
@@ -75,7 +76,10 @@ pub struct Shop {
     pub history: History,
     /// Customers' fiscal positions, as Odoo last gave them.
     pub fiscal_positions: FiscalPositions,
+    /// Tells customers and staff of orders and sign-ups, through Odoo.
     pub informer: inform::Informer,
+    /// How many are left, as shown (`SHOP_SHOW_STOCK`).
+    pub stock: Arc<stock::Stock>,
 }
 
 /// A logged-in customer.
@@ -202,6 +206,7 @@ impl Shop {
             now: Utc::now().naive_utc(),
             favorites,
             cart,
+            stock: self.stock.shown(),
         }
     }
 

@@ -3,9 +3,9 @@
 //! "Web shop request" that the staff turn into a portal user). Failed
 //! logins are slowed down per account and per address.
 
+use connector::field;
 use connector::records::Command;
 use connector::xmlrpc::Struct;
-use connector::field;
 
 use crate::shop::catalog::CatalogIndex;
 use crate::shop::Shop;
@@ -250,7 +250,11 @@ fn valid_email(email: &str) -> bool {
 
 /// Creates the partner of a sign-up request in Odoo, tagged
 /// [`SIGNUP_TAG`], with an activity for the staff; returns its id.
-pub async fn create_signup(shop: &Shop, request: &SignupRequest, lang: &str) -> Result<i64, connector::Error> {
+pub async fn create_signup(
+    shop: &Shop,
+    request: &SignupRequest,
+    lang: &str,
+) -> Result<i64, connector::Error> {
     let client = shop.odoo();
     let tags = client
         .model("res.partner.category")

@@ -94,9 +94,8 @@ impl Application {
             store.clone(),
             client.clone(),
         );
-        let outbox =
-            Outbox::new(store.clone(), client.clone(), settings.odoo.timeout).informing(informer.clone());
-        let worker = crate::workers::outbox::spawn(outbox.clone(), settings.outbox_every);
+        let outbox = Outbox::new(store.clone(), client.clone(), settings.odoo.timeout);
+        let worker = crate::workers::outbox::spawn(outbox.clone(), informer.clone(), settings.outbox_every);
         let janitor = crate::workers::janitor::spawn(store.clone());
         let file = settings.snapshot_file();
         // The last snapshot, if one was saved: the shop serves it until

@@ -18,7 +18,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::shop::inform::Informer;
 use crate::store::{OutboxOrder, Store, StoreError};
 
 /// What is stored of an order until Odoo has it: enough to create it.
@@ -136,8 +135,6 @@ pub struct Outbox {
     /// deliveries: each delivery holds its lease under its own name.
     name: Arc<str>,
     deliveries: Arc<std::sync::atomic::AtomicU64>,
-    /// Tells the customer and the staff of each order Odoo has.
-    informer: Option<Informer>,
 }
 
 /// The delay before retry `attempt` (1, 2, …): 5 s doubling, at most 5 min.
@@ -176,15 +173,7 @@ impl Outbox {
             lease,
             name: crate::store::ids::random_id().into(),
             deliveries: Arc::default(),
-            informer: None,
         }
-    }
-
-    /// The same outbox, telling the customer and the staff of each order
-    /// once Odoo has it, with `informer` (in [`Outbox::run_due`]).
-    pub fn informing(mut self, informer: Informer) -> Self {
-        self.informer = Some(informer);
-        self
     }
 
     /// Tries to deliver one order now, and records how it went: only if
@@ -230,10 +219,9 @@ impl Outbox {
                     .await?
                 {
                     tracing::info!(order = %name, "an order reached Odoo");
-                    // The worker tells the customer and the staff.
-                    if self.informer.is_some() {
-                        self.wake();
-                    }
+                    // The worker tells the customer and the staff
+                    // ([`crate::shop::inform`]).
+                    self.wake();
                     Ok(Delivery::Delivered(Box::new(placed)))
                 } else {
                     // Cancelled by the customer while it was on its way.
@@ -265,8 +253,7 @@ impl Outbox {
         }
     }
 
-    /// Delivers the orders that are due, then tells of those Odoo has;
-    /// returns how many reached Odoo.
+    /// Delivers the orders that are due; returns how many reached Odoo.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
         let due = self.store.due_orders(Utc::now().timestamp(), 50).await?;
         let mut delivered = 0;
@@ -277,9 +264,6 @@ impl Outbox {
                 Delivery::Retrying(_) => break,
                 _ => {}
             }
-        }
-        if let Some(informer) = &self.informer {
-            informer.run_due().await?;
         }
         Ok(delivered)
     }

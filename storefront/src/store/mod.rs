@@ -37,7 +37,7 @@ mod tests;
 use remembered::{Basket, Remembered};
 
 /// The schema version this code writes and reads (see [`MIGRATIONS`]).
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// The migrations, in order: entry `i` takes the schema from version `i` to
 /// version `i + 1`. Each statement must be valid on SQLite and PostgreSQL.

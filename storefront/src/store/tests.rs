@@ -178,6 +178,7 @@ on_both_backends!(
     concurrent_reservations_respect_the_capacity,
     concurrent_reservations_of_one_key_make_one_order,
     one_deliverer_holds_an_order_at_a_time,
+    orders_in_odoo_are_told_of_once,
     order_states_change_as_documented,
     due_orders_wait_for_their_time,
     orders_are_listed_newest_or_oldest_first,
@@ -870,8 +871,8 @@ async fn migrates_a_version_1_store(target: &Target) {
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    assert_eq!(version.try_get::<i64, _>("version").unwrap(), 3);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(version.try_get::<i64, _>("version").unwrap(), 4);
+    assert_eq!(SCHEMA_VERSION, 4);
     assert_eq!(
         store.cart(7).await.unwrap(),
         vec![CartLine {
@@ -1235,6 +1236,61 @@ async fn concurrent_reservations_of_one_key_make_one_order(target: &Target) {
 /// connections pools; let go by its holder or any outcome; taken again once
 /// run out; never on an order that is not pending; a leased order is not
 /// due to the worker.
+async fn orders_in_odoo_are_told_of_once(target: &Target) {
+    let stores = [target.open().await, target.open().await];
+    let store = &stores[0];
+    for key in ["a", "b"] {
+        created(
+            store
+                .reserve_order(&new_order(key, 7, 1, 100), None, 0, &no_keys())
+                .await
+                .unwrap(),
+        );
+    }
+    // Not in Odoo yet: nothing to tell.
+    assert_eq!(store.due_informs(i64::MAX, 10).await.unwrap(), vec![]);
+    assert!(store.mark_sent("a", 41, "S00041", 200).await.unwrap());
+    let due = store.due_informs(200, 10).await.unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|d| (d.key.as_str(), d.odoo_id, d.due, d.attempts))
+            .collect::<Vec<_>>(),
+        vec![("a", 41, 200, 0)]
+    );
+    assert_eq!(
+        store.due_informs(199, 10).await.unwrap(),
+        vec![],
+        "due from when it was sent"
+    );
+    // Instances racing: one takes it; taken, it is not due until `until`.
+    let tasks: Vec<_> = (0..10)
+        .map(|i: i64| {
+            let store = stores[(i % 2) as usize].clone();
+            tokio::spawn(async move { store.take_inform("a", 200, 500).await.unwrap() })
+        })
+        .collect();
+    let mut taken = 0;
+    for task in tasks {
+        taken += usize::from(task.await.unwrap());
+    }
+    assert_eq!(taken, 1, "one teller");
+    assert_eq!(store.due_informs(499, 10).await.unwrap(), vec![]);
+    // A failure: due again later, one attempt more.
+    store.end_inform("a", Some(600)).await.unwrap();
+    let due = store.due_informs(600, 10).await.unwrap();
+    assert_eq!((due[0].due, due[0].attempts), (600, 1));
+    // Told: never again, even when sent is recorded again.
+    assert!(store.take_inform("a", 600, 900).await.unwrap());
+    store.end_inform("a", None).await.unwrap();
+    assert_eq!(store.due_informs(i64::MAX, 10).await.unwrap(), vec![]);
+    assert!(store.mark_sent("a", 41, "S00041", 700).await.unwrap());
+    assert_eq!(store.due_informs(i64::MAX, 10).await.unwrap(), vec![]);
+    // A cancelled order is not told of.
+    assert!(store.mark_sent("b", 42, "S00042", 200).await.unwrap());
+    assert!(store.mark_cancelled("b", 210).await.unwrap());
+    assert_eq!(store.due_informs(i64::MAX, 10).await.unwrap(), vec![]);
+}
+
 async fn one_deliverer_holds_an_order_at_a_time(target: &Target) {
     let stores = [target.open().await, target.open().await];
     let store = &stores[0];

@@ -136,7 +136,7 @@ pub struct Dataset {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra_fields: BTreeMap<String, Vec<ExtraField>>,
     /// Optional modules the emulated Odoo lacks (`website_sale`,
-    /// `calendar`): their models and fields do not exist.
+    /// `calendar`, `stock`): their models and fields do not exist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub without_modules: Vec<String>,
     /// The settings that are groups turned on, e.g.
@@ -152,8 +152,9 @@ impl Dataset {
     /// The built-in shop: a French bakery-grocery (series 18.0) with nested
     /// public and internal categories, products sold by the unit and by
     /// weight, variants, images, three pricelists, two taxes, pickup slots,
-    /// an admin (`admin`/`admin`, plus an API key) and three portal
-    /// customers.
+    /// an admin (`admin`/`admin`, plus an API key), a staff member who
+    /// leads the "Website" sales team the admin belongs to, three portal
+    /// customers, Odoo's activity types and a warehouse's operation types.
     pub fn shop() -> Dataset {
         match Dataset::from_json(SHOP_JSON) {
             Ok(d) => d,
@@ -210,8 +211,8 @@ impl Dataset {
     }
 
     /// The same data on an Odoo without the optional `module`
-    /// (`website_sale` or `calendar`): its models and fields are gone, and
-    /// so are the records' values of them.
+    /// (`website_sale`, `calendar` or `stock`): its models and fields are
+    /// gone, and so are the records' values of them.
     pub fn without_module(mut self, module: &str) -> Dataset {
         if let Some((models, fields)) = schema::module_parts(module) {
             for model in models {
@@ -477,6 +478,7 @@ impl<'a> Loader<'a> {
             }
         }
         self.languages()?;
+        self.ir_models()?;
         self.users()?;
         self.links()?;
         self.finish()?;
@@ -553,7 +555,7 @@ impl<'a> Loader<'a> {
                 ("product.template", "type" | "detailed_type") => {
                     let t = json.as_str().unwrap_or("consu");
                     if v >= 18 {
-                        if t == "product" {
+                        if t == "product" && schema.field("is_storable").is_some() {
                             rec.values.insert("is_storable".into(), Cell::Bool(true));
                         }
                         let t = if t == "product" { "consu" } else { t };
@@ -707,6 +709,36 @@ impl<'a> Loader<'a> {
             if let Some(key) = &user.api_key {
                 creds.api_keys.push(key.clone());
             }
+        }
+        Ok(())
+    }
+
+    /// One `ir.model` per model of the database (Odoo's registry), after
+    /// those the dataset gives.
+    fn ir_models(&mut self) -> Result<(), DatasetError> {
+        let missing: Vec<(String, String)> = self
+            .db
+            .tables
+            .iter()
+            .filter(|(name, _)| self.db.ir_model_id(name).is_none())
+            .map(|(name, table)| (name.clone(), table.schema.description.clone()))
+            .collect();
+        for (model, description) in missing {
+            let id = self.db.next_id("ir.model");
+            let mut rec = Record::new(id);
+            rec.values.insert("model".into(), Cell::Str(model));
+            rec.values.insert("name".into(), Cell::Str(description));
+            rec.values.insert("transient".into(), Cell::Bool(false));
+            let now = self.db.now_string();
+            for f in ["create_date", "write_date"] {
+                rec.values.insert(f.into(), Cell::Str(now.clone()));
+            }
+            for f in ["create_uid", "write_uid"] {
+                rec.values.insert(f.into(), Cell::Int(crate::db::SUPERUSER));
+            }
+            self.db
+                .insert_raw("ir.model", rec)
+                .map_err(|e| invalid(format!("{e:?}")))?;
         }
         Ok(())
     }
@@ -898,6 +930,23 @@ impl<'a> Loader<'a> {
             {
                 db.recompute_order(order).map_err(e)?;
             }
+        }
+        // Activities: their model from `res_model` when the dataset names
+        // it so, then their stored related values.
+        for a in db.ids("mail.activity") {
+            let named = db
+                .record("mail.activity", a)
+                .filter(|r| r.get("res_model_id").is_null())
+                .and_then(|r| r.get("res_model").as_str().map(str::to_owned));
+            if let Some(model) = named {
+                let id = db
+                    .ir_model_id(&model)
+                    .ok_or_else(|| invalid(format!("mail.activity {a}: no model {model}")))?;
+                db.put("mail.activity", a, "res_model_id", Cell::Int(id))
+                    .map_err(e)?;
+            }
+            db.recompute_activity(a)
+                .map_err(|err| invalid(format!("mail.activity {a}: {err:?}")))?;
         }
         // The order sequence continues after the highest number.
         let mut highest = 0;
@@ -1468,5 +1517,6 @@ pub(crate) fn user_ctx(db: &Database, uid: i64) -> Ctx {
         active_test: true,
         share: env.get_named("res.users", uid, "share").as_bool(),
         partner_id: env.field_id("res.users", uid, "partner_id"),
+        defaults: Vec::new(),
     }
 }

@@ -124,6 +124,8 @@ pub(crate) struct Ctx {
     pub active_test: bool,
     pub share: bool,
     pub partner_id: Option<i64>,
+    /// The context's `default_<field>` values, for `create`.
+    pub defaults: Vec<(String, Value)>,
 }
 
 impl Ctx {
@@ -134,6 +136,7 @@ impl Ctx {
             active_test: true,
             share: false,
             partner_id: None,
+            defaults: Vec::new(),
         }
     }
 }
@@ -707,6 +710,7 @@ impl Database {
         self.insert_raw(model, rec)?;
 
         let mut values = values.clone();
+        self.context_defaults(ctx, &schema, &mut values);
         self.before_create(ctx, &schema, id, &mut values)?;
         let pending = self.apply_values(ctx, &schema, id, &values, true)?;
         self.fill(ctx, &schema, id, &values)?;
@@ -714,6 +718,80 @@ impl Database {
         self.apply_pending(ctx, &schema, id, pending)?;
         self.after_change(ctx, &schema, &[id], &values, true)?;
         Ok(id)
+    }
+
+    /// The context's `default_<field>` values for the fields the client
+    /// did not give (Odoo's `default_get`), and `mail.activity`'s own: the
+    /// model of a `default_res_model` as `res_model_id`.
+    fn context_defaults(&self, ctx: &Ctx, schema: &ModelSchema, values: &mut Struct) {
+        let given_model = values.contains_key("res_model_id");
+        for (field, value) in &ctx.defaults {
+            if schema.field(field).is_some() && !values.contains_key(field) {
+                values.insert(field.clone(), value.clone());
+            }
+        }
+        if schema.name == "mail.activity" && !given_model {
+            let named = ctx
+                .defaults
+                .iter()
+                .find_map(|(field, value)| match (field.as_str(), value) {
+                    ("res_model", Value::String(model)) => Some(model.clone()),
+                    _ => None,
+                });
+            if let Some(id) = named.and_then(|model| self.ir_model_id(&model)) {
+                values.insert("res_model_id", id);
+            }
+        }
+    }
+
+    /// The `ir.model` record of `model`.
+    pub(crate) fn ir_model_id(&self, model: &str) -> Option<i64> {
+        self.tables
+            .get("ir.model")?
+            .records
+            .values()
+            .find(|r| r.get("model").as_str() == Some(model))
+            .map(|r| r.id)
+    }
+
+    /// The model an activity's defaults name (`default_res_model`, or
+    /// `default_res_model_id`), as `_default_activity_type` reads it.
+    fn activity_context_model(&self, ctx: &Ctx) -> Option<String> {
+        let get = |name: &str| ctx.defaults.iter().find(|(f, _)| f == name).map(|(_, v)| v);
+        if let Some(Value::String(model)) = get("res_model") {
+            return Some(model.clone());
+        }
+        let id = get("res_model_id").and_then(Value::as_i64)?;
+        self.record("ir.model", id)
+            .and_then(|r| r.get("model").as_str().map(str::to_owned))
+    }
+
+    /// `mail.activity`'s default type: up to 18.0 the To-Do
+    /// (`mail.mail_activity_data_todo`, found by its name here) when the
+    /// context names the activity's model, else the model's own type or a
+    /// generic one, and no type at all when the context names no model;
+    /// from 19.0 the first type (by sequence) of the model or generic.
+    fn default_activity_type(&self, ctx: &Ctx) -> Option<i64> {
+        let model = self.activity_context_model(ctx);
+        let table = self.tables.get("mail.activity.type")?;
+        let mut types: Vec<&Record> = table
+            .records
+            .values()
+            .map(|r| &**r)
+            .filter(|r| !matches!(r.get("active"), Cell::Bool(false)))
+            .collect();
+        types.sort_by_key(|r| (r.get("sequence").as_id().unwrap_or(0), r.id));
+        let for_model = |r: &Record| model.is_some() && r.get("res_model").as_str() == model.as_deref();
+        let generic = |r: &Record| r.get("res_model").as_str().is_none_or(str::is_empty);
+        let first = |pick: &dyn Fn(&Record) -> bool| types.iter().find(|r| pick(r)).map(|r| r.id);
+        if self.series.major() >= 19 {
+            return first(&|r| generic(r) || for_model(r));
+        }
+        model.as_ref()?;
+        let todo = |r: &Record| matches!(r.get("name").as_str(), Some("To-Do" | "To Do"));
+        first(&|r| todo(r) && (generic(r) || for_model(r)))
+            .or_else(|| first(&for_model))
+            .or_else(|| first(&generic))
     }
 
     /// Static defaults of a new record.
@@ -803,6 +881,30 @@ impl Database {
                 set("sequence", Cell::Int(10));
                 set("product_uom_qty", Cell::Float(1.0));
             }
+            "mail.activity" => {
+                set(
+                    "date_deadline",
+                    Cell::Str(self.now().date().format(DATE_FORMAT).to_string()),
+                );
+                // `default=lambda self: self.env.user` until 18.0.
+                if self.series.major() <= 18 {
+                    set("user_id", Cell::Int(ctx.uid));
+                }
+                if let Some(t) = self.default_activity_type(ctx) {
+                    set("activity_type_id", Cell::Int(t));
+                }
+            }
+            "mail.activity.type" => {
+                set("sequence", Cell::Int(10));
+                set("category", Cell::Str("default".into()));
+            }
+            "crm.team" => set("sequence", Cell::Int(10)),
+            "stock.picking" => {
+                set("state", Cell::Str("draft".into()));
+                set("move_type", Cell::Str("direct".into()));
+                set("priority", Cell::Str("0".into()));
+                set("scheduled_date", Cell::Str(self.now_string()));
+            }
             _ => {}
         }
         if let Some(c) = company {
@@ -859,10 +961,51 @@ impl Database {
                     values.insert("name", Value::String(self.next_sequence("sale.order")));
                 }
             }
+            // A transfer's reference from its operation type's sequence.
+            "stock.picking" => {
+                let needs_name = match values.get("name") {
+                    None => true,
+                    Some(Value::String(s)) => s.is_empty() || s == "/",
+                    Some(v) => v.is_false(),
+                };
+                let kind = values.get("picking_type_id").and_then(|v| match v {
+                    Value::Array(pair) => pair.first().and_then(Value::as_i64),
+                    other => other.as_i64(),
+                });
+                if let (true, Some(kind)) = (needs_name, kind) {
+                    if let Some(name) = self.next_picking_name(kind) {
+                        values.insert("name", name);
+                    }
+                }
+            }
             _ => {}
         }
         let _ = id;
         Ok(())
+    }
+
+    /// `WH/OUT/00001`, `WH/OUT/00002`, ... for operation type `kind`
+    /// (the warehouse's code, the type's prefix, five digits), after the
+    /// highest reference of that form.
+    fn next_picking_name(&mut self, kind: i64) -> Option<String> {
+        let code = self
+            .record("stock.picking.type", kind)?
+            .get("sequence_code")
+            .as_str()?
+            .to_owned();
+        let prefix = format!("WH/{code}/");
+        let key = format!("stock.picking.type/{kind}");
+        let highest = self.tables.get("stock.picking").map_or(0, |t| {
+            t.records
+                .values()
+                .filter_map(|r| r.get("name").as_str()?.strip_prefix(&prefix)?.parse::<i64>().ok())
+                .max()
+                .unwrap_or(0)
+        });
+        let next = self.sequences.entry(key).or_insert(1);
+        let n = (*next).max(highest.saturating_add(1));
+        *next = n.saturating_add(1);
+        Some(format!("{prefix}{n:05}"))
     }
 
     /// `S00001`, `S00002`, ...
@@ -1516,6 +1659,11 @@ impl Database {
                     self.recompute_uom_factor(id)?;
                 }
             }
+            "mail.activity" => {
+                for &id in ids {
+                    self.recompute_activity(id)?;
+                }
+            }
             "product.product" => {
                 for &id in ids {
                     self.recompute_price_extra(id)?;
@@ -1562,6 +1710,72 @@ impl Database {
             }
         }
         self.put("uom.uom", id, "factor", Cell::Float(factor))
+    }
+
+    /// An activity's stored `res_model` (related to `res_model_id.model`),
+    /// `res_name` and (17.0+) `date_done`, and its constraints: 17.0 and
+    /// 18.0 want a record (`res_id`), 19.0 a record whenever there is a
+    /// model, no record without one, and someone assigned to an activity
+    /// on no record.
+    pub(crate) fn recompute_activity(&mut self, id: i64) -> Result<(), OdooError> {
+        let Some(rec) = self.record("mail.activity", id) else {
+            return Ok(());
+        };
+        let model = rec
+            .get("res_model_id")
+            .as_id()
+            .and_then(|m| self.record("ir.model", m))
+            .and_then(|m| m.get("model").as_str().map(str::to_owned));
+        let res_id = match rec.get("res_id") {
+            Cell::Int(i) if *i != 0 => Some(*i),
+            _ => None,
+        };
+        let assigned = rec.get("user_id").as_id().is_some();
+        let active = !matches!(rec.get("active"), Cell::Bool(false));
+        let date_done = rec.get("date_done").clone();
+        let v = self.series.major();
+        let linked = "Activities have to be linked to records with a not null res_id.";
+        if (17..=18).contains(&v) && res_id.is_none() {
+            return Err(OdooError::Validation(linked.into()));
+        }
+        if v >= 19 {
+            if model.is_some() != res_id.is_some() {
+                return Err(OdooError::Validation(linked.into()));
+            }
+            if model.is_none() && !assigned {
+                return Err(OdooError::Validation(
+                    "Activities must be assigned if not attached to a document.".into(),
+                ));
+            }
+        }
+        let name = match (&model, res_id) {
+            (Some(m), Some(r)) if self.exists(m, r) => {
+                let su = Ctx::superuser();
+                Some(Env::new(self, &su).display_name(m, r))
+            }
+            _ => None,
+        };
+        self.put(
+            "mail.activity",
+            id,
+            "res_model",
+            model.map_or(Cell::Null, Cell::Str),
+        )?;
+        self.put(
+            "mail.activity",
+            id,
+            "res_name",
+            name.map_or(Cell::Null, Cell::Str),
+        )?;
+        if v >= 17 {
+            let done = match (active, date_done) {
+                (true, _) => Cell::Null,
+                (false, Cell::Null) => Cell::Str(self.now().date().format(DATE_FORMAT).to_string()),
+                (false, kept) => kept,
+            };
+            self.put("mail.activity", id, "date_done", done)?;
+        }
+        Ok(())
     }
 
     /// A variant's `price_extra` from its attribute values, when it has any.

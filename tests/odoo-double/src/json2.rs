@@ -159,6 +159,7 @@ fn signature(model: &str, method: &str) -> Option<Signature> {
         "action_cancel" | "action_confirm" | "action_draft" if model == "sale.order" => {
             sig(false, &[], false)
         }
+        "button_validate" if model == "stock.picking" => sig(false, &[], false),
         _ => return None,
     })
 }

@@ -336,6 +336,31 @@ impl<'a> Env<'a> {
                 Cell::Int(places)
             }
             ("res.currency", "rate") => Cell::Float(1.0),
+            ("sale.order", "delivery_count") => {
+                Cell::Int(self.get_named(model, rec.id, "picking_ids").ids().len() as i64)
+            }
+            // By the date in UTC (Odoo takes the assignee's time zone).
+            ("mail.activity", "state") => {
+                if matches!(rec.get("active"), Cell::Bool(false)) {
+                    return Cell::Str("done".into());
+                }
+                let Some(deadline) = rec
+                    .get("date_deadline")
+                    .as_str()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, crate::db::DATE_FORMAT).ok())
+                else {
+                    return Cell::Null;
+                };
+                let today = self.db.now().date();
+                Cell::Str(
+                    match deadline.cmp(&today) {
+                        Ordering::Less => "overdue",
+                        Ordering::Equal => "today",
+                        Ordering::Greater => "planned",
+                    }
+                    .into(),
+                )
+            }
             _ => Cell::Null,
         }
     }
@@ -465,6 +490,13 @@ impl<'a> Env<'a> {
                 match rec.get("attribute_id").as_id() {
                     Some(a) => format!("{}: {value}", self.field_text("product.attribute", a, "name")),
                     None => value,
+                }
+            }
+            "mail.activity" => {
+                let summary = self.text(rec, "summary", schema);
+                match rec.get("activity_type_id").as_id() {
+                    Some(t) if summary.is_empty() => self.display_name("mail.activity.type", t),
+                    _ => summary,
                 }
             }
             "sale.order.line" => {

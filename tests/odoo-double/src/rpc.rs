@@ -169,12 +169,25 @@ pub(crate) fn apply_context(ctx: &mut Ctx, context: &Struct) {
         Some(Value::Int(i)) => ctx.active_test = *i != 0,
         _ => {}
     }
+    ctx.defaults = context
+        .iter()
+        .filter_map(|(key, value)| {
+            let field = key.strip_prefix("default_")?;
+            Some((field.to_owned(), value.clone()))
+        })
+        .collect();
 }
 
 pub(crate) fn is_mutating(method: &str) -> bool {
     matches!(
         method,
-        "create" | "write" | "unlink" | "action_cancel" | "action_confirm" | "action_draft"
+        "create"
+            | "write"
+            | "unlink"
+            | "action_cancel"
+            | "action_confirm"
+            | "action_draft"
+            | "button_validate"
     )
 }
 
@@ -549,6 +562,12 @@ pub(crate) fn call_model(
             let ids = ids_arg(a[0].as_ref())?;
             db.check_access(ctx, model, "write", &ids)?;
             db.sale_action(ctx, method, &ids)
+        }
+        "button_validate" if model == "stock.picking" => {
+            let a = bind(method, &["ids"], args, kwargs)?;
+            let ids = ids_arg(a[0].as_ref())?;
+            db.check_access(ctx, model, "write", &ids)?;
+            db.button_validate(ctx, &ids)
         }
         _ => Err(OdooError::Python {
             exception: "AttributeError".into(),

@@ -423,7 +423,9 @@ pub type ModuleParts = (&'static [&'static str], &'static [(&'static str, &'stat
 
 /// The models and the fields of other models that an optional module adds,
 /// for emulating an Odoo without it: `website_sale` (public categories,
-/// publication) and `calendar` (events and their types).
+/// publication), `calendar` (events and their types) and `stock`
+/// (Inventory, with `sale_stock`: transfers, their operation types, the
+/// orders' `picking_ids`, the products' `is_storable` of 18.0 and later).
 pub fn module_parts(module: &str) -> Option<ModuleParts> {
     const WEBSITE_FIELDS: &[(&str, &str)] = &[
         ("product.template", "public_categ_ids"),
@@ -440,9 +442,16 @@ pub fn module_parts(module: &str) -> Option<ModuleParts> {
         ("product.product", "base_unit_id"),
         ("product.product", "base_unit_name"),
     ];
+    const STOCK_FIELDS: &[(&str, &str)] = &[
+        ("sale.order", "picking_ids"),
+        ("sale.order", "delivery_count"),
+        ("product.template", "is_storable"),
+        ("product.product", "is_storable"),
+    ];
     match module {
         "website_sale" => Some((&["product.public.category", "website.base.unit"], WEBSITE_FIELDS)),
         "calendar" => Some((&["calendar.event", "calendar.event.type"], &[])),
+        "stock" => Some((&["stock.picking", "stock.picking.type"], STOCK_FIELDS)),
         _ => None,
     }
 }
@@ -496,6 +505,12 @@ pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
     add(website_base_unit());
     add(sale_order(v));
     add(sale_order_line(v));
+    add(ir_model());
+    add(mail_activity_type());
+    add(mail_activity(v));
+    add(crm_team());
+    add(stock_picking_type());
+    add(stock_picking());
     // product.product inherits the template's fields (`_inherits`).
     if let (Some(tmpl), Some(variant)) = (out.get("product.template"), out.get("product.product")) {
         let mut variant = (**variant).clone();
@@ -1127,6 +1142,174 @@ fn sale_order(v: u32) -> (String, ModelSchema) {
         ("to invoice", "To Invoice"),
         ("no", "Nothing to Invoice"),
     ]);
+    // sale_stock (module `stock` here).
+    m.f("picking_ids", One2many, "Transfers")
+        .rel("stock.picking")
+        .inv("sale_id");
+    m.f("delivery_count", Integer, "Delivery Orders").computed();
+    m.done()
+}
+
+/// `ir.model`: one record per model (filled in when a database is built).
+fn ir_model() -> (String, ModelSchema) {
+    let mut m = M::new("ir.model", "Models", "model");
+    m.f("model", Char, "Model").req();
+    m.f("name", Char, "Model Description").req().tr();
+    m.f("info", Text, "Information");
+    m.f("transient", Boolean, "Transient Model");
+    m.done()
+}
+
+/// `mail.activity.type` (mail).
+fn mail_activity_type() -> (String, ModelSchema) {
+    let mut m = M::new("mail.activity.type", "Activity Type", "sequence, id");
+    m.f("name", Char, "Name").req().tr();
+    m.f("summary", Char, "Default Summary").tr();
+    m.f("sequence", Integer, "Sequence");
+    m.f("active", Boolean, "Active");
+    m.f("icon", Char, "Icon");
+    m.f("delay_count", Integer, "Schedule");
+    m.f("category", Selection, "Action").sel(&[
+        ("default", "None"),
+        ("upload_file", "Upload Document"),
+        ("phonecall", "Phonecall"),
+    ]);
+    m.f("decoration_type", Selection, "Decoration Type")
+        .sel(&[("warning", "Alert"), ("danger", "Error")]);
+    // A selection of the models with activities: any model name here.
+    m.f("res_model", Selection, "Model");
+    m.f("default_user_id", Many2one, "Default User").rel("res.users");
+    m.done()
+}
+
+/// `mail.activity` (mail): a to-do on a record, in someone's activity menu.
+fn mail_activity(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("mail.activity", "Activity", "date_deadline ASC, id ASC");
+    m.rec_name("summary");
+    let model = m
+        .f("res_model_id", Many2one, "Document Model")
+        .rel("ir.model")
+        .cascade();
+    // Optional from 19.0 (an activity may be on no record).
+    if v <= 18 {
+        model.req();
+    }
+    // Related to `res_model_id.model` and stored: kept by the double.
+    m.f("res_model", Char, "Related Document Model").stored_computed();
+    let res_id = m.f("res_id", Integer, "Related Document ID");
+    res_id.odoo_type = Some("many2one_reference".into());
+    m.f("res_name", Char, "Document Name").stored_computed();
+    m.f("activity_type_id", Many2one, "Activity Type")
+        .rel("mail.activity.type")
+        .ondelete = OnDelete::Restrict;
+    m.f("activity_category", Selection, "Action")
+        .related("activity_type_id", "category")
+        .ro();
+    m.f("icon", Char, "Icon").related("activity_type_id", "icon").ro();
+    m.f("summary", Char, "Summary");
+    m.f("note", Html, "Note");
+    m.f("date_deadline", Date, "Due Date").req();
+    m.f("automated", Boolean, "Automated activity").ro();
+    let user = m.f("user_id", Many2one, "Assigned to").rel("res.users");
+    // Required, by default the caller, until 18.0; 19.0 leaves it empty.
+    if v <= 18 {
+        user.req();
+    }
+    if v >= 17 {
+        user.ondelete = OnDelete::Cascade;
+    }
+    m.f("request_partner_id", Many2one, "Requesting Partner")
+        .rel("res.partner");
+    let mut states = vec![("overdue", "Overdue"), ("today", "Today"), ("planned", "Planned")];
+    if v >= 17 {
+        states.push(("done", "Done"));
+        m.f("active", Boolean, "Active");
+        m.f("date_done", Date, "Done Date").stored_computed();
+    }
+    m.f("state", Selection, "State").sel(&states).computed();
+    m.done()
+}
+
+/// `crm.team` (sales_team): sales teams, their leader and salespersons.
+fn crm_team() -> (String, ModelSchema) {
+    let mut m = M::new(
+        "crm.team",
+        "Sales Team",
+        "sequence ASC, create_date DESC, id DESC",
+    );
+    m.f("name", Char, "Sales Team").req().tr();
+    m.f("sequence", Integer, "Sequence");
+    m.f("active", Boolean, "Active");
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("user_id", Many2one, "Team Leader").rel("res.users");
+    // Odoo computes it from `crm.team.member` records (and searches it
+    // through them); to clients it reads, writes and searches as a
+    // many2many of users.
+    m.f("member_ids", Many2many, "Salespersons").rel("res.users");
+    m.f("color", Integer, "Color Index");
+    m.done()
+}
+
+/// `stock.picking.type` (stock): operation types, e.g. the warehouse's
+/// "Delivery Orders".
+fn stock_picking_type() -> (String, ModelSchema) {
+    let mut m = M::new("stock.picking.type", "Picking Type", "sequence, id");
+    m.f("name", Char, "Operation Type").req().tr();
+    m.f("code", Selection, "Type of Operation")
+        .req()
+        .sel(PICKING_CODES);
+    m.f("sequence_code", Char, "Sequence Prefix").req();
+    m.f("sequence", Integer, "Sequence");
+    m.f("active", Boolean, "Active");
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.done()
+}
+
+const PICKING_CODES: &[(&str, &str)] = &[
+    ("incoming", "Receipt"),
+    ("outgoing", "Delivery"),
+    ("internal", "Internal Transfer"),
+];
+
+/// `stock.picking` (stock, with sale_stock's `sale_id`): transfers.
+fn stock_picking() -> (String, ModelSchema) {
+    let mut m = M::new(
+        "stock.picking",
+        "Transfer",
+        "priority desc, scheduled_date asc, id desc",
+    );
+    m.f("name", Char, "Reference").ro();
+    m.f("origin", Char, "Source Document");
+    m.f("note", Html, "Notes");
+    m.f("state", Selection, "Status")
+        .sel(&[
+            ("draft", "Draft"),
+            ("waiting", "Waiting Another Operation"),
+            ("confirmed", "Waiting"),
+            ("assigned", "Ready"),
+            ("done", "Done"),
+            ("cancel", "Cancelled"),
+        ])
+        .ro();
+    m.f("priority", Selection, "Priority")
+        .sel(&[("0", "Normal"), ("1", "Urgent")]);
+    m.f("move_type", Selection, "Shipping Policy").req().sel(&[
+        ("direct", "As soon as possible"),
+        ("one", "When all products are ready"),
+    ]);
+    m.f("scheduled_date", Datetime, "Scheduled Date");
+    m.f("date_done", Datetime, "Date of Transfer").ro();
+    m.f("picking_type_id", Many2one, "Operation Type")
+        .rel("stock.picking.type")
+        .req();
+    m.f("picking_type_code", Selection, "Type of Operation")
+        .sel(PICKING_CODES)
+        .related("picking_type_id", "code")
+        .ro();
+    m.f("partner_id", Many2one, "Contact").rel("res.partner");
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("user_id", Many2one, "Responsible").rel("res.users");
+    m.f("sale_id", Many2one, "Sales Order").rel("sale.order");
     m.done()
 }
 

@@ -19,8 +19,8 @@ pub struct NewActivity<'a> {
     pub model: &'a str,
     /// The record.
     pub res_id: i64,
-    /// Who is to do it (`res.users`); `None`: the technical user, Odoo's
-    /// default.
+    /// Who is to do it (`res.users`); `None`: the technical user (named:
+    /// Odoo 19 leaves an activity without a user unassigned).
     pub user_id: Option<i64>,
     /// One line, e.g. "Web order to prepare for Sat 6 Dec, 10:00–12:00".
     pub summary: String,
@@ -38,9 +38,11 @@ pub async fn schedule_activity(client: &Client, activity: &NewActivity<'_>) -> R
         .with("res_id", activity.res_id)
         .with("summary", activity.summary.as_str())
         .with("date_deadline", activity.deadline.format("%Y-%m-%d").to_string());
-    if let Some(user) = activity.user_id {
-        values.insert("user_id", user);
-    }
+    let user = match activity.user_id {
+        Some(user) => user,
+        None => client.uid().await?,
+    };
+    values.insert("user_id", user);
     if let Some(note) = &activity.note {
         let mut html = String::from("<p>");
         crate::xmlrpc::escape_into(&mut html, note);

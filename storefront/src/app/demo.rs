@@ -61,6 +61,9 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
         ),
         ("SHOP_DEMO_LOGINS", logins.join(",")),
     ];
+    // What the demo shows unless the environment says otherwise: how many
+    // are left, and the tag by which the staff mark an order collected.
+    let defaults = [("SHOP_SHOW_STOCK", "low"), ("SHOP_COLLECTED_TAG", "Retirée")];
     let settings = Settings::from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
@@ -70,6 +73,7 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
                     .ok()
                     .filter(|_| name.starts_with("SHOP_") || name == "STOREFRONT_WEBHOOK_SECRET")
             })
+            .or_else(|| defaults.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
     })?;
     let app = Application::build(settings).await?;
     app.resync().attempted(1).await;

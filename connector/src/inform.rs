@@ -196,10 +196,10 @@ pub async fn order_template(client: &Client, reference: Option<&str>) -> Result<
     // Readable by any internal user, unlike `ir.model.data` itself.
     let answer = client
         .model("ir.model.data")
-        .call(
-            "check_object_reference",
-            vec![Value::from(module), Value::from(name)],
-        )
+        // Named, for JSON-2 too.
+        .call("check_object_reference", vec![])
+        .kwarg("module", module)
+        .kwarg("xml_id", name)
         .send()
         .await;
     match answer {

@@ -5,11 +5,11 @@
 //! Read from Odoo's free quantity at the shop's warehouse (see
 //! [`connector::stock`]), for storable products only: everything at first
 //! and every [`FULL_EVERY`], in between only the products whose stock
-//! moved. What is shown changes only when a product crosses into or out of
+//! moved and those new in the catalog. What is shown changes only when a product crosses into or out of
 //! what is said (under the threshold, out of stock), so the shared pages
 //! are kept while stock moves above it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -56,8 +56,10 @@ struct Reads {
     place: Option<(Inventory, i64)>,
     /// The free quantities read, by variant.
     free: HashMap<i64, Decimal>,
-    /// When everything was last read, and of which snapshot revision.
-    full: Option<(Instant, u64)>,
+    /// The variants asked for since the last full read (storable or not).
+    asked: HashSet<i64>,
+    /// When everything was last read.
+    full: Option<Instant>,
     /// Since when moves are looked for.
     since: Option<DateTime<Utc>>,
 }
@@ -94,19 +96,29 @@ impl Stock {
         self.shown.load_full()
     }
 
-    /// Reads from Odoo what moved (everything, at first, every
-    /// [`FULL_EVERY`] and when the catalog changed), and updates what is
+    /// Reads from Odoo what moved and what is new in the catalog
+    /// (everything at first and every [`FULL_EVERY`]), and updates what is
     /// shown. Nothing when stock is not shown, or Odoo has no Inventory.
     pub async fn refresh(&self, client: &Client, snapshot: &Snapshot) -> Result<(), connector::Error> {
         if !self.is_shown() {
             return Ok(());
         }
-        let (place, full, since) = {
+        let (place, full, since, new) = {
             let reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
-            let full = reads
-                .full
-                .is_none_or(|(at, revision)| at.elapsed() >= FULL_EVERY || revision != snapshot.revision);
-            (reads.place, full, reads.since)
+            let full = reads.full.is_none_or(|at| at.elapsed() >= FULL_EVERY) || reads.since.is_none();
+            // Products new in the catalog since they were last asked for.
+            let new: Vec<i64> = if full {
+                Vec::new()
+            } else {
+                snapshot
+                    .variants
+                    .records
+                    .keys()
+                    .filter(|id| !reads.asked.contains(id))
+                    .copied()
+                    .collect()
+            };
+            (reads.place, full, reads.since, new)
         };
         let (inventory, warehouse) = match place {
             Some(place) => place,
@@ -124,15 +136,19 @@ impl Stock {
             }
         };
         let started = Utc::now();
-        let variants: Vec<i64> = if full || since.is_none() {
-            snapshot.variants.records.keys().copied().collect()
-        } else {
-            let moved =
-                stock::moved_since(client, since.unwrap_or(started) - chrono::TimeDelta::seconds(5)).await?;
-            moved
-                .into_iter()
-                .filter(|id| snapshot.variants.records.contains_key(id))
-                .collect()
+        let variants: Vec<i64> = match since {
+            Some(since) if !full => {
+                let moved = stock::moved_since(client, since - chrono::TimeDelta::seconds(5)).await?;
+                let mut variants: Vec<i64> = moved
+                    .into_iter()
+                    .filter(|id| snapshot.variants.records.contains_key(id))
+                    .chain(new)
+                    .collect();
+                variants.sort_unstable();
+                variants.dedup();
+                variants
+            }
+            _ => snapshot.variants.records.keys().copied().collect(),
         };
         let mut read = HashMap::new();
         for chunk in variants.chunks(2_000) {
@@ -141,11 +157,17 @@ impl Stock {
         let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
         reads.place = Some((inventory, warehouse));
         reads.since = Some(started);
-        if full || since.is_none() {
+        if full {
             reads.free = read;
-            reads.full = Some((Instant::now(), snapshot.revision));
+            reads.asked = variants.into_iter().collect();
+            reads.full = Some(Instant::now());
         } else {
+            // A variant read again and no longer storable has no stock.
+            for id in &variants {
+                reads.free.remove(id);
+            }
             reads.free.extend(read);
+            reads.asked.extend(variants);
         }
         let by_variant: HashMap<i64, Availability> = reads
             .free

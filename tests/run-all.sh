@@ -13,8 +13,9 @@
 # 4. Against each real Odoo: pricing-parity files recorded from it
 #    (tests/real-odoo/record_parity.py) and checked by the connector's
 #    pricing_parity test, the contract suite (over XML-RPC, and over JSON-2
-#    on 19), the mirror's sync and customers' whole orders
-#    (storefront/tests/real_odoo.rs), the automation rules of odoo-setup
+#    on 19), the mirror's sync, customers' whole orders, and customers and
+#    staff told through Odoo (storefront/tests/real_odoo.rs), the
+#    automation rules of odoo-setup
 #    (connector/tests/automation.rs). A real Odoo that cannot be brought up
 #    fails the run: nothing is skipped.
 # 5. Stops what it started, and prints the totals: per real Odoo, then the

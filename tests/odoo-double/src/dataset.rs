@@ -569,6 +569,19 @@ impl<'a> Loader<'a> {
                     }
                     continue;
                 }
+                // A move's reserved (and done) quantity: `quantity` from
+                // 17.0; 16.0's `reserved_availability` and `quantity_done`.
+                ("stock.move", "quantity") if v <= 16 => {
+                    let q = json.as_f64().unwrap_or(0.0);
+                    let done = row.get("state").and_then(Json::as_str) == Some("done");
+                    let field = if done {
+                        "quantity_done"
+                    } else {
+                        "reserved_availability"
+                    };
+                    rec.values.insert(field.into(), Cell::Float(q));
+                    continue;
+                }
                 ("product.template", "is_storable") if v <= 17 => {
                     if json.as_bool() == Some(true) {
                         rec.values.insert("type".into(), Cell::Str("product".into()));
@@ -1518,5 +1531,7 @@ pub(crate) fn user_ctx(db: &Database, uid: i64) -> Ctx {
         share: env.get_named("res.users", uid, "share").as_bool(),
         partner_id: env.field_id("res.users", uid, "partner_id"),
         defaults: Vec::new(),
+        admin: uid == crate::db::SUPERUSER || uid == 2,
+        context: Struct::new(),
     }
 }

@@ -126,6 +126,12 @@ pub(crate) struct Ctx {
     pub partner_id: Option<i64>,
     /// The context's `default_<field>` values, for `create`.
     pub defaults: Vec<(String, Value)>,
+    /// An administrator (`base.group_system`: the superuser and Odoo's
+    /// `base.user_admin`, uid 2).
+    pub admin: bool,
+    /// The whole context, for the keys models read (`warehouse`,
+    /// `inventory_mode`, `mail_notify_force_send`...).
+    pub context: Struct,
 }
 
 impl Ctx {
@@ -137,6 +143,8 @@ impl Ctx {
             share: false,
             partner_id: None,
             defaults: Vec::new(),
+            admin: true,
+            context: Struct::new(),
         }
     }
 }
@@ -1817,6 +1825,15 @@ impl Database {
         ids: &[i64],
     ) -> Result<(), OdooError> {
         if !ctx.share {
+            // The administrators' alone (`base.group_system`): external ids,
+            // mails, mail servers, scheduled actions.
+            const ADMIN_ONLY: &[&str] = &["ir.model.data", "mail.mail", "ir.mail_server", "ir.cron"];
+            if !ctx.admin && ADMIN_ONLY.contains(&model) {
+                return Err(OdooError::AccessError {
+                    model: model.to_owned(),
+                    operation,
+                });
+            }
             return Ok(());
         }
         const PORTAL_READS: &[&str] = &[

@@ -160,6 +160,17 @@ fn signature(model: &str, method: &str) -> Option<Signature> {
             sig(false, &[], false)
         }
         "button_validate" if model == "stock.picking" => sig(false, &[], false),
+        "check_object_reference" if model == "ir.model.data" => sig(
+            true,
+            &[
+                ("module", true),
+                ("xml_id", true),
+                ("raise_on_access_error", false),
+            ],
+            false,
+        ),
+        "action_send_mail" if model == "mail.compose.message" => sig(false, &[], false),
+        "method_direct_trigger" if model == "ir.cron" => sig(false, &[], false),
         _ => return None,
     })
 }

@@ -20,6 +20,7 @@ mod db;
 mod demo;
 mod faults;
 mod json2;
+mod mail;
 pub mod pricing;
 mod read;
 mod rpc;
@@ -27,6 +28,7 @@ mod sale;
 pub mod schema;
 mod search;
 mod server;
+mod stock;
 
 pub use dataset::{Dataset, DatasetError, DatasetUser, ExtraField};
 pub use db::{Database, DATETIME_FORMAT, DATE_FORMAT, SUPERUSER};

@@ -336,6 +336,15 @@ impl<'a> Env<'a> {
                 Cell::Int(places)
             }
             ("res.currency", "rate") => Cell::Float(1.0),
+            ("product.product", "qty_available") => Cell::Float(self.db.stock_quantities(self.ctx, rec.id).0),
+            ("product.product", "free_qty") => Cell::Float(self.db.stock_quantities(self.ctx, rec.id).1),
+            ("stock.location", "complete_name") => Cell::Str(self.display_name(model, rec.id)),
+            ("stock.quant", "inventory_quantity_auto_apply") => Cell::Float(rec.get("quantity").as_f64()),
+            ("ir.model.data", "complete_name") => Cell::Str(format!(
+                "{}.{}",
+                rec.get("module").as_str().unwrap_or_default(),
+                rec.get("name").as_str().unwrap_or_default()
+            )),
             ("sale.order", "delivery_count") => {
                 Cell::Int(self.get_named(model, rec.id, "picking_ids").ids().len() as i64)
             }
@@ -458,6 +467,22 @@ impl<'a> Env<'a> {
                 Some(p) => self.field_text("res.partner", p, "name"),
                 None => self.text(rec, "login", schema),
             },
+            // `WH/Stock`: the parents' names (a view location's too).
+            "stock.location" => {
+                let mut names = Vec::new();
+                let mut current = Some(id);
+                while let Some(c) = current {
+                    let Some(r) = self.rec(model, c) else { break };
+                    names.push(self.text(r, "name", schema));
+                    // A view location's name is its own.
+                    if r.get("usage").as_str() == Some("view") || names.len() > 30 {
+                        break;
+                    }
+                    current = r.get("location_id").as_id();
+                }
+                names.reverse();
+                names.join("/")
+            }
             "product.pricelist" => {
                 let name = self.text(rec, "name", schema);
                 match rec.get("currency_id").as_id() {

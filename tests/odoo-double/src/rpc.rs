@@ -159,6 +159,7 @@ fn object(db: &mut Database, call: &MethodCall) -> Result<Value, Fault> {
 }
 
 pub(crate) fn apply_context(ctx: &mut Ctx, context: &Struct) {
+    ctx.context = context.clone();
     if let Some(Value::String(lang)) = context.get("lang") {
         if !lang.is_empty() {
             ctx.lang = lang.clone();
@@ -188,6 +189,8 @@ pub(crate) fn is_mutating(method: &str) -> bool {
             | "action_confirm"
             | "action_draft"
             | "button_validate"
+            | "action_send_mail"
+            | "method_direct_trigger"
     )
 }
 
@@ -382,8 +385,19 @@ pub(crate) fn call_model(
         "create" => {
             let a = bind(method, &["vals_list"], args, kwargs)?;
             db.check_access(ctx, model, "create", &[])?;
+            let create_one = |db: &mut Database, values: &Struct| -> Result<i64, OdooError> {
+                match model {
+                    "stock.quant" => db.create_quant(ctx, values),
+                    "mail.compose.message" => {
+                        let id = db.create_record(ctx, model, values)?;
+                        db.composer_compute(ctx, id, values)?;
+                        Ok(id)
+                    }
+                    _ => db.create_record(ctx, model, values),
+                }
+            };
             match a[0].clone() {
-                Some(Value::Struct(values)) => Ok(Value::Int(db.create_record(ctx, model, &values)?)),
+                Some(Value::Struct(values)) => Ok(Value::Int(create_one(db, &values)?)),
                 Some(Value::Array(list)) => {
                     let mut ids = Vec::with_capacity(list.len());
                     for item in list {
@@ -392,7 +406,7 @@ pub(crate) fn call_model(
                                 "create() expects a dict or a list of dicts",
                             ));
                         };
-                        ids.push(Value::Int(db.create_record(ctx, model, &values)?));
+                        ids.push(Value::Int(create_one(db, &values)?));
                     }
                     Ok(Value::Array(ids))
                 }
@@ -568,6 +582,58 @@ pub(crate) fn call_model(
             let ids = ids_arg(a[0].as_ref())?;
             db.check_access(ctx, model, "write", &ids)?;
             db.button_validate(ctx, &ids)
+        }
+        "check_object_reference" if model == "ir.model.data" => {
+            let a = bind(
+                method,
+                &["module", "xml_id", "raise_on_access_error"],
+                args,
+                kwargs,
+            )?;
+            let text = |v: &Option<Value>, name: &str| {
+                v.as_ref()
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        OdooError::type_error(format!(
+                            "check_object_reference() missing 1 required positional argument: '{name}'"
+                        ))
+                    })
+            };
+            let (module, name) = (text(&a[0], "module")?, text(&a[1], "xml_id")?);
+            db.check_object_reference(ctx, &module, &name)
+        }
+        // 16.0's signature (17.0 changed it; not emulated there).
+        "onchange" if model == "mail.compose.message" && v16 => {
+            let a = bind(
+                method,
+                &["ids", "values", "field_name", "field_onchange"],
+                args,
+                kwargs,
+            )?;
+            db.check_access(ctx, model, "create", &[])?;
+            let values = match &a[1] {
+                Some(Value::Struct(values)) => values.clone(),
+                _ => Struct::new(),
+            };
+            let first_call = match &a[2] {
+                None | Some(Value::Bool(false)) => true,
+                Some(Value::Array(names)) => names.is_empty(),
+                Some(_) => false,
+            };
+            db.composer_onchange(ctx, &values, first_call)
+        }
+        "action_send_mail" if model == "mail.compose.message" => {
+            let a = bind(method, &["ids"], args, kwargs)?;
+            let ids = ids_arg(a[0].as_ref())?;
+            db.check_access(ctx, model, "write", &ids)?;
+            db.composer_send(ctx, &ids)
+        }
+        "method_direct_trigger" if model == "ir.cron" => {
+            let a = bind(method, &["ids"], args, kwargs)?;
+            let ids = ids_arg(a[0].as_ref())?;
+            db.check_access(ctx, model, "write", &ids)?;
+            db.cron_trigger(&ids)
         }
         _ => Err(OdooError::Python {
             exception: "AttributeError".into(),

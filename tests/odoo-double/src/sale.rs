@@ -267,6 +267,9 @@ impl Database {
                         )
                     })
                     .collect();
+                for &p in &open {
+                    self.unreserve_picking(p)?;
+                }
                 if !open.is_empty() {
                     self.write_records(
                         ctx,
@@ -384,14 +387,58 @@ impl Database {
         if let Some(date) = rec.get("commitment_date").as_str() {
             values.insert("scheduled_date", date);
         }
-        let state = if goods.iter().any(|(_, storable)| *storable) {
-            "confirmed"
+        // Where the goods leave from (the warehouse's stock) and go to (the
+        // customers' location).
+        let company = rec.get("company_id").as_id();
+        let source = self.main_warehouse(company).and_then(|w| self.warehouse_stock(w));
+        let customers = self.tables.get("stock.location").and_then(|t| {
+            t.records
+                .values()
+                .find(|r| r.get("usage").as_str() == Some("customer"))
+                .map(|r| r.id)
+        });
+        let with_moves = self.tables.contains_key("stock.move") && source.is_some() && customers.is_some();
+        if !with_moves {
+            // No locations: ready for consumables, waiting for storable goods.
+            let state = if goods.iter().any(|(_, storable)| *storable) {
+                "confirmed"
+            } else {
+                "assigned"
+            };
+            values.insert("state", state);
         } else {
-            "assigned"
-        };
-        values.insert("state", state);
+            values.insert("state", "confirmed");
+        }
         // Procurements run as the superuser.
-        self.create_record(&Ctx::superuser(), "stock.picking", &values)?;
+        let su = Ctx::superuser();
+        let picking = self.create_record(&su, "stock.picking", &values)?;
+        if let (true, Some(source), Some(customers)) = (with_moves, source, customers) {
+            for (line, _) in &goods {
+                let (product, qty, name) = {
+                    let l = self.record("sale.order.line", *line);
+                    (
+                        l.and_then(|l| l.get("product_id").as_id()).unwrap_or(0),
+                        l.map_or(0.0, |l| l.get("product_uom_qty").as_f64()),
+                        l.and_then(|l| l.get("name").as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                    )
+                };
+                let mut mv = Struct::new()
+                    .with("name", name)
+                    .with("picking_id", picking)
+                    .with("product_id", product)
+                    .with("product_uom_qty", qty)
+                    .with("location_id", source)
+                    .with("location_dest_id", customers)
+                    .with("sale_line_id", *line);
+                if let Some(c) = company {
+                    mv.insert("company_id", c);
+                }
+                let id = self.create_record(&su, "stock.move", &mv)?;
+                self.put("stock.move", id, "state", Cell::Str("confirmed".into()))?;
+            }
+            self.reserve_picking(picking)?;
+        }
         Ok(())
     }
 
@@ -436,6 +483,14 @@ impl Database {
         if todo.is_empty() {
             return Ok(Value::Bool(true));
         }
+        // The moves' quantities leave the stock.
+        let mut done_by_picking: Vec<(i64, Vec<(i64, f64)>)> = Vec::new();
+        for &id in &todo {
+            if !self.moves_of(id).is_empty() {
+                let done = self.consume_picking(id)?;
+                done_by_picking.push((id, done));
+            }
+        }
         let values = Struct::new()
             .with("state", "done")
             .with("date_done", self.now_string())
@@ -454,6 +509,20 @@ impl Database {
             let Some(order) = order.filter(|_| outgoing) else {
                 continue;
             };
+            if let Some((_, done_by_line)) = done_by_picking.iter().find(|(p, _)| *p == id) {
+                for (line, done) in done_by_line.iter().copied() {
+                    let before = self
+                        .record("sale.order.line", line)
+                        .map_or(0.0, |l| l.get("qty_delivered").as_f64());
+                    self.put(
+                        "sale.order.line",
+                        line,
+                        "qty_delivered",
+                        Cell::Float(before + done),
+                    )?;
+                }
+                continue;
+            }
             for (line, _) in self.goods_lines(order) {
                 let qty = self
                     .record("sale.order.line", line)

@@ -447,11 +447,24 @@ pub fn module_parts(module: &str) -> Option<ModuleParts> {
         ("sale.order", "delivery_count"),
         ("product.template", "is_storable"),
         ("product.product", "is_storable"),
+        ("product.product", "qty_available"),
+        ("product.product", "free_qty"),
+        ("stock.picking", "move_ids"),
     ];
     match module {
         "website_sale" => Some((&["product.public.category", "website.base.unit"], WEBSITE_FIELDS)),
         "calendar" => Some((&["calendar.event", "calendar.event.type"], &[])),
-        "stock" => Some((&["stock.picking", "stock.picking.type"], STOCK_FIELDS)),
+        "stock" => Some((
+            &[
+                "stock.picking",
+                "stock.picking.type",
+                "stock.move",
+                "stock.warehouse",
+                "stock.location",
+                "stock.quant",
+            ],
+            STOCK_FIELDS,
+        )),
         _ => None,
     }
 }
@@ -511,6 +524,19 @@ pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
     add(crm_team());
     add(stock_picking_type());
     add(stock_picking());
+    add(stock_move(v));
+    add(stock_warehouse());
+    add(stock_location());
+    add(stock_quant());
+    add(ir_model_data());
+    add(ir_cron());
+    add(ir_mail_server());
+    add(mail_template(v));
+    add(mail_message_subtype());
+    add(mail_message());
+    add(mail_mail());
+    add(mail_notification());
+    add(mail_compose_message(v));
     // product.product inherits the template's fields (`_inherits`).
     if let (Some(tmpl), Some(variant)) = (out.get("product.template"), out.get("product.product")) {
         let mut variant = (**variant).clone();
@@ -690,6 +716,10 @@ fn product_product(v: u32) -> (String, ModelSchema) {
     m.f("base_unit_id", Many2one, "Custom Unit of Measure")
         .rel("website.base.unit");
     m.f("base_unit_name", Char, "Base Unit Name").computed();
+    // stock: computed from the quants (context `warehouse` up to 17.0,
+    // `warehouse_id` from 18.0, or `location`).
+    m.f("qty_available", Float, "Quantity On Hand").computed();
+    m.f("free_qty", Float, "Free To Use Quantity ").computed();
     m.done()
 }
 
@@ -1310,6 +1340,355 @@ fn stock_picking() -> (String, ModelSchema) {
     m.f("company_id", Many2one, "Company").rel("res.company");
     m.f("user_id", Many2one, "Responsible").rel("res.users");
     m.f("sale_id", Many2one, "Sales Order").rel("sale.order");
+    m.f("move_ids", One2many, "Stock Moves")
+        .rel("stock.move")
+        .inv("picking_id");
+    m.done()
+}
+
+/// `stock.move` (stock): one product of a transfer, and what is reserved
+/// of it (`quantity` from 17.0; 16.0's `reserved_availability`, with
+/// `quantity_done`).
+fn stock_move(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("stock.move", "Stock Move", "sequence, id");
+    m.f("name", Char, "Description").req();
+    m.f("sequence", Integer, "Sequence");
+    m.f("picking_id", Many2one, "Transfer")
+        .rel("stock.picking")
+        .cascade();
+    m.f("product_id", Many2one, "Product")
+        .rel("product.product")
+        .req();
+    m.f("product_uom_qty", Float, "Demand").req();
+    if v >= 17 {
+        m.f("quantity", Float, "Quantity").stored_computed();
+    } else {
+        m.f("reserved_availability", Float, "Quantity Reserved")
+            .stored_computed();
+        m.f("quantity_done", Float, "Quantity Done").stored_computed();
+    }
+    m.f("state", Selection, "Status")
+        .sel(&[
+            ("draft", "New"),
+            ("waiting", "Waiting Another Move"),
+            ("confirmed", "Waiting Availability"),
+            ("partially_available", "Partially Available"),
+            ("assigned", "Available"),
+            ("done", "Done"),
+            ("cancel", "Cancelled"),
+        ])
+        .ro();
+    m.f("location_id", Many2one, "Source Location")
+        .rel("stock.location")
+        .req();
+    m.f("location_dest_id", Many2one, "Destination Location")
+        .rel("stock.location")
+        .req();
+    m.f("sale_line_id", Many2one, "Sale Line").rel("sale.order.line");
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.done()
+}
+
+/// `stock.warehouse` (stock).
+fn stock_warehouse() -> (String, ModelSchema) {
+    let mut m = M::new("stock.warehouse", "Warehouse", "sequence,id");
+    m.f("name", Char, "Warehouse").req();
+    m.f("code", Char, "Short Name").req();
+    m.f("active", Boolean, "Active");
+    m.f("sequence", Integer, "Sequence");
+    m.f("company_id", Many2one, "Company").rel("res.company").req();
+    m.f("partner_id", Many2one, "Address").rel("res.partner");
+    m.f("lot_stock_id", Many2one, "Location Stock")
+        .rel("stock.location")
+        .req();
+    m.f("view_location_id", Many2one, "View Location")
+        .rel("stock.location");
+    m.done()
+}
+
+/// `stock.location` (stock): `WH/Stock`, the customers' location...
+fn stock_location() -> (String, ModelSchema) {
+    let mut m = M::new("stock.location", "Inventory Locations", "complete_name, id");
+    m.rec_name("complete_name");
+    m.f("name", Char, "Location Name").req();
+    m.f("complete_name", Char, "Full Location Name").computed();
+    m.f("active", Boolean, "Active");
+    m.f("usage", Selection, "Location Type").req().sel(&[
+        ("supplier", "Vendor Location"),
+        ("view", "View"),
+        ("internal", "Internal Location"),
+        ("customer", "Customer Location"),
+        ("inventory", "Inventory Loss"),
+        ("production", "Production"),
+        ("transit", "Transit Location"),
+    ]);
+    m.f("location_id", Many2one, "Parent Location")
+        .rel("stock.location")
+        .cascade();
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.schema.parent_name = "location_id".into();
+    m.done()
+}
+
+/// `stock.quant` (stock): the quantity of a product at a location, and
+/// what is reserved of it.
+fn stock_quant() -> (String, ModelSchema) {
+    let mut m = M::new("stock.quant", "Quants", "id");
+    m.f("product_id", Many2one, "Product")
+        .rel("product.product")
+        .req()
+        .ondelete = OnDelete::Restrict;
+    m.f("location_id", Many2one, "Location")
+        .rel("stock.location")
+        .req()
+        .ondelete = OnDelete::Restrict;
+    m.f("company_id", Many2one, "Company")
+        .rel("res.company")
+        .related("location_id", "company_id")
+        .ro();
+    m.f("quantity", Float, "Quantity").ro();
+    m.f("reserved_quantity", Float, "Reserved Quantity").ro();
+    m.f("inventory_quantity", Float, "Counted Quantity");
+    m.f("inventory_quantity_auto_apply", Float, "Inventoried Quantity")
+        .computed();
+    m.f("in_date", Datetime, "Incoming Date").ro();
+    m.done()
+}
+
+/// `ir.model.data` (base): external ids (XML ids) of records.
+fn ir_model_data() -> (String, ModelSchema) {
+    let mut m = M::new("ir.model.data", "Model Data", "module, model, name");
+    m.f("name", Char, "External Identifier").req();
+    m.f("complete_name", Char, "Complete ID").computed();
+    m.f("module", Char, "Module").req();
+    m.f("model", Char, "Model Name").req();
+    m.f("res_id", Integer, "Record ID");
+    m.f("noupdate", Boolean, "Non Updatable");
+    m.done()
+}
+
+/// `ir.cron` (base): scheduled actions (the mail queue's).
+fn ir_cron() -> (String, ModelSchema) {
+    let mut m = M::new("ir.cron", "Scheduled Actions", "cron_name");
+    m.rec_name("cron_name");
+    m.f("name", Char, "Action Name").req();
+    m.f("cron_name", Char, "Name").stored_computed();
+    m.f("active", Boolean, "Active");
+    m.f("interval_number", Integer, "Interval Number");
+    m.f("interval_type", Selection, "Interval Unit").sel(&[
+        ("minutes", "Minutes"),
+        ("hours", "Hours"),
+        ("days", "Days"),
+        ("weeks", "Weeks"),
+        ("months", "Months"),
+    ]);
+    m.f("nextcall", Datetime, "Next Execution Date").req();
+    m.f("lastcall", Datetime, "Last Execution Date").ro();
+    m.f("code", Text, "Python Code");
+    m.done()
+}
+
+/// `ir.mail_server` (base): outgoing mail servers.
+fn ir_mail_server() -> (String, ModelSchema) {
+    let mut m = M::new("ir.mail_server", "Mail Server", "sequence, id");
+    m.f("name", Char, "Name").req();
+    m.f("smtp_host", Char, "SMTP Server");
+    m.f("smtp_port", Integer, "SMTP Port");
+    m.f("smtp_user", Char, "Username");
+    m.f("smtp_pass", Char, "Password");
+    m.f("smtp_encryption", Selection, "Connection Encryption").sel(&[
+        ("none", "None"),
+        ("starttls", "TLS (STARTTLS)"),
+        ("ssl", "SSL/TLS"),
+    ]);
+    m.f("from_filter", Char, "FROM Filtering");
+    m.f("sequence", Integer, "Priority");
+    m.f("active", Boolean, "Active");
+    m.done()
+}
+
+/// `mail.template` (mail): templates rendered on a record (`model`).
+fn mail_template(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("mail.template", "Email Templates", "name");
+    m.f("name", Char, "Name").tr();
+    m.f("description", Text, "Template description").tr();
+    m.f("model_id", Many2one, "Applies to").rel("ir.model");
+    m.f("model", Char, "Related Document Model");
+    m.f("subject", Char, "Subject").tr();
+    m.f("email_from", Char, "From");
+    m.f("partner_to", Char, "To (Partners)");
+    m.f("email_to", Char, "To (Emails)");
+    m.f("body_html", Html, "Body").tr();
+    // 16.0's sale templates say `{{ object.partner_id.lang }}`; 19.0's
+    // none (the record's customer's language).
+    m.f("lang", Char, "Language");
+    m.f("auto_delete", Boolean, "Auto Delete");
+    m.f("mail_server_id", Many2one, "Outgoing Mail Server")
+        .rel("ir.mail_server");
+    if v >= 17 {
+        m.f("active", Boolean, "Active");
+    }
+    m.done()
+}
+
+/// `mail.message.subtype` (mail): Discussions (`mail.mt_comment`), Note...
+fn mail_message_subtype() -> (String, ModelSchema) {
+    let mut m = M::new("mail.message.subtype", "Message subtypes", "sequence, id");
+    m.f("name", Char, "Message Type").req().tr();
+    m.f("description", Text, "Description").tr();
+    m.f("internal", Boolean, "Internal Only");
+    m.f("default", Boolean, "Default");
+    m.f("sequence", Integer, "Sequence");
+    m.f("hidden", Boolean, "Hidden");
+    m.done()
+}
+
+const MESSAGE_TYPES: &[(&str, &str)] = &[
+    ("email", "Incoming Email"),
+    ("comment", "Comment"),
+    ("email_outgoing", "Outgoing Email"),
+    ("notification", "System notification"),
+    ("auto_comment", "Automated Targeted Notification"),
+    ("user_notification", "User Specific Notification"),
+];
+
+/// `mail.message` (mail): a record's chatter.
+fn mail_message() -> (String, ModelSchema) {
+    let mut m = M::new("mail.message", "Message", "id desc");
+    m.rec_name("record_name");
+    m.f("subject", Char, "Subject");
+    m.f("body", Html, "Contents");
+    m.f("date", Datetime, "Date");
+    m.f("model", Char, "Related Document Model");
+    let res_id = m.f("res_id", Integer, "Related Document ID");
+    res_id.odoo_type = Some("many2one_reference".into());
+    m.f("record_name", Char, "Message Record Name");
+    m.f("message_type", Selection, "Type").req().sel(MESSAGE_TYPES);
+    m.f("subtype_id", Many2one, "Subtype").rel("mail.message.subtype");
+    m.f("author_id", Many2one, "Author").rel("res.partner");
+    m.f("email_from", Char, "From");
+    m.f("reply_to", Char, "Reply-To");
+    m.f("partner_ids", Many2many, "Recipients").rel("res.partner");
+    m.f("notification_ids", One2many, "Notifications")
+        .rel("mail.notification")
+        .inv("mail_message_id");
+    m.f("mail_server_id", Many2one, "Outgoing mail server")
+        .rel("ir.mail_server");
+    m.f("email_layout_xmlid", Char, "Layout");
+    m.done()
+}
+
+/// `mail.mail` (mail): an outgoing mail (Odoo's inherits its message; the
+/// double keeps the message's fields it needs on the mail).
+fn mail_mail() -> (String, ModelSchema) {
+    let mut m = M::new("mail.mail", "Outgoing Mails", "id desc");
+    m.rec_name("subject");
+    m.f("mail_message_id", Many2one, "Message")
+        .rel("mail.message")
+        .req()
+        .cascade();
+    m.f("subject", Char, "Subject")
+        .related("mail_message_id", "subject");
+    m.f("model", Char, "Related Document Model")
+        .related("mail_message_id", "model");
+    m.f("res_id", Integer, "Related Document ID")
+        .related("mail_message_id", "res_id");
+    m.f("body_html", Text, "Text Contents");
+    m.f("email_from", Char, "From")
+        .related("mail_message_id", "email_from");
+    m.f("email_to", Text, "To");
+    m.f("recipient_ids", Many2many, "To (Partners)")
+        .rel("res.partner");
+    m.f("state", Selection, "Status")
+        .sel(&[
+            ("outgoing", "Outgoing"),
+            ("sent", "Sent"),
+            ("received", "Received"),
+            ("exception", "Delivery Failed"),
+            ("cancel", "Cancelled"),
+        ])
+        .ro();
+    m.f("failure_type", Selection, "Failure type").sel(FAILURE_TYPES);
+    m.f("failure_reason", Text, "Failure Reason").ro();
+    m.f("auto_delete", Boolean, "Auto Delete");
+    m.f("mail_server_id", Many2one, "Outgoing mail server")
+        .rel("ir.mail_server");
+    m.done()
+}
+
+const FAILURE_TYPES: &[(&str, &str)] = &[
+    ("unknown", "Unknown error"),
+    ("mail_email_invalid", "Invalid email address"),
+    ("mail_email_missing", "Missing email address"),
+    ("mail_from_invalid", "Invalid from address"),
+    ("mail_from_missing", "Missing from address"),
+    ("mail_smtp", "Connection failed (outgoing mail server problem)"),
+];
+
+/// `mail.notification` (mail): a message's delivery to one partner.
+fn mail_notification() -> (String, ModelSchema) {
+    let mut m = M::new("mail.notification", "Message Notifications", "id");
+    m.rec_name("res_partner_id");
+    m.f("mail_message_id", Many2one, "Message")
+        .rel("mail.message")
+        .req()
+        .cascade();
+    m.f("mail_mail_id", Many2one, "Mail").rel("mail.mail");
+    m.f("res_partner_id", Many2one, "Recipient")
+        .rel("res.partner")
+        .cascade();
+    m.f("author_id", Many2one, "Author").rel("res.partner");
+    m.f("notification_type", Selection, "Notification Type")
+        .req()
+        .sel(&[("inbox", "Inbox"), ("email", "Email")]);
+    m.f("notification_status", Selection, "Status").sel(&[
+        ("ready", "Ready to Send"),
+        ("process", "Processing"),
+        ("pending", "Sent"),
+        ("sent", "Delivered"),
+        ("bounce", "Bounced"),
+        ("exception", "Exception"),
+        ("canceled", "Canceled"),
+    ]);
+    m.f("is_read", Boolean, "Is Read");
+    m.f("failure_type", Selection, "Failure type").sel(FAILURE_TYPES);
+    m.f("failure_reason", Text, "Failure reason");
+    m.done()
+}
+
+/// `mail.compose.message` (mail, a wizard): 16.0 fills it from its
+/// template in `onchange`; 17.0 and later compute it from `template_id`
+/// (and `res_ids`, a text).
+fn mail_compose_message(v: u32) -> (String, ModelSchema) {
+    let mut m = M::new("mail.compose.message", "Email composition wizard", "id");
+    m.rec_name("subject");
+    m.f("composition_mode", Selection, "Composition mode").sel(&[
+        ("comment", "Post on a document"),
+        ("mass_mail", "Email Mass Mailing"),
+    ]);
+    m.f("model", Char, "Related Document Model");
+    if v >= 17 {
+        m.f("res_ids", Text, "Related Document IDs");
+    } else {
+        m.f("res_id", Integer, "Related Document ID");
+    }
+    m.f("template_id", Many2one, "Use template").rel("mail.template");
+    m.f("subject", Char, "Subject");
+    m.f("body", Html, "Contents");
+    m.f("partner_ids", Many2many, "Recipients").rel("res.partner");
+    m.f("email_from", Char, "From");
+    m.f("reply_to", Char, "Reply To");
+    m.f("mail_server_id", Many2one, "Outgoing mail server")
+        .rel("ir.mail_server");
+    m.f("author_id", Many2one, "Author").rel("res.partner");
+    m.f("email_layout_xmlid", Char, "Email Notification Layout");
+    m.f("record_name", Char, "Record Name");
+    m.f("subtype_id", Many2one, "Subtype").rel("mail.message.subtype");
+    m.f("message_type", Selection, "Type").sel(MESSAGE_TYPES);
+    m.f("lang", Char, "Language");
+    if v >= 17 {
+        m.f("force_send", Boolean, "Send mailing or notifications directly");
+    }
     m.done()
 }
 

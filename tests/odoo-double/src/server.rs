@@ -865,6 +865,14 @@ impl OdooDouble {
         self.with_db(|db| db.now().and_utc())
     }
 
+    /// Runs Odoo's mail queue cron (`mail.ir_cron_mail_scheduler_action`)
+    /// as a scheduler would: queued mails are `sent` when an outgoing mail
+    /// server (`ir.mail_server`) exists, else `exception` (`mail_smtp`);
+    /// how many mails it tried.
+    pub fn run_mail_cron(&self) -> usize {
+        self.with_db(Database::run_mail_queue)
+    }
+
     /// Replaces the pricing of order lines (see [`LinePricer`]).
     pub fn set_pricer(&self, pricer: Arc<dyn LinePricer>) {
         self.with_db(|db| db.set_pricer(pricer));

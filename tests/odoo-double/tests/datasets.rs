@@ -65,7 +65,8 @@ fn the_shop_has_what_the_storefront_needs() {
     assert_eq!(count("res.currency", field("active").eq(true)), 1);
     assert_eq!(count("res.company", all.clone()), 1);
     assert_eq!(count("calendar.event.type", field("name").eq("Pickup")), 1);
-    assert_eq!(count("crm.tag", all.clone()), 1);
+    // "Web shop" and "Retirée" (the tag of collected orders).
+    assert_eq!(count("crm.tag", all.clone()), 2);
     let slots = db
         .search("calendar.event", &field("categ_ids.name").eq("Pickup"))
         .unwrap();

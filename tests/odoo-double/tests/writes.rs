@@ -142,7 +142,8 @@ async fn a_draft_order_is_priced_from_the_customers_pricelist() {
             )]),
         )
         .await[0];
-    assert_eq!(text(row, "name"), "S00001");
+    // After the shop's three past orders (S00001 to S00003).
+    assert_eq!(text(row, "name"), "S00004");
     assert_eq!(text(row, "state"), "draft");
     assert_eq!(
         row.get("pricelist_id"),
@@ -188,7 +189,7 @@ async fn a_draft_order_is_priced_from_the_customers_pricelist() {
     let second = create(&odoo, "sale.order", Struct::new().with("partner_id", 4)).await;
     assert_eq!(
         odoo.field("sale.order", second, "name").await,
-        Value::from("S00002")
+        Value::from("S00005")
     );
     assert_eq!(order_amounts(&odoo, second).await, (0.0, 0.0, 0.0));
 
@@ -645,14 +646,17 @@ async fn odoo_checks_on_writes() {
             .unwrap(),
         before
     );
-    assert!(odoo
-        .search("sale.order.line", domain(vec![]), Struct::new())
-        .await
-        .is_empty());
+    // The shop's past orders' five lines, no more.
+    assert_eq!(
+        odoo.search("sale.order.line", domain(vec![]), Struct::new())
+            .await
+            .len(),
+        5
+    );
     let first = create(&odoo, "sale.order", Struct::new().with("partner_id", 3)).await;
     assert_eq!(
         odoo.field("sale.order", first, "name").await,
-        Value::from("S00001"),
+        Value::from("S00004"),
         "the failed create used no number"
     );
 

@@ -562,6 +562,9 @@ impl<'a> Loader<'a> {
                         rec.values.insert("type".into(), Cell::Str(t.to_owned()));
                     } else {
                         let t = if t == "combo" { "consu" } else { t };
+                        // 18.0's storable goods (`consu` + `is_storable`).
+                        let storable = row.get("is_storable").and_then(Json::as_bool) == Some(true);
+                        let t = if t == "consu" && storable { "product" } else { t };
                         if name == "type" && !row.contains_key("detailed_type") {
                             rec.values.insert("detailed_type".into(), Cell::Str(t.to_owned()));
                         }

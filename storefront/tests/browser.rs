@@ -114,6 +114,8 @@ async fn a_customer_orders_and_cancels_in_a_real_browser() {
         password.to_owned(),
         out_dir.display().to_string(),
         "saint".to_owned(),
+        // The demo's storable goods: 2 left (honey), none (beer).
+        "/products/11,/products/14".to_owned(),
     ];
     let started = Instant::now();
     let dir = script_dir.clone();

@@ -12,9 +12,11 @@
 //   - fails on a console error, an uncaught exception, a failed request or an
 //     HTTP error status from the shop.
 //
-// Usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH]
+// Usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH [STOCK_PATHS]]
 //   SEARCH: what to type in the search box (default "comte"); its results
 //   must hold a product sold by the kg.
+//   STOCK_PATHS: comma-separated product pages that must say how many are
+//   left ("only 2 left", or out of stock: ordered anyway).
 // Exits 0 when the whole journey passed, 1 with a message otherwise, 2 on bad
 // usage. Run by storefront/tests/browser.rs.
 
@@ -42,7 +44,7 @@ const PHONE = { width: 390, height: 844 };
 const FATAL_IMPACTS = new Set(['serious', 'critical']);
 const TIMEOUT_MS = 15000;
 
-const [base, login, password, outDir, searchText = 'comte'] = process.argv.slice(2);
+const [base, login, password, outDir, searchText = 'comte', stockPaths = ''] = process.argv.slice(2);
 if (!base || !login || !password || !outDir) {
   console.error('usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH]');
   process.exit(2);
@@ -366,6 +368,18 @@ async function journey() {
   if ((await page.locator('main form[action$="/cancel"]').count()) > 0) fail('an order ready for pickup offers to cancel it');
   log(`    ${readyName}: "${readyText}"`);
   await checkpoint('order-ready');
+
+  // How many are left, said and never refused.
+  for (const stockPath of stockPaths.split(',').filter(Boolean)) {
+    const answer = await page.goto(new URL(stockPath, base).href, { waitUntil: 'load' });
+    if (!answer || answer.status() !== 200) fail(`${stockPath} answered ${answer && answer.status()}`);
+    const said = page.locator('main :is(.stock-left, .stock-out)').first();
+    if ((await said.count()) === 0) fail(`${stockPath} does not say how many are left`);
+    const text = (await said.innerText()).trim();
+    if ((await page.locator('main form button[type="submit"]').count()) === 0) fail(`${stockPath} offers no way to order`);
+    log(`    ${stockPath}: "${text}"`);
+    await checkpoint(`stock${stockPath.replaceAll('/', '-')}`);
+  }
 }
 
 let status = 0;

@@ -2,8 +2,9 @@
 //! HTTP: the staff's activity on a new web order and on a sign-up request,
 //! the order's progress on its page, the list and the API in English and
 //! French (received, confirmed, ready for pickup, collected, cancelled), the
-//! customer's mail posted in Odoo, and `/readyz` saying whether mails are
-//! sent. (The same against real Odoo 16 and 19: `real_odoo.rs`.)
+//! customer's mail posted in Odoo, `/readyz` saying whether mails are
+//! sent, and how many are left said, never enforced. (The same against
+//! real Odoo 16 and 19: `real_odoo.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -255,4 +256,161 @@ async fn a_cancelled_order_says_so_and_a_sign_up_request_gets_an_activity() {
         Some("Web shop sign-up request: Ana Lima")
     );
     assert_eq!(ids_of(activity[0].get("user_id")), vec![MARIE]);
+}
+
+/// The mail posted for order `id` in the double: its recipients' partners.
+fn mail_of(double: &OdooDouble, id: i64) -> Option<(Vec<i64>, String)> {
+    double.with_db(|db| {
+        let found = db
+            .search(
+                "mail.message",
+                &(field("model").eq("sale.order")
+                    & field("res_id").eq(id)
+                    & field("message_type").eq("comment")),
+            )
+            .unwrap();
+        let rows = db.read("mail.message", &found, &["partner_ids", "body"]).unwrap();
+        rows.first().map(|m| {
+            (
+                ids_of(m.get("partner_ids")),
+                m.get("body")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+    })
+}
+
+#[tokio::test]
+async fn odoo_mails_the_customer_and_the_shop_says_when_mails_are_not_sent() {
+    for series in ["16.0", "19.0"] {
+        let double = OdooDouble::start(Dataset::shop().with_series(series))
+            .await
+            .unwrap();
+        let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
+        let shop = spawn_with(&double, &support::data_dir(), &[("STOREFRONT_OUTBOX_SECS", "1")]).await;
+        let browser = shop.browser();
+        assert_eq!(browser.get("/readyz").await.json()["mail"], json!("unknown"));
+        browser.log_in(CLAIRE.0, CLAIRE.1).await;
+        let (_, id) = order(&double, &shop, &browser, slot).await;
+        // Odoo's template, posted to Claire (partner 3), queued.
+        let (recipients, body) = eventually("the customer's mail", || async { mail_of(&double, id) }).await;
+        assert_eq!(recipients, vec![3], "{series}");
+        let name = double.with_db(|db| db.read("sale.order", &[id], &["name", "state"]).unwrap()[0].clone());
+        assert!(
+            body.contains(name.get("name").and_then(Value::as_str).unwrap()),
+            "{series}: {body}"
+        );
+        assert_eq!(
+            name.get("state").and_then(Value::as_str),
+            Some("draft"),
+            "still a quotation"
+        );
+        let ready = eventually("mails queued", || async {
+            let ready = browser.get("/readyz").await.json();
+            (ready["mail"] == json!("queued")).then_some(ready)
+        })
+        .await;
+        assert_eq!(ready["warnings"], json!([]), "{ready}");
+        // Odoo's mail cron finds no mail server: the shop says so, and
+        // still takes orders.
+        assert_eq!(double.run_mail_cron(), 1);
+        let ready = eventually("mails said not sent", || async {
+            let ready = browser.get("/readyz").await.json();
+            (ready["mail"] == json!("not_sent")).then_some(ready)
+        })
+        .await;
+        assert!(
+            ready["warnings"].to_string().contains("no outgoing mail server"),
+            "{ready}"
+        );
+        let (_, second) = order(&double, &shop, &browser, slot).await;
+        assert!(second > id, "{series}: ordering goes on");
+        shop.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn with_mails_off_orders_go_through_and_readyz_says_off() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
+    let shop = spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("STOREFRONT_OUTBOX_SECS", "1"), ("SHOP_ORDER_MAIL", "off")],
+    )
+    .await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let (_, id) = order(&double, &shop, &browser, slot).await;
+    // The activity comes, the mail does not.
+    eventually("the staff's activity", || async {
+        double.with_db(|db| {
+            let found = db
+                .search(
+                    "mail.activity",
+                    &(field("res_model").eq("sale.order") & field("res_id").eq(id)),
+                )
+                .unwrap();
+            (!found.is_empty()).then_some(())
+        })
+    })
+    .await;
+    assert_eq!(mail_of(&double, id), None);
+    assert_eq!(browser.get("/readyz").await.json()["mail"], json!("off"));
+}
+
+#[tokio::test]
+async fn how_many_are_left_is_said_never_enforced() {
+    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    let shop = spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("SHOP_SHOW_STOCK", "low"), ("STOREFRONT_STOCK_SECS", "1")],
+    )
+    .await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    // Honey: 2 free; beer: none; apple juice: 40, above the threshold.
+    let said = |id: i64| {
+        let browser = &browser;
+        async move { browser.get(&format!("/api/v1/products/{id}")).await.json()["availability"].clone() }
+    };
+    let honey = eventually("the honey's stock", || async {
+        let a = said(11).await;
+        (!a.is_null()).then_some(a)
+    })
+    .await;
+    assert_eq!(honey, json!({"code": "left", "text": "Only 2 unit(s) left"}));
+    assert_eq!(said(14).await["code"], json!("out"));
+    assert!(said(13).await.is_null(), "40 left is not said under low");
+    // Out of stock, the beer is still sold.
+    let answer = browser
+        .json_csrf(
+            Method::POST,
+            "/api/v1/cart/lines",
+            Some(json!({"product_id": 14, "quantity": "2"})),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // Stock moves in Odoo: 40 juices become 3; the shop says so.
+    let odoo = admin(&double);
+    odoo.model("stock.quant")
+        .create(
+            Struct::new()
+                .with("product_id", 13)
+                .with("location_id", 8)
+                .with("inventory_quantity_auto_apply", 3),
+        )
+        .context("inventory_mode", true)
+        .send()
+        .await
+        .unwrap();
+    let juice = eventually("the juice's new stock", || async {
+        let a = said(13).await;
+        (!a.is_null()).then_some(a)
+    })
+    .await;
+    assert_eq!(juice["text"], json!("Only 3 unit(s) left"));
 }

@@ -73,7 +73,12 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
                     .ok()
                     .filter(|_| name.starts_with("SHOP_") || name == "STOREFRONT_WEBHOOK_SECRET")
             })
-            .or_else(|| defaults.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+            .or_else(|| {
+                defaults
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            })
     })?;
     let app = Application::build(settings).await?;
     app.resync().attempted(1).await;

@@ -281,6 +281,12 @@ pub async fn send_template(
             });
         };
         for (name, value) in filled.iter() {
+            // What the shop gave stays: a first onchange after Odoo starts
+            // answers the defaults (no model, no record, no template) for
+            // them, and a composer made of those posts nothing.
+            if values.get(name).is_some() {
+                continue;
+            }
             let value = match (name, value) {
                 // Many2one values come as [id, name]; x2many ones as
                 // commands, which create takes as they are.

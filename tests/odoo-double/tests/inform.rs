@@ -9,8 +9,11 @@ use chrono::NaiveDate;
 use connector::inform::{activities_on, schedule_activity, staff_user, NewActivity, Staff};
 use connector::orders::{self, Progress, ProgressTags};
 use connector::xmlrpc::{Struct, Value};
-use connector::{field, Client, Credentials, Domain, FaultKind, Transport};
+use connector::{field, Client, Domain, FaultKind};
 use odoo_double::{Dataset, OdooDouble};
+use support::client::{client, client_as, json2_client, m2o, start};
+
+mod support;
 
 const SERIES: [&str; 4] = ["16.0", "17.0", "18.0", "19.0"];
 
@@ -23,31 +26,6 @@ const ADMIN: i64 = 2;
 const CLAIRE: i64 = 3;
 /// The demo's "To-Do" activity type.
 const TODO: i64 = 4;
-
-async fn start(dataset: Dataset) -> OdooDouble {
-    OdooDouble::start(dataset).await.unwrap()
-}
-
-fn client(double: &OdooDouble) -> Client {
-    client_as(double, double.admin_login(), double.admin_password())
-}
-
-fn client_as(double: &OdooDouble, login: &str, password: &str) -> Client {
-    Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::new(login, password))
-        .build()
-        .unwrap()
-}
-
-/// The id of a many2one as `read` answers it (`[id, name]`).
-fn m2o(row: &Struct, field: &str) -> Option<i64> {
-    match row.get(field) {
-        Some(Value::Array(pair)) => pair.first().and_then(Value::as_i64),
-        Some(Value::Int(id)) => Some(*id),
-        _ => None,
-    }
-}
 
 fn text<'a>(row: &'a Struct, field: &str) -> Option<&'a str> {
     row.get(field).and_then(Value::as_str)
@@ -474,15 +452,7 @@ async fn a_confirmed_order_is_delivered_then_ready() {
 #[tokio::test]
 async fn a_confirmed_order_is_delivered_then_ready_over_json2() {
     let double = start(Dataset::shop().with_series("19.0")).await;
-    let odoo = Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::api_key(
-            double.admin_login(),
-            double.admin_api_key().unwrap(),
-        ))
-        .transport(Transport::Json2)
-        .build()
-        .unwrap();
+    let odoo = json2_client(&double);
     confirmed_order_is_delivered(&double, &odoo).await;
     // An activity, its model given in the context of a JSON-2 call.
     let activity = NewActivity {

@@ -12,8 +12,11 @@ use connector::inform::{mail_delivery, order_template, send_template, MailDelive
 use connector::orders::{self, Progress, ProgressTags};
 use connector::stock::{free_quantities, inventory, moved_since, warehouse, Inventory};
 use connector::xmlrpc::{Struct, Value};
-use connector::{field, Client, Credentials, Domain, FaultKind, Transport};
+use connector::{field, Client, Domain, FaultKind};
 use odoo_double::{Dataset, OdooDouble};
+use support::client::{client, client_as, json2_client, m2o, start};
+
+mod support;
 
 const SERIES: [&str; 4] = ["16.0", "17.0", "18.0", "19.0"];
 
@@ -41,42 +44,6 @@ const QUOTATION: i64 = 2;
 const MAIL_CRON: i64 = 1;
 /// The tag of collected orders.
 const RETIREE: i64 = 2;
-
-async fn start(dataset: Dataset) -> OdooDouble {
-    OdooDouble::start(dataset).await.unwrap()
-}
-
-fn client(double: &OdooDouble) -> Client {
-    client_as(double, double.admin_login(), double.admin_password())
-}
-
-fn client_as(double: &OdooDouble, login: &str, password: &str) -> Client {
-    Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::new(login, password))
-        .build()
-        .unwrap()
-}
-
-fn json2_client(double: &OdooDouble) -> Client {
-    Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::api_key(
-            double.admin_login(),
-            double.admin_api_key().unwrap(),
-        ))
-        .transport(Transport::Json2)
-        .build()
-        .unwrap()
-}
-
-fn m2o(row: &Struct, field: &str) -> Option<i64> {
-    match row.get(field) {
-        Some(Value::Array(pair)) => pair.first().and_then(Value::as_i64),
-        Some(Value::Int(id)) => Some(*id),
-        _ => None,
-    }
-}
 
 fn ids(row: &Struct, field: &str) -> Vec<i64> {
     match row.get(field) {

@@ -4,6 +4,8 @@
 pub use connector::xmlrpc::{decode_response, encode_call, Fault, MethodResponse, Struct, Value};
 use odoo_double::{Dataset, OdooDouble};
 
+pub mod client;
+
 /// A client for one double, logged in as a user.
 pub struct Odoo {
     pub http: reqwest::Client,

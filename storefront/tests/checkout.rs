@@ -202,16 +202,8 @@ async fn the_same_checkout_twice_creates_one_order(transport: connector::Transpo
     // The API: the same Idempotency-Key twice.
     fill_cart(&shop, &browser).await;
     let api_key = "api-order-0000000001";
-    let place = || async {
-        let token = browser.csrf().await;
-        browser
-            .send(Method::POST, "/api/v1/orders", |r| {
-                r.header("x-csrf-token", token)
-                    .header("idempotency-key", api_key)
-                    .json(&json!({"slot_id": slot}))
-            })
-            .await
-    };
+    let body = json!({"slot_id": slot});
+    let place = || browser.order_by_api(api_key, &body);
     let first = place().await;
     assert_eq!(first.status, 201, "{}", first.body);
     let second = place().await;

@@ -87,14 +87,7 @@ async fn the_demo_command_serves_a_shop_where_an_order_can_be_placed() {
     assert_eq!(cart.status, 200, "{}", cart.body);
     let slot = slots.iter().find(|s| s["available"] == true).unwrap();
     let order = browser
-        .send(Method::POST, "/api/v1/orders", {
-            let token = browser.csrf().await;
-            move |r| {
-                r.header("x-csrf-token", token)
-                    .header("idempotency-key", "demo-order-test-00001")
-                    .json(&json!({"slot_id": slot["id"]}))
-            }
-        })
+        .order_by_api("demo-order-test-00001", &json!({"slot_id": slot["id"]}))
         .await;
     assert_eq!(order.status, 201, "{}", order.body);
     assert!(

@@ -16,7 +16,7 @@ use connector::{field, Client, Credentials};
 use odoo_double::{Dataset, OdooDouble};
 use reqwest::Method;
 use serde_json::json;
-use support::{add_slot, fill_cart, spawn_with, Browser, CLAIRE};
+use support::{add_slot, fill_cart, ids_of, spawn_with, Browser, CLAIRE};
 
 /// The staff member the double's sales team "Website" is led by.
 const MARIE: i64 = 8;
@@ -32,41 +32,43 @@ fn admin(double: &OdooDouble) -> Client {
 /// Polls `check` until it gives a value (at most 20 s).
 async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
     what: &str,
-    mut check: impl FnMut() -> F,
+    check: impl FnMut() -> F,
 ) -> T {
-    let started = std::time::Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{what}: not within 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    support::eventually(what, Duration::from_secs(20), Duration::from_millis(50), check).await
 }
 
-fn ids_of(value: Option<&Value>) -> Vec<i64> {
-    match value {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_i64).collect(),
-        Some(Value::Int(id)) => vec![*id],
-        _ => Vec::new(),
-    }
+/// The activities on record `id` of `model` in the double, with `fields`.
+fn activities(double: &OdooDouble, model: &str, id: i64, fields: &[&str]) -> Vec<Struct> {
+    double.with_db(|db| {
+        let found = db
+            .search(
+                "mail.activity",
+                &(field("res_model").eq(model) & field("res_id").eq(id)),
+            )
+            .unwrap();
+        db.read("mail.activity", &found, fields).unwrap()
+    })
+}
+
+/// A double and a shop on it with `settings`, Claire logged in, and a
+/// pickup slot.
+async fn claire_at_the_shop(
+    dataset: Dataset,
+    settings: &[(&str, &str)],
+) -> (OdooDouble, support::Shop, Browser, i64) {
+    let double = OdooDouble::start(dataset).await.unwrap();
+    let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
+    let shop = spawn_with(&double, &support::data_dir(), settings).await;
+    let browser = shop.browser();
+    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    (double, shop, browser, slot)
 }
 
 /// Places an order as Claire over the API; its reference and Odoo id.
 async fn order(double: &OdooDouble, shop: &support::Shop, browser: &Browser, slot: i64) -> (String, i64) {
     fill_cart(shop, browser).await;
     let key = format!("told-{}", chrono::Utc::now().timestamp_nanos_opt().unwrap());
-    let token = browser.csrf().await;
-    let placed = browser
-        .send(Method::POST, "/api/v1/orders", |r| {
-            r.header("x-csrf-token", &token)
-                .header("idempotency-key", &key)
-                .json(&json!({"slot_id": slot}))
-        })
-        .await;
+    let placed = browser.order_by_api(&key, &json!({"slot_id": slot})).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     let placed = placed.json();
     assert_eq!(placed["progress"], json!("received"), "{placed}");
@@ -103,33 +105,23 @@ async fn shown(browser: &Browser, reference: &str) -> (String, String, String) {
 
 #[tokio::test]
 async fn the_staff_get_an_activity_and_the_customer_sees_the_order_progress() {
-    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
-    let shop = spawn_with(
-        &double,
-        &support::data_dir(),
+    let (double, shop, browser, slot) = claire_at_the_shop(
+        Dataset::shop(),
         &[("STOREFRONT_OUTBOX_SECS", "1"), ("SHOP_COLLECTED_TAG", "Retirée")],
     )
     .await;
-    let browser = shop.browser();
-    browser.log_in(CLAIRE.0, CLAIRE.1).await;
     let (reference, id) = order(&double, &shop, &browser, slot).await;
 
     // The staff's to-do, for the leader of the technical user's team.
     let activity = eventually("the staff's activity", || async {
-        double.with_db(|db| {
-            let found = db
-                .search(
-                    "mail.activity",
-                    &(field("res_model").eq("sale.order") & field("res_id").eq(id)),
-                )
-                .unwrap();
-            found.first().map(|a| {
-                db.read("mail.activity", &[*a], &["summary", "user_id", "date_deadline"])
-                    .unwrap()[0]
-                    .clone()
-            })
-        })
+        activities(
+            &double,
+            "sale.order",
+            id,
+            &["summary", "user_id", "date_deadline"],
+        )
+        .into_iter()
+        .next()
     })
     .await;
     let summary = activity
@@ -204,11 +196,8 @@ async fn the_staff_get_an_activity_and_the_customer_sees_the_order_progress() {
 
 #[tokio::test]
 async fn a_cancelled_order_says_so_and_a_sign_up_request_gets_an_activity() {
-    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
-    let shop = spawn_with(&double, &support::data_dir(), &[("STOREFRONT_OUTBOX_SECS", "1")]).await;
-    let browser = shop.browser();
-    browser.log_in(CLAIRE.0, CLAIRE.1).await;
+    let (double, shop, browser, slot) =
+        claire_at_the_shop(Dataset::shop(), &[("STOREFRONT_OUTBOX_SECS", "1")]).await;
     let (reference, _) = order(&double, &shop, &browser, slot).await;
     let answer = browser
         .json_csrf(Method::POST, &format!("/api/v1/orders/{reference}/cancel"), None)
@@ -233,19 +222,11 @@ async fn a_cancelled_order_says_so_and_a_sign_up_request_gets_an_activity() {
         )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let (partner, activity) = double.with_db(|db| {
-        let partner = db
-            .search("res.partner", &field("email").eq("ana@example.com"))
-            .unwrap()[0];
-        let found = db
-            .search(
-                "mail.activity",
-                &(field("res_model").eq("res.partner") & field("res_id").eq(partner)),
-            )
-            .unwrap();
-        let activity = db.read("mail.activity", &found, &["summary", "user_id"]).unwrap();
-        (partner, activity)
+    let partner = double.with_db(|db| {
+        db.search("res.partner", &field("email").eq("ana@example.com"))
+            .unwrap()[0]
     });
+    let activity = activities(&double, "res.partner", partner, &["summary", "user_id"]);
     assert_eq!(
         activity.len(),
         1,
@@ -285,14 +266,12 @@ fn mail_of(double: &OdooDouble, id: i64) -> Option<(Vec<i64>, String)> {
 #[tokio::test]
 async fn odoo_mails_the_customer_and_the_shop_says_when_mails_are_not_sent() {
     for series in ["16.0", "19.0"] {
-        let double = OdooDouble::start(Dataset::shop().with_series(series))
-            .await
-            .unwrap();
-        let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
-        let shop = spawn_with(&double, &support::data_dir(), &[("STOREFRONT_OUTBOX_SECS", "1")]).await;
-        let browser = shop.browser();
+        let (double, shop, browser, slot) = claire_at_the_shop(
+            Dataset::shop().with_series(series),
+            &[("STOREFRONT_OUTBOX_SECS", "1")],
+        )
+        .await;
         assert_eq!(browser.get("/readyz").await.json()["mail"], json!("unknown"));
-        browser.log_in(CLAIRE.0, CLAIRE.1).await;
         let (_, id) = order(&double, &shop, &browser, slot).await;
         // Odoo's template, posted to Claire (partner 3), queued.
         let (recipients, body) = eventually("the customer's mail", || async { mail_of(&double, id) }).await;
@@ -333,28 +312,15 @@ async fn odoo_mails_the_customer_and_the_shop_says_when_mails_are_not_sent() {
 
 #[tokio::test]
 async fn with_mails_off_orders_go_through_and_readyz_says_off() {
-    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    let (slot, _) = add_slot(&double, "Marché couvert", 72, Some(10));
-    let shop = spawn_with(
-        &double,
-        &support::data_dir(),
+    let (double, shop, browser, slot) = claire_at_the_shop(
+        Dataset::shop(),
         &[("STOREFRONT_OUTBOX_SECS", "1"), ("SHOP_ORDER_MAIL", "off")],
     )
     .await;
-    let browser = shop.browser();
-    browser.log_in(CLAIRE.0, CLAIRE.1).await;
     let (_, id) = order(&double, &shop, &browser, slot).await;
     // The activity comes, the mail does not.
     eventually("the staff's activity", || async {
-        double.with_db(|db| {
-            let found = db
-                .search(
-                    "mail.activity",
-                    &(field("res_model").eq("sale.order") & field("res_id").eq(id)),
-                )
-                .unwrap();
-            (!found.is_empty()).then_some(())
-        })
+        (!activities(&double, "sale.order", id, &["id"]).is_empty()).then_some(())
     })
     .await;
     assert_eq!(mail_of(&double, id), None);

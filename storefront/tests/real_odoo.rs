@@ -18,7 +18,7 @@ use connector::records::SaleOrder;
 use connector::{Client, Credentials};
 use rust_decimal::Decimal;
 use serde_json::{json, Value as Json};
-use support::{data_dir, Browser, Shop, ADMIN_TOKEN};
+use support::{data_dir, ids_of, Browser, Shop, ADMIN_TOKEN};
 
 /// The seeded real Odoo this run talks to.
 struct RealOdoo {
@@ -177,14 +177,7 @@ async fn order_everything(
     };
     assert_eq!(&cart["currency"], currency, "{login}: {cart}");
 
-    let slots = browser.get("/api/v1/pickup-slots").await.json();
-    let slot = slots["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["available"] == json!(true))
-        .unwrap_or_else(|| panic!("{login}: no open slot: {slots}"))
-        .clone();
+    let slot = browser.first_open_slot(login).await;
 
     let key = format!(
         "real-odoo-{}-{}-{}-{}",
@@ -195,15 +188,8 @@ async fn order_everything(
     );
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let token = browser.csrf().await;
-        let answer = browser
-            .send(reqwest::Method::POST, "/api/v1/orders", |r| {
-                r.header("x-csrf-token", &token)
-                    .header("idempotency-key", &key)
-                    .json(&json!({"slot_id": slot["id"], "note": "Sonnez <b>deux</b> fois"}))
-            })
-            .await;
-        answers.push(answer);
+        let body = json!({"slot_id": slot["id"], "note": "Sonnez <b>deux</b> fois"});
+        answers.push(browser.order_by_api(&key, &body).await);
     }
     assert_eq!(answers[0].status, 201, "{login}: {}", answers[0].body);
     assert_eq!(answers[1].status, 200, "{login}: {}", answers[1].body);
@@ -382,15 +368,7 @@ async fn one_order_per_key_when_two_shops_race_on_real_odoo() {
         .unwrap();
     let probe = a.browser();
     probe.log_in(login.0, login.1).await;
-    let slots = probe.get("/api/v1/pickup-slots").await.json();
-    let slot = slots["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["available"] == json!(true))
-        .unwrap_or_else(|| panic!("no open slot: {slots}"))["id"]
-        .as_i64()
-        .unwrap();
+    let slot = probe.first_open_slot(login.0).await["id"].as_i64().unwrap();
     let admin = odoo.admin(&odoo.db);
     let rounds = 200;
     support::race_for_one_order(
@@ -832,28 +810,14 @@ async fn a_probe_finds_what_changed_in_odoo() {
     );
 }
 
-/// Polls `check` every half second until it gives a value, for at most
-/// `limit`.
+/// Polls `check` every half second (each poll asks Odoo) until it gives a
+/// value, for at most `limit`.
 async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
     what: &str,
     limit: std::time::Duration,
-    mut check: impl FnMut() -> F,
+    check: impl FnMut() -> F,
 ) -> T {
-    let started = std::time::Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    }
-}
-
-fn ids_of(value: Option<&connector::xmlrpc::Value>) -> Vec<i64> {
-    match value {
-        Some(connector::xmlrpc::Value::Array(items)) => items.iter().filter_map(|v| v.as_i64()).collect(),
-        _ => Vec::new(),
-    }
+    support::eventually(what, limit, std::time::Duration::from_millis(500), check).await
 }
 
 /// Validates delivery `picking` as the staff do ("Validate"), through the
@@ -970,27 +934,13 @@ async fn customers_and_staff_are_told_through_odoo() {
         )
         .await;
     assert_eq!(added.status, 200, "{}", added.body);
-    let slots = browser.get("/api/v1/pickup-slots").await.json();
-    let slot = slots["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["available"] == json!(true))
-        .unwrap_or_else(|| panic!("no open slot: {slots}"))
-        .clone();
+    let slot = browser.first_open_slot(who["login"].as_str().unwrap()).await;
     let key = format!(
         "real-odoo-told-{}-{}",
         std::process::id(),
         chrono::Utc::now().timestamp_millis()
     );
-    let token = browser.csrf().await;
-    let placed = browser
-        .send(reqwest::Method::POST, "/api/v1/orders", |r| {
-            r.header("x-csrf-token", &token)
-                .header("idempotency-key", &key)
-                .json(&json!({"slot_id": slot["id"]}))
-        })
-        .await;
+    let placed = browser.order_by_api(&key, &json!({"slot_id": slot["id"]})).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     let placed = placed.json();
     assert_eq!(placed["progress"], json!("received"), "{placed}");

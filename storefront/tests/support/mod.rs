@@ -51,6 +51,34 @@ pub async fn until<F: std::future::Future<Output = bool>>(
     started.elapsed()
 }
 
+/// Polls `check` every `every` until it gives a value; fails past `limit`,
+/// saying `what` did not come.
+pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    limit: std::time::Duration,
+    every: std::time::Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// The ids of an x2many (or a many2one's id) as Odoo reads it.
+pub fn ids_of(value: Option<&connector::xmlrpc::Value>) -> Vec<i64> {
+    use connector::xmlrpc::Value;
+    match value {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_i64).collect(),
+        Some(Value::Int(id)) => vec![*id],
+        _ => Vec::new(),
+    }
+}
+
 /// A running shop.
 pub struct Shop {
     /// `http://127.0.0.1:port`.
@@ -279,6 +307,30 @@ impl Browser {
         let answer = self.get("/api/v1/session").await;
         assert_eq!(answer.status, 200, "{}", answer.body);
         answer.json()["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The first pickup slot the API says is open (`who`, in the failure).
+    pub async fn first_open_slot(&self, who: &str) -> serde_json::Value {
+        let slots = self.get("/api/v1/pickup-slots").await.json();
+        slots["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["available"] == serde_json::json!(true))
+            .unwrap_or_else(|| panic!("{who}: no open slot: {slots}"))
+            .clone()
+    }
+
+    /// Orders the cart through the API (`POST /api/v1/orders`) with `body`,
+    /// under idempotency key `key`, with this session's CSRF token.
+    pub async fn order_by_api(&self, key: &str, body: &serde_json::Value) -> Answer {
+        let token = self.csrf().await;
+        self.send(reqwest::Method::POST, "/api/v1/orders", |r| {
+            r.header("x-csrf-token", &token)
+                .header("idempotency-key", key)
+                .json(body)
+        })
+        .await
     }
 
     /// POST a form with this session's CSRF token added.

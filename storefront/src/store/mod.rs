@@ -30,6 +30,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 
 pub mod ids;
 mod remembered;
+pub mod shares;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
@@ -37,7 +38,7 @@ mod tests;
 use remembered::{Basket, Remembered};
 
 /// The schema version this code writes and reads (see [`MIGRATIONS`]).
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// The migrations, in order: entry `i` takes the schema from version `i` to
 /// version `i + 1`. Each statement must be valid on SQLite and PostgreSQL.
@@ -131,6 +132,41 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE orders ADD COLUMN inform_due BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE orders ADD COLUMN inform_attempts BIGINT NOT NULL DEFAULT 0",
         "CREATE INDEX IF NOT EXISTS orders_inform_due ON orders (inform_due)",
+    ],
+    &[
+        // Version 5: buying together by the case (see [`shares`]). One row
+        // per round of shared cases, keyed by its cut-off (unix seconds),
+        // with a random key (in the order keys its settlement makes), its
+        // state (`open`, `closed`, `settled`) and a lease on its
+        // settlement; its row is locked by every share written in the
+        // round, so the shares of a case never exceed it.
+        "CREATE TABLE IF NOT EXISTS share_rounds (
+        round_at BIGINT NOT NULL PRIMARY KEY,
+        round_key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        lease_until BIGINT NOT NULL,
+        settled_at BIGINT
+    )",
+        // A customer's share of a case (a product, in a round): the
+        // quantity (a decimal's canonical text), the case's size when it
+        // was taken, the pickup slot; `state` `open`, then `ordered` or
+        // `dropped` at the cut-off, `order_key` the order it went into,
+        // `told` whether a dropped share was told of.
+        "CREATE TABLE IF NOT EXISTS case_shares (
+        round_at BIGINT NOT NULL,
+        product_id BIGINT NOT NULL,
+        partner_id BIGINT NOT NULL,
+        login TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        case_size TEXT NOT NULL,
+        slot_id BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        order_key TEXT,
+        told BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (round_at, product_id, partner_id)
+    )",
+        "CREATE INDEX IF NOT EXISTS case_shares_partner_id ON case_shares (partner_id, round_at)",
     ],
 ];
 
@@ -1474,7 +1510,7 @@ fn error_text(error: &str) -> String {
 
 /// The stored form of a decimal: canonical (no trailing zeros), so equal
 /// quantities are stored alike.
-fn decimal_text(value: Decimal) -> String {
+pub(crate) fn decimal_text(value: Decimal) -> String {
     value.normalize().to_string()
 }
 

@@ -184,6 +184,9 @@ on_both_backends!(
     orders_are_listed_newest_or_oldest_first,
     slot_orders_list_the_places_taken,
     a_corrupt_order_state_is_reported,
+    shares_of_a_case_never_exceed_it,
+    concurrent_shares_never_exceed_the_case,
+    rounds_close_and_settle_once,
 );
 
 /// The password in a `scheme://user:password@host` URL.
@@ -871,8 +874,8 @@ async fn migrates_a_version_1_store(target: &Target) {
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    assert_eq!(version.try_get::<i64, _>("version").unwrap(), 4);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(version.try_get::<i64, _>("version").unwrap(), 5);
+    assert_eq!(SCHEMA_VERSION, 5);
     assert_eq!(
         store.cart(7).await.unwrap(),
         vec![CartLine {
@@ -1644,5 +1647,201 @@ async fn a_corrupt_order_state_is_reported(target: &Target) {
     // Not counted as pending, and not due.
     assert_eq!(store.outbox_depth().await.unwrap(), 0);
     assert_eq!(store.due_orders(1_000, 10).await.unwrap(), vec![]);
+    store.close().await;
+}
+
+fn new_share(round_at: i64, product_id: i64, partner_id: i64, quantity: &str) -> shares::NewShare<'static> {
+    shares::NewShare {
+        round_at,
+        product_id,
+        partner_id,
+        login: "member@example.com",
+        quantity: dec(quantity),
+        case_size: dec("6"),
+        slot_id: 7,
+        now: 100 + partner_id,
+    }
+}
+
+async fn shares_of_a_case_never_exceed_it(target: &Target) {
+    use shares::ShareWrite;
+    let store = target.open().await;
+    let written = |taken: &str| ShareWrite::Written { taken: dec(taken) };
+    assert_eq!(
+        store.set_share(&new_share(1000, 5, 1, "2")).await.unwrap(),
+        written("2")
+    );
+    assert_eq!(
+        store.set_share(&new_share(1000, 5, 2, "3")).await.unwrap(),
+        written("5")
+    );
+    // Another case, another round: apart.
+    assert_eq!(
+        store.set_share(&new_share(1000, 6, 2, "6")).await.unwrap(),
+        written("6")
+    );
+    assert_eq!(
+        store.set_share(&new_share(2000, 5, 3, "6")).await.unwrap(),
+        written("6")
+    );
+    // One left: two is too many, and nothing changes.
+    assert_eq!(
+        store.set_share(&new_share(1000, 5, 3, "2")).await.unwrap(),
+        ShareWrite::Full { available: dec("1") }
+    );
+    // A customer raising their own share counts without it.
+    assert_eq!(
+        store.set_share(&new_share(1000, 5, 1, "3")).await.unwrap(),
+        written("6")
+    );
+    assert_eq!(
+        store.set_share(&new_share(1000, 5, 1, "4")).await.unwrap(),
+        ShareWrite::Full { available: dec("3") }
+    );
+    // Lowered, then given up.
+    assert_eq!(
+        store.set_share(&new_share(1000, 5, 1, "0.5")).await.unwrap(),
+        written("3.5")
+    );
+    assert_eq!(
+        store.set_share(&new_share(1000, 5, 2, "0")).await.unwrap(),
+        written("0.5")
+    );
+    assert!(store.set_share(&new_share(1000, 5, 2, "-1")).await.is_err());
+    let totals = store.case_totals(1000).await.unwrap();
+    assert_eq!(totals.get(&5), Some(&dec("0.5")));
+    assert_eq!(totals.get(&6), Some(&dec("6")));
+    let mine = store.shares_of(2, 0).await.unwrap();
+    assert_eq!(
+        mine.iter()
+            .map(|s| (s.round_at, s.product_id, s.quantity))
+            .collect::<Vec<_>>(),
+        vec![(1000, 6, dec("6"))]
+    );
+    assert_eq!(mine[0].state, shares::ShareState::Open);
+    store.close().await;
+}
+
+async fn concurrent_shares_never_exceed_the_case(target: &Target) {
+    use shares::ShareWrite;
+    let stores = [target.open().await, target.open().await];
+    // Four already taken: twelve customers race for the last two, one or
+    // two each, on two instances.
+    stores[0].set_share(&new_share(3000, 9, 100, "4")).await.unwrap();
+    let tasks: Vec<_> = (0..12)
+        .map(|i: i64| {
+            let store = stores[(i % 2) as usize].clone();
+            tokio::spawn(async move {
+                let quantity = if i % 3 == 0 { "2" } else { "1" };
+                store.set_share(&new_share(3000, 9, i, quantity)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut written = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            ShareWrite::Written { taken } => {
+                assert!(taken <= dec("6"), "{taken} taken of 6");
+                written += 1;
+            }
+            ShareWrite::Full { .. } => {}
+            ShareWrite::Closed => panic!("the round is open"),
+        }
+    }
+    assert!(written >= 1);
+    let total = stores[1].case_totals(3000).await.unwrap()[&9];
+    assert!(total <= dec("6"), "{total} taken of 6");
+    let sum: Decimal = stores[1]
+        .round_shares(3000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.quantity)
+        .sum();
+    assert_eq!(sum, total);
+    for store in stores {
+        store.close().await;
+    }
+}
+
+async fn rounds_close_and_settle_once(target: &Target) {
+    use shares::{ShareState, ShareWrite};
+    let store = target.open().await;
+    store.set_share(&new_share(4000, 5, 1, "2")).await.unwrap();
+    store.set_share(&new_share(4000, 5, 2, "4")).await.unwrap();
+    store.set_share(&new_share(4000, 6, 3, "5")).await.unwrap();
+    assert!(store.round_is_open(4000).await.unwrap());
+    assert!(store.round_is_open(123).await.unwrap(), "never written to");
+    // Not due before its cut-off.
+    assert!(store.due_rounds(3999).await.unwrap().is_empty());
+    let due = store.due_rounds(4000).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].round_at, 4000);
+    assert_eq!(due[0].round_key.len(), 43);
+    // One settler at a time; the round is closed to shares from then on.
+    assert!(store.take_round(4000, 4000, 4060).await.unwrap());
+    assert!(!store.take_round(4000, 4001, 4061).await.unwrap());
+    assert!(!store.round_is_open(4000).await.unwrap());
+    assert_eq!(
+        store.set_share(&new_share(4000, 6, 4, "1")).await.unwrap(),
+        ShareWrite::Closed
+    );
+    store
+        .decide_case(4000, 5, ShareState::Ordered, None)
+        .await
+        .unwrap();
+    let completion = shares::NewShare {
+        partner_id: 99,
+        login: "",
+        ..new_share(4000, 6, 99, "1")
+    };
+    store
+        .decide_case(4000, 6, ShareState::Ordered, Some(&completion))
+        .await
+        .unwrap();
+    // Deciding again changes nothing.
+    store
+        .decide_case(4000, 6, ShareState::Dropped, Some(&completion))
+        .await
+        .unwrap();
+    store.set_share_order(4000, 1, "shared-k-1").await.unwrap();
+    let shares = store.round_shares(4000).await.unwrap();
+    let states: Vec<_> = shares
+        .iter()
+        .map(|s| {
+            (
+                s.product_id,
+                s.partner_id,
+                s.quantity,
+                s.state,
+                s.order_key.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (5, 1, dec("2"), ShareState::Ordered, Some("shared-k-1")),
+            (5, 2, dec("4"), ShareState::Ordered, None),
+            (6, 3, dec("5"), ShareState::Ordered, None),
+            (6, 99, dec("1"), ShareState::Ordered, None),
+        ]
+    );
+    store.mark_share_told(4000, 6, 3).await.unwrap();
+    assert!(store.shares_of(3, 0).await.unwrap()[0].told);
+    // Let go: due again from the retry time only.
+    store.end_round(4000, false, 4001, 4100).await.unwrap();
+    assert!(!store.take_round(4000, 4050, 4110).await.unwrap());
+    assert!(store.take_round(4000, 4100, 4160).await.unwrap());
+    store.end_round(4000, true, 4101, 0).await.unwrap();
+    assert!(store.due_rounds(10_000).await.unwrap().is_empty());
+    assert!(!store.take_round(4000, 10_000, 10_060).await.unwrap());
+    // A round closed early is due before its cut-off.
+    store.close_round(9000).await.unwrap();
+    assert_eq!(
+        store.set_share(&new_share(9000, 5, 1, "1")).await.unwrap(),
+        ShareWrite::Closed
+    );
+    assert_eq!(store.due_rounds(5000).await.unwrap()[0].round_at, 9000);
     store.close().await;
 }

@@ -8,8 +8,11 @@
 //! - [`orders`]: draft sale orders written, found by their key, read, cancelled.
 //! - [`automation`]: Odoo's automation rules (17+) that POST to the storefront
 //!   when a mirrored record changes.
+//! - [`cases`]: the products sold by the shared case (from Odoo's
+//!   packagings), and a message to a customer through Odoo.
 
 pub mod automation;
+pub mod cases;
 pub mod client;
 pub mod company;
 pub mod domain;

@@ -450,6 +450,10 @@ impl<'a> Loader<'a> {
                 // Units of measure lost their categories in 19.
                 continue;
             }
+            if model == "product.packaging" && self.series.major() >= 19 {
+                // Units of measure in 19 (see `finish`).
+                continue;
+            }
             let schema = self
                 .db
                 .schema_arc(model)
@@ -928,6 +932,72 @@ impl<'a> Loader<'a> {
                         .map_err(e)?;
                 }
                 db.recompute_uom_factor(u).map_err(e)?;
+            }
+            // 16–18's packagings of a variant (`product.packaging`), as 19
+            // keeps them (and Odoo's upgrade makes them): a unit of measure
+            // holding `qty` of the product's unit, in its template's
+            // `uom_ids`, shared by the variants; not those kept from sales.
+            let dataset = self.dataset;
+            let mut packagings: Vec<&Map<String, Json>> = dataset
+                .records
+                .get("product.packaging")
+                .into_iter()
+                .flatten()
+                .collect();
+            packagings.sort_by_key(|row| row.get("id").and_then(Json::as_i64).unwrap_or(i64::MAX));
+            for row in packagings {
+                if row.get("sales").and_then(Json::as_bool) == Some(false) {
+                    continue;
+                }
+                let bad = |m: &str| invalid(format!("product.packaging {:?}: {m}", row.get("id")));
+                let variant = row
+                    .get("product_id")
+                    .and_then(json_id)
+                    .ok_or_else(|| bad("no product_id"))?;
+                let template = db
+                    .record("product.product", variant)
+                    .and_then(|r| r.get("product_tmpl_id").as_id())
+                    .ok_or_else(|| bad("no such product"))?;
+                let unit = db
+                    .record("product.template", template)
+                    .and_then(|r| r.get("uom_id").as_id())
+                    .ok_or_else(|| bad("its product has no unit"))?;
+                let qty = row.get("qty").and_then(Json::as_f64).unwrap_or(1.0);
+                let name_field = db
+                    .schema("uom.uom")
+                    .and_then(|s| s.field("name"))
+                    .cloned()
+                    .ok_or_else(|| bad("no uom.uom"))?;
+                let (name, translations) =
+                    json_cell(&name_field, row.get("name").unwrap_or(&Json::Null)).map_err(|m| bad(&m))?;
+                let id = db.next_id("uom.uom");
+                let now = db.now_string();
+                let mut rec = Record::new(id);
+                rec.values.insert("name".into(), name);
+                if let Some(t) = translations {
+                    rec.translations.insert("name".into(), t);
+                }
+                rec.values.insert("relative_uom_id".into(), Cell::Int(unit));
+                rec.values.insert("relative_factor".into(), Cell::Float(qty));
+                rec.values.insert("active".into(), Cell::Bool(true));
+                rec.values.insert("rounding".into(), Cell::Float(0.01));
+                rec.values
+                    .insert("sequence".into(), Cell::Int(((qty * 100.0) as i64).min(1000)));
+                for f in ["create_date", "write_date"] {
+                    rec.values.insert(f.into(), Cell::Str(now.clone()));
+                }
+                for f in ["create_uid", "write_uid"] {
+                    rec.values.insert(f.into(), Cell::Int(crate::db::SUPERUSER));
+                }
+                db.insert_raw("uom.uom", rec).map_err(e)?;
+                db.recompute_uom_factor(id).map_err(e)?;
+                let mut uoms = db
+                    .record("product.template", template)
+                    .map(|r| r.get("uom_ids").ids().to_vec())
+                    .unwrap_or_default();
+                uoms.push(id);
+                db.put("product.template", template, "uom_ids", Cell::Ids(uoms))
+                    .map_err(e)?;
             }
         }
         // Lines and orders without amounts.

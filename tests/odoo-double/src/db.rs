@@ -907,6 +907,12 @@ impl Database {
                 set("category", Cell::Str("default".into()));
             }
             "crm.team" => set("sequence", Cell::Int(10)),
+            "product.packaging" => {
+                set("sequence", Cell::Int(1));
+                set("qty", Cell::Float(1.0));
+                set("sales", Cell::Bool(true));
+            }
+            "product.tag" => set("sequence", Cell::Int(10)),
             "stock.picking" => {
                 set("state", Cell::Str("draft".into()));
                 set("move_type", Cell::Str("direct".into()));
@@ -915,7 +921,8 @@ impl Database {
             }
             _ => {}
         }
-        if let Some(c) = company {
+        // A packaging is of no company unless told (Odoo's has no default).
+        if let Some(c) = company.filter(|_| schema.name != "product.packaging") {
             if schema
                 .fields
                 .get("company_id")

@@ -363,6 +363,18 @@ const PRODUCTS: &[(&str, &str, f64, i64, i64, i64, f64, i64)] = &[
     ),
 ];
 
+/// The product sold by the shared case (members each take bottles of a
+/// case of 6): (fr, en, price, public category (Grocery), internal
+/// category, weight in kg); tagged [`SHARED_TAG`], with a packaging
+/// [`SHARED_PACKAGING`] of 6 (16–18: `product.packaging` 1; 19: a unit of
+/// measure of 6 Units in the template's `uom_ids`).
+const SHARED_PRODUCT: (&str, &str, f64, i64, i64, f64) =
+    ("Huile d'olive bio 1 L", "Organic olive oil 1 L", 9.9, 4, 4, 0.92);
+/// The product tag of the products bought together by the case.
+const SHARED_TAG: &str = "Achat groupé";
+/// The shared product's packaging, and how many it holds.
+const SHARED_PACKAGING: (&str, f64) = ("Carton de 6", 6.0);
+
 /// Colours of the pictures, one per product in turn.
 const COLOURS: &[&str] = &[
     "#b5651d", "#d4a373", "#8c5a3c", "#e9c46a", "#6a994e", "#bc4749", "#457b9d", "#f4a261",
@@ -487,6 +499,61 @@ impl Dataset {
             }
             variants.push(row);
         }
+        // The product sold by the shared case, after the others.
+        let (fr, en, price, public, internal, weight) = SHARED_PRODUCT;
+        let (template, variant) = (
+            first_template + PRODUCTS.len() as i64,
+            first_variant + PRODUCTS.len() as i64,
+        );
+        let code = format!("DEMO-{:03}", PRODUCTS.len() + 1);
+        let barcode = format!("3769{:09}", PRODUCTS.len() + 1);
+        let tag = max_id(records, "product.tag") + 1;
+        templates.push(object(json!({
+            "id": template,
+            "name": {"fr_FR": fr, "en_US": en},
+            "default_code": code,
+            "list_price": price,
+            "standard_price": 4.4,
+            "categ_id": internal,
+            "public_categ_ids": [public],
+            "uom_id": UNITS,
+            "uom_po_id": UNITS,
+            "taxes_id": [FOOD_VAT],
+            "sale_ok": true,
+            "purchase_ok": true,
+            "is_published": true,
+            "available_in_pos": true,
+            "type": "consu",
+            "weight": weight,
+            "barcode": barcode,
+            "product_tag_ids": [tag],
+            "description_sale": {
+                "fr_FR": "Huile d'olive vierge extra bio, vendue au carton de 6 partagé entre membres.",
+                "en_US": "Organic extra virgin olive oil, sold by the case of 6 shared between members.",
+            },
+            "image_1920": picture(fr, PRODUCTS.len()),
+            "write_date": stamp,
+        })));
+        variants.push(object(json!({
+            "id": variant, "product_tmpl_id": template, "default_code": code,
+            "barcode": barcode, "write_date": stamp,
+        })));
+        records.entry("product.tag".into()).or_default().push(object(
+            json!({"id": tag, "name": SHARED_TAG, "write_date": stamp}),
+        ));
+        let packaging = max_id(records, "product.packaging") + 1;
+        records
+            .entry("product.packaging".into())
+            .or_default()
+            .push(object(json!({
+                "id": packaging,
+                "name": SHARED_PACKAGING.0,
+                "qty": SHARED_PACKAGING.1,
+                "product_id": variant,
+                "sequence": 1,
+                "sales": true,
+                "write_date": stamp,
+            })));
         records
             .entry("product.template".into())
             .or_default()

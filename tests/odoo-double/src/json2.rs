@@ -171,6 +171,8 @@ fn signature(model: &str, method: &str) -> Option<Signature> {
         ),
         "action_send_mail" if model == "mail.compose.message" => sig(false, &[], false),
         "method_direct_trigger" if model == "ir.cron" => sig(false, &[], false),
+        // `message_post(self, *, body='', ..., **kwargs)`: any keyword.
+        "message_post" if matches!(model, "res.partner" | "sale.order") => sig(false, &[], true),
         _ => return None,
     })
 }
@@ -259,8 +261,13 @@ pub(crate) fn call(
             )));
         }
     }
-    for name in &extra {
-        params.remove(name);
+    // `search_read` hands its further keywords to `_read_format`, which
+    // refuses them (below); `message_post` takes any.
+    let passes_on = method == "message_post";
+    if !passes_on {
+        for name in &extra {
+            params.remove(name);
+        }
     }
     let args = if sig.model_level {
         Vec::new()
@@ -270,7 +277,7 @@ pub(crate) fn call(
     let snapshot = is_mutating(method).then(|| db.snapshot());
     match call_model(db, &ctx, model, method, args, params) {
         Ok(value) => {
-            if let Some(name) = extra.first() {
+            if let Some(name) = extra.first().filter(|_| !passes_on) {
                 // search_read searched, then `_read_format(**read_kwargs)` failed.
                 return Err(Json2Error::exception(
                     500,

@@ -286,63 +286,187 @@ impl Database {
                     message.insert("mail_server_id", server);
                 }
                 let message = self.create_record(ctx, "mail.message", &message)?;
-                // One mail to the recipients (not the author), and a
-                // notification for each; as the superuser, as Odoo does.
-                let to: Vec<i64> = partners.iter().copied().filter(|p| Some(*p) != author).collect();
-                if to.is_empty() {
-                    continue;
-                }
-                let su = Ctx::superuser();
                 let body = rec.get("body").as_str().unwrap_or_default().to_owned();
-                let emails: Vec<String> = {
-                    let env = Env::new(self, &su);
-                    to.iter()
-                        .map(|p| env.field_text("res.partner", *p, "email"))
-                        .collect()
-                };
-                let mail = self.create_record(
-                    &su,
-                    "mail.mail",
-                    &Struct::new()
-                        .with("mail_message_id", message)
-                        .with("body_html", body)
-                        .with("email_to", emails.join(","))
-                        .with(
-                            "recipient_ids",
-                            Value::Array(vec![Value::Array(vec![
-                                Value::Int(6),
-                                Value::Int(0),
-                                Value::Array(to.iter().map(|p| Value::Int(*p)).collect()),
-                            ])]),
-                        )
-                        .with("auto_delete", auto_delete),
-                )?;
-                self.put("mail.mail", mail, "state", Cell::Str("outgoing".into()))?;
-                for partner in &to {
-                    let mut n = Struct::new()
-                        .with("mail_message_id", message)
-                        .with("mail_mail_id", mail)
-                        .with("res_partner_id", *partner)
-                        .with("notification_type", "email")
-                        .with("notification_status", "ready")
-                        .with("is_read", true);
-                    if let Some(a) = author {
-                        n.insert("author_id", a);
-                    }
-                    self.create_record(&su, "mail.notification", &n)?;
-                }
-                let force = !ctx
-                    .context
-                    .get("mail_notify_force_send")
-                    .is_some_and(Value::is_false);
-                if force {
-                    self.send_mails(&[mail])?;
-                }
+                self.mail_recipients(ctx, message, &partners, author, &body, auto_delete)?;
             }
         }
         Ok(Value::Struct(
             Struct::new().with("type", "ir.actions.act_window_close"),
         ))
+    }
+
+    /// `message_post` on one record of a mail thread (`res.partner`,
+    /// `sale.order`), keyword arguments only: a `mail.message` (`body`,
+    /// `subject`, `message_type` (default `notification`), `subtype_xmlid`
+    /// or `subtype_id`, `partner_ids`, `author_id` (default the caller's
+    /// partner), `email_from`, `parent_id`), with a mail to the recipients
+    /// and their notifications (see [`Database::mail_recipients`]). From
+    /// 17.0 a body is text, escaped into a paragraph, unless
+    /// `body_is_html` (16.0 keeps it as HTML, and ignores the flag, as it
+    /// does any other keyword it has no use for). Answers the message: its
+    /// id up to 18.0 (`@api.returns`), its ids (`[id]`) in 19.0, where a
+    /// recordset answers its ids.
+    pub(crate) fn message_post(
+        &mut self,
+        ctx: &Ctx,
+        model: &str,
+        ids: &[i64],
+        kwargs: &Struct,
+    ) -> Result<Value, OdooError> {
+        let [res_id] = ids else {
+            return Err(OdooError::value_error(format!(
+                "Expected singleton: {model}({})",
+                ids.iter().map(|id| format!("{id},")).collect::<String>()
+            )));
+        };
+        let res_id = *res_id;
+        self.check_access(ctx, model, "read", &[res_id])?;
+        if !self.exists(model, res_id) {
+            return Err(OdooError::MissingRecord {
+                model: model.to_owned(),
+                ids: vec![res_id],
+            });
+        }
+        for forbidden in ["model", "res_id", "subtype"] {
+            if kwargs.contains_key(forbidden) {
+                return Err(OdooError::value_error(format!(
+                    "message_post doesn't support model and res_id parameters anymore. Please call message_post on record. ({forbidden})"
+                )));
+            }
+        }
+        let text = |name: &str| kwargs.get(name).and_then(Value::as_str).map(str::to_owned);
+        let message_type = text("message_type").unwrap_or_else(|| "notification".into());
+        if message_type == "user_notification" {
+            return Err(OdooError::value_error(
+                "Use message_notify to send a notification to an user.",
+            ));
+        }
+        let mut body = text("body").unwrap_or_default();
+        let as_html = kwargs.get("body_is_html").is_some_and(|v| !v.is_false());
+        if self.series.major() >= 17 && !as_html && !body.is_empty() {
+            let mut escaped = String::from("<p>");
+            connector::xmlrpc::escape_into(&mut escaped, &body);
+            escaped.push_str("</p>");
+            body = escaped;
+        }
+        let subtype = match text("subtype_xmlid") {
+            Some(xmlid) => {
+                let (module, name) = xmlid.split_once('.').unwrap_or(("", xmlid.as_str()));
+                Some(self.xmlid(module, name).map(|(_, id)| id).ok_or_else(|| {
+                    OdooError::value_error(format!("External ID not found in the system: {xmlid}"))
+                })?)
+            }
+            None => kwargs.get("subtype_id").and_then(Value::as_i64),
+        };
+        let partners: Vec<i64> = match kwargs.get("partner_ids") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_i64).collect(),
+            _ => Vec::new(),
+        };
+        let author = kwargs.get("author_id").and_then(Value::as_i64).or(ctx.partner_id);
+        let record_name = {
+            let su = Ctx::superuser();
+            Env::new(self, &su).display_name(model, res_id)
+        };
+        let mut message = Struct::new()
+            .with("model", model)
+            .with("res_id", res_id)
+            .with("record_name", record_name)
+            .with("message_type", message_type.as_str())
+            .with("date", self.now_string())
+            .with("body", body.as_str())
+            .with(
+                "partner_ids",
+                Value::Array(vec![Value::Array(vec![
+                    Value::Int(6),
+                    Value::Int(0),
+                    Value::Array(partners.iter().map(|p| Value::Int(*p)).collect()),
+                ])]),
+            );
+        if let Some(subject) = text("subject") {
+            message.insert("subject", subject);
+        }
+        if let Some(from) = text("email_from") {
+            message.insert("email_from", from);
+        }
+        if let Some(a) = author {
+            message.insert("author_id", a);
+        }
+        if let Some(s) = subtype {
+            message.insert("subtype_id", s);
+        }
+        let message = self.create_record(ctx, "mail.message", &message)?;
+        self.mail_recipients(ctx, message, &partners, author, &body, false)?;
+        Ok(if self.series.major() >= 19 {
+            Value::Array(vec![Value::Int(message)])
+        } else {
+            Value::Int(message)
+        })
+    }
+
+    /// One mail of `message` to its recipients `partners` (not the
+    /// author), and a notification for each; as the superuser, as Odoo
+    /// does. Sent at once unless the context says
+    /// `mail_notify_force_send: False` (then queued for the mail cron).
+    fn mail_recipients(
+        &mut self,
+        ctx: &Ctx,
+        message: i64,
+        partners: &[i64],
+        author: Option<i64>,
+        body: &str,
+        auto_delete: bool,
+    ) -> Result<(), OdooError> {
+        let to: Vec<i64> = partners.iter().copied().filter(|p| Some(*p) != author).collect();
+        if to.is_empty() {
+            return Ok(());
+        }
+        let su = Ctx::superuser();
+        let body = body.to_owned();
+        let emails: Vec<String> = {
+            let env = Env::new(self, &su);
+            to.iter()
+                .map(|p| env.field_text("res.partner", *p, "email"))
+                .collect()
+        };
+        let mail = self.create_record(
+            &su,
+            "mail.mail",
+            &Struct::new()
+                .with("mail_message_id", message)
+                .with("body_html", body)
+                .with("email_to", emails.join(","))
+                .with(
+                    "recipient_ids",
+                    Value::Array(vec![Value::Array(vec![
+                        Value::Int(6),
+                        Value::Int(0),
+                        Value::Array(to.iter().map(|p| Value::Int(*p)).collect()),
+                    ])]),
+                )
+                .with("auto_delete", auto_delete),
+        )?;
+        self.put("mail.mail", mail, "state", Cell::Str("outgoing".into()))?;
+        for partner in &to {
+            let mut n = Struct::new()
+                .with("mail_message_id", message)
+                .with("mail_mail_id", mail)
+                .with("res_partner_id", *partner)
+                .with("notification_type", "email")
+                .with("notification_status", "ready")
+                .with("is_read", true);
+            if let Some(a) = author {
+                n.insert("author_id", a);
+            }
+            self.create_record(&su, "mail.notification", &n)?;
+        }
+        let force = !ctx
+            .context
+            .get("mail_notify_force_send")
+            .is_some_and(Value::is_false);
+        if force {
+            self.send_mails(&[mail])?;
+        }
+        Ok(())
     }
 
     /// Sends mails as Odoo's `mail.mail.send` does: with an outgoing mail

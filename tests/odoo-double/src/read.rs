@@ -261,6 +261,13 @@ impl<'a> Env<'a> {
                 let ids = self.get_named(model, rec.id, "product_variant_ids");
                 ids.ids().first().map_or(Cell::Null, |i| Cell::Int(*i))
             }
+            ("product.template", "packaging_ids") => {
+                let mut ids = Vec::new();
+                for variant in self.get_named(model, rec.id, "product_variant_ids").ids() {
+                    ids.extend_from_slice(self.get_named("product.product", *variant, "packaging_ids").ids());
+                }
+                Cell::Ids(ids)
+            }
             ("product.template", "product_variant_count") => {
                 Cell::Int(self.get_named(model, rec.id, "product_variant_ids").ids().len() as i64)
             }

@@ -190,6 +190,7 @@ pub(crate) fn is_mutating(method: &str) -> bool {
             | "action_draft"
             | "button_validate"
             | "action_send_mail"
+            | "message_post"
             | "method_direct_trigger"
     )
 }
@@ -628,6 +629,19 @@ pub(crate) fn call_model(
             let ids = ids_arg(a[0].as_ref())?;
             db.check_access(ctx, model, "write", &ids)?;
             db.composer_send(ctx, &ids)
+        }
+        // Keyword-only, on one record of a mail thread.
+        "message_post" if matches!(model, "res.partner" | "sale.order") => {
+            let mut args = args.into_iter();
+            let ids = ids_arg(args.next().as_ref())?;
+            let extra = args.count();
+            if extra > 0 {
+                return Err(OdooError::type_error(format!(
+                    "MailThread.message_post() takes 1 positional argument but {} were given",
+                    extra + 1
+                )));
+            }
+            db.message_post(ctx, model, &ids, &kwargs)
         }
         "method_direct_trigger" if model == "ir.cron" => {
             let a = bind(method, &["ids"], args, kwargs)?;

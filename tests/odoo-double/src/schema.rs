@@ -507,7 +507,9 @@ pub fn models(series: Series) -> BTreeMap<String, Arc<ModelSchema>> {
     add(uom_uom(v));
     if v <= 18 {
         add(uom_category());
+        add(product_packaging());
     }
+    add(product_tag(v));
     add(res_currency());
     add(res_currency_rate());
     add(res_company());
@@ -664,6 +666,21 @@ fn product_template(v: u32) -> (String, ModelSchema) {
     .rel("account.tax");
     m.f("public_categ_ids", Many2many, "Website Product Category")
         .rel("product.public.category");
+    m.f(
+        "product_tag_ids",
+        Many2many,
+        if v >= 17 { "Tags" } else { "Product Tags" },
+    )
+    .rel("product.tag");
+    if v >= 19 {
+        // Packagings are units of measure from 19.0.
+        m.f("uom_ids", Many2many, "Packagings").rel("uom.uom");
+    } else {
+        // The variants' packagings.
+        m.f("packaging_ids", One2many, "Product Packages")
+            .rel("product.packaging")
+            .computed();
+    }
     m.f("is_published", Boolean, "Is Published");
     m.f("website_published", Boolean, "Visible on current website")
         .computed();
@@ -720,6 +737,47 @@ fn product_product(v: u32) -> (String, ModelSchema) {
     // `warehouse_id` from 18.0, or `location`).
     m.f("qty_available", Float, "Quantity On Hand").computed();
     m.f("free_qty", Float, "Free To Use Quantity ").computed();
+    if v <= 18 {
+        m.f("packaging_ids", One2many, "Product Packages")
+            .rel("product.packaging")
+            .inv("product_id");
+    }
+    m.done()
+}
+
+/// 16.0–18.0's packagings of a variant (`product`), with `sale`'s flag
+/// `sales`; 19.0 has none (packagings are units of measure there).
+fn product_packaging() -> (String, ModelSchema) {
+    let mut m = M::new(
+        "product.packaging",
+        "Product Packaging",
+        "product_id, sequence, id",
+    );
+    m.f("name", Char, "Product Packaging").req();
+    m.f("sequence", Integer, "Sequence");
+    m.f("product_id", Many2one, "Product")
+        .rel("product.product")
+        .cascade();
+    m.f("qty", Float, "Contained Quantity");
+    m.f("barcode", Char, "Barcode");
+    m.f("product_uom_id", Many2one, "Unit of Measure")
+        .rel("uom.uom")
+        .related("product_id", "uom_id")
+        .ro();
+    m.f("company_id", Many2one, "Company").rel("res.company");
+    m.f("sales", Boolean, "Sales");
+    m.done()
+}
+
+/// Product tags (`product.tag`), on templates' `product_tag_ids`.
+fn product_tag(v: u32) -> (String, ModelSchema) {
+    let order = if v >= 19 { "sequence, id" } else { "id" };
+    let mut m = M::new("product.tag", "Product Tag", order);
+    m.f("name", Char, "Tag Name").req().tr();
+    m.f("color", if v >= 17 { Char } else { Integer }, "Color");
+    if v >= 19 {
+        m.f("sequence", Integer, "Sequence");
+    }
     m.done()
 }
 

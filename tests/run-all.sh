@@ -136,6 +136,8 @@ if [ "$real_status" = 0 ]; then
             # The automation rules (odoo-setup): refused on 16; on 19 installed
             # twice, Odoo's POST awaited on loopback, removed.
             cargo test --locked --workspace --test automation -- --nocapture
+            # Products sold by the shared case, read as the shop reads them.
+            cargo test --locked --workspace --test cases_real -- --nocapture
         ) 2>&1 | tee "$log"
         [ "${PIPESTATUS[0]}" = 0 ] || real_status=1
         read -r passed failed < <(totals "$log")

@@ -1,7 +1,9 @@
 //! The shop in a real browser: starts a shop on loopback and runs
 //! `tests/browser/shop.mjs` (playwright-core driving Debian's headless
 //! Chromium): log in, search, add a product sold by weight, choose a pickup
-//! slot, order, find the order in the history, cancel it; a screenshot of
+//! slot, order, find the order in the history, cancel it; three members
+//! share a case of 6 on the product page, the round closes, each finds
+//! their order of shares; a screenshot of
 //! each page at desktop and phone width in `target/browser-screenshots/`,
 //! and axe-core on every page (no serious or critical violation).
 //!
@@ -116,6 +118,13 @@ async fn a_customer_orders_and_cancels_in_a_real_browser() {
         "saint".to_owned(),
         // The demo's storable goods: 2 left (honey), none (beer).
         "/products/11,/products/14".to_owned(),
+        // The members who share a case of olive oil, and the staff's token.
+        storefront::app::demo::LOGINS
+            .iter()
+            .map(|(l, p)| format!("{l}:{p}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        demo.admin_token.clone(),
     ];
     let started = Instant::now();
     let dir = script_dir.clone();

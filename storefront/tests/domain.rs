@@ -52,6 +52,7 @@ async fn fixture(minimum: &str) -> Fixture {
         languages: settings.languages.clone(),
         outbox: Outbox::new(store.clone(), client.clone(), settings.odoo.timeout),
         stock: std::sync::Arc::new(storefront::shop::stock::Stock::new(&settings.shop.inform)),
+        cases: std::sync::Arc::new(storefront::shop::cases::Cases::new(&settings.shop.cases)),
         informer: storefront::shop::inform::Informer::new(
             settings.shop.inform.clone(),
             "en_US",

@@ -1127,3 +1127,230 @@ async fn customers_and_staff_are_told_through_odoo() {
         .await
         .unwrap();
 }
+
+/// Three customers (three pricelists) share a case of 6 of a product that
+/// the staff tagged and gave a packaging of 6 (16: `product.packaging`; 19:
+/// a unit of 6 in the product's `uom_ids`); the round closes: three
+/// quotations in Odoo hold 2, 3 and 1, each at what its customer was shown,
+/// to the cent.
+#[tokio::test]
+async fn three_customers_share_a_case_and_odoo_has_three_quotations() {
+    use connector::xmlrpc::{Struct, Value};
+    let Some(odoo) = real_odoo() else { return };
+    let admin = odoo.admin(&odoo.db);
+    let company = odoo.manifest["companies"]["a"].as_i64().unwrap();
+    let stamp = format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_millis());
+    let tag_name = format!("Achat groupé {stamp}");
+    let product = admin
+        .model("product.template")
+        .search(field("name").eq("Seed A Olive oil 75 cl"))
+        .send()
+        .await
+        .unwrap()[0];
+    let template = admin
+        .model("product.template")
+        .read(vec![product])
+        .fields(["uom_id", "product_variant_ids"])
+        .send()
+        .await
+        .unwrap();
+    let variant = ids_of(template[0].get("product_variant_ids"))[0];
+    let uom = ids_of(template[0].get("uom_id"))[0];
+    let tag = admin
+        .model("product.tag")
+        .create(Struct::new().with("name", tag_name.as_str()))
+        .send()
+        .await
+        .unwrap();
+    admin
+        .model("product.template")
+        .write(
+            vec![product],
+            Struct::new().with(
+                "product_tag_ids",
+                Value::Array(vec![Value::Array(vec![4.into(), tag.into()])]),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let series_19 = admin
+        .available_fields("product.template")
+        .await
+        .unwrap()
+        .contains("uom_ids");
+    let packaging = if series_19 {
+        let pack = admin
+            .model("uom.uom")
+            .create(
+                Struct::new()
+                    .with("name", format!("Carton de 6 {stamp}"))
+                    .with("relative_uom_id", uom)
+                    .with("relative_factor", 6.0),
+            )
+            .send()
+            .await
+            .unwrap();
+        admin
+            .model("product.template")
+            .write(
+                vec![product],
+                Struct::new().with(
+                    "uom_ids",
+                    Value::Array(vec![Value::Array(vec![4.into(), pack.into()])]),
+                ),
+            )
+            .send()
+            .await
+            .unwrap();
+        ("uom.uom", pack)
+    } else {
+        let pack = admin
+            .model("product.packaging")
+            .create(
+                Struct::new()
+                    .with("name", format!("Carton de 6 {stamp}"))
+                    .with("qty", 6.0)
+                    .with("product_id", variant)
+                    .with("company_id", company),
+            )
+            .send()
+            .await
+            .unwrap();
+        ("product.packaging", pack)
+    };
+
+    let rule = format!("tag:{tag_name}");
+    let shop = odoo
+        .shop(
+            &odoo.db,
+            &[
+                ("SHOP_COMPANY", company.to_string().as_str()),
+                ("SHOP_SHARED_CASES", rule.as_str()),
+                ("STOREFRONT_CASES_SECS", "1"),
+                ("STOREFRONT_OUTBOX_SECS", "1"),
+            ],
+        )
+        .await;
+    let limit = std::time::Duration::from_secs(60);
+    let members = ["french", "english", "dated"].map(|key| customer(&odoo.manifest, key).clone());
+    let mut shown = Vec::new();
+    for (who, quantity) in members.iter().zip(["2", "3", "1"]) {
+        let browser = shop.browser();
+        browser
+            .log_in(who["login"].as_str().unwrap(), who["password"].as_str().unwrap())
+            .await;
+        let case = eventually("the olive oil sold by the shared case", limit, || async {
+            let found = browser.get(&format!("/api/v1/products/{product}")).await.json();
+            found
+                .get("shared_case")
+                .filter(|c| !c.is_null() && c["variant_id"] == json!(variant))
+                .cloned()
+        })
+        .await;
+        assert_eq!(case["size"], json!("6"), "{}: {case}", odoo.series);
+        let answer = browser
+            .json_csrf(
+                reqwest::Method::PUT,
+                &format!("/api/v1/cases/{variant}"),
+                Some(json!({ "quantity": quantity })),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{}: {}", odoo.series, answer.body);
+        let share = answer.json()["shares"][0].clone();
+        shown.push((
+            who["partner_id"].as_i64().unwrap(),
+            money(&share["amount"]["value"]),
+            browser,
+        ));
+    }
+    let closed = Browser::new(&shop.base)
+        .send(reqwest::Method::POST, "/admin/cases/close", |r| {
+            r.bearer_auth(ADMIN_TOKEN)
+        })
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let mut made = Vec::new();
+    for (partner, amount, browser) in &shown {
+        let url = eventually("the member's share ordered", limit, || async {
+            let shares = browser.get("/api/v1/cases").await.json();
+            let share = &shares["shares"][0];
+            (share["state"] == json!("ordered")).then(|| share["order_url"].as_str().map(str::to_owned))?
+        })
+        .await;
+        let key = url.trim_start_matches("/orders/").to_owned();
+        let order = eventually("the quotation in Odoo", limit, || async {
+            connector::orders::find_by_key(&admin, &key).await.unwrap()
+        })
+        .await;
+        let read = admin
+            .model("sale.order")
+            .read(vec![order.id])
+            .fields(["partner_id", "amount_total", "state", "company_id", "order_line"])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ids_of(read[0].get("partner_id")), vec![*partner]);
+        assert_eq!(ids_of(read[0].get("company_id")), vec![company]);
+        assert_eq!(read[0].get("state").and_then(Value::as_str), Some("draft"));
+        let lines = admin
+            .model("sale.order.line")
+            .read(ids_of(read[0].get("order_line")))
+            .fields(["product_id", "product_uom_qty"])
+            .send()
+            .await
+            .unwrap();
+        let quantities: Vec<(i64, f64)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    ids_of(l.get("product_id"))[0],
+                    l.get("product_uom_qty").and_then(Value::as_f64).unwrap(),
+                )
+            })
+            .collect();
+        let total = read[0].get("amount_total").and_then(Value::as_f64).unwrap();
+        let total = Decimal::try_from(total).unwrap().round_dp(2);
+        assert_eq!(
+            total, *amount,
+            "{}: partner {partner}'s share, as shown and in Odoo",
+            odoo.series
+        );
+        made.push((order.id, quantities));
+    }
+    let quantities: Vec<f64> = made.iter().map(|(_, q)| q[0].1).collect();
+    assert_eq!(quantities, vec![2.0, 3.0, 1.0], "{}: {made:?}", odoo.series);
+    assert!(
+        made.iter().all(|(_, q)| q.len() == 1 && q[0].0 == variant),
+        "{made:?}"
+    );
+    println!(
+        "real Odoo {}: three quotations of shares of a case of 6, 2 + 3 + 1, at {:?}",
+        odoo.series,
+        shown.iter().map(|(_, a, _)| a.to_string()).collect::<Vec<_>>()
+    );
+    shop.stop().await;
+    // Leaves Odoo as it was.
+    for (order, _) in &made {
+        let _ = admin
+            .model("sale.order")
+            .call_on("action_cancel", vec![*order])
+            .context("disable_cancel_warning", true)
+            .send()
+            .await;
+    }
+    admin
+        .model("product.template")
+        .write(
+            vec![product],
+            Struct::new().with(
+                "product_tag_ids",
+                Value::Array(vec![Value::Array(vec![3.into(), tag.into()])]),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let _ = admin.model(packaging.0).unlink(vec![packaging.1]).send().await;
+    let _ = admin.model("product.tag").unlink(vec![tag]).send().await;
+}

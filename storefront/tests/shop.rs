@@ -492,6 +492,7 @@ async fn every_state_change_needs_the_csrf_token() {
         ("/cart/update", vec![("product_id", &baguette), ("quantity", "9")]),
         ("/cart/remove", vec![("product_id", &baguette)]),
         ("/favorites", vec![("template_id", "1"), ("favorite", "1")]),
+        ("/cases", vec![("product_id", &baguette), ("quantity", "1")]),
         ("/language", vec![("lang", "fr_FR"), ("back", "/")]),
         ("/logout", vec![]),
         ("/login", vec![("login", CAMILLE.0), ("password", CAMILLE.1)]),
@@ -536,6 +537,7 @@ async fn every_state_change_needs_the_csrf_token() {
         ),
         (Method::DELETE, "/api/v1/cart/lines/1", None),
         (Method::PUT, "/api/v1/favorites/2", None),
+        (Method::PUT, "/api/v1/cases/1", Some(json!({"quantity": "1"}))),
         (Method::DELETE, "/api/v1/favorites/2", None),
         (Method::DELETE, "/api/v1/session", None),
         (
@@ -567,10 +569,18 @@ async fn every_state_change_needs_the_csrf_token() {
 
 #[tokio::test]
 async fn every_route_of_the_openapi_document_answers() {
-    let double = OdooDouble::start(Dataset::shop()).await.unwrap();
+    // The demo: it sells a product by the shared case.
+    let double = OdooDouble::start(Dataset::demo(chrono::Utc::now()))
+        .await
+        .unwrap();
     // A pickup slot in two days, so that an order can be placed.
     support::add_slot(&double, "Shop", 48, None);
-    let shop = spawn(&double).await;
+    let shop = spawn_with(
+        &double,
+        &support::data_dir(),
+        &[("SHOP_SHARED_CASES", "tag:Achat groupé")],
+    )
+    .await;
     let browser = shop.browser();
     let doc = browser.get("/api/v1/openapi.json").await;
     assert_eq!(doc.status, 200);
@@ -580,9 +590,19 @@ async fn every_route_of_the_openapi_document_answers() {
     assert!(paths.len() >= 13, "{paths:?}");
     browser.log_in(CLAIRE.0, CLAIRE.1).await;
     let baguette = variant_of(&shop, 1);
-    let slot = browser.get("/api/v1/pickup-slots").await.json()["slots"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let shared = support::eventually(
+        "the shared product listed",
+        std::time::Duration::from_secs(20),
+        std::time::Duration::from_millis(50),
+        || async {
+            browser.get("/api/v1/products?q=olive").await.json()["products"]
+                .as_array()?
+                .iter()
+                .find_map(|p| p["shared_case"]["variant_id"].as_i64())
+        },
+    )
+    .await;
+    let slot = browser.first_open_slot(CLAIRE.0).await["id"].as_i64().unwrap();
     // The order the calls run in: what they need comes first; logging out last.
     let rank = |path: &str, method: &str| -> usize {
         const ORDER: &[(&str, &str)] = &[
@@ -604,6 +624,8 @@ async fn every_route_of_the_openapi_document_answers() {
             ("/api/v1/orders/{reference}", "get"),
             ("/api/v1/orders/{reference}/cancel", "post"),
             ("/api/v1/cart/lines/{product_id}", "delete"),
+            ("/api/v1/cases/{product_id}", "put"),
+            ("/api/v1/cases", "get"),
             ("/api/v1/session", "delete"),
         ];
         ORDER
@@ -628,13 +650,22 @@ async fn every_route_of_the_openapi_document_answers() {
         let concrete = path
             .replace("{id}", "1")
             .replace("{template_id}", "1")
-            .replace("{product_id}", &baguette.to_string())
+            .replace(
+                "{product_id}",
+                &if path.contains("/cases/") {
+                    shared
+                } else {
+                    baguette
+                }
+                .to_string(),
+            )
             .replace("{reference}", order_key);
         let body = match (path.as_str(), method.as_str()) {
             ("/api/v1/session", "post") => Some(json!({"login": CLAIRE.0, "password": CLAIRE.1})),
             ("/api/v1/cart/lines", "post") => Some(json!({"product_id": baguette, "quantity": "10"})),
             ("/api/v1/orders", "post") => Some(json!({"slot_id": slot, "note": "OpenAPI"})),
             (_, "put") if path.contains("/cart/") => Some(json!({"quantity": 12})),
+            (_, "put") if path.contains("/cases/") => Some(json!({"quantity": 2})),
             _ => None,
         };
         let method = Method::from_str(&method.to_uppercase()).unwrap();
@@ -658,7 +689,7 @@ async fn every_route_of_the_openapi_document_answers() {
         );
         checked += 1;
     }
-    assert!(checked >= 19, "{checked}");
+    assert!(checked >= 21, "{checked}");
 }
 
 #[tokio::test]

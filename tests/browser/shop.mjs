@@ -44,7 +44,7 @@ const PHONE = { width: 390, height: 844 };
 const FATAL_IMPACTS = new Set(['serious', 'critical']);
 const TIMEOUT_MS = 15000;
 
-const [base, login, password, outDir, searchText = 'comte', stockPaths = ''] = process.argv.slice(2);
+const [base, login, password, outDir, searchText = 'comte', stockPaths = '', members = '', adminToken = ''] = process.argv.slice(2);
 if (!base || !login || !password || !outDir) {
   console.error('usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH]');
   process.exit(2);
@@ -379,6 +379,73 @@ async function journey() {
     if ((await page.locator('main form button[type="submit"]').count()) === 0) fail(`${stockPath} offers no way to order`);
     log(`    ${stockPath}: "${text}"`);
     await checkpoint(`stock${stockPath.replaceAll('/', '-')}`);
+  }
+
+  if (members) await sharedCase();
+}
+
+// Logs in as `who` (after logging out whoever was), through the form.
+async function logInAs(who, secret) {
+  await context.clearCookies();
+  await page.goto(new URL('/login', base).href, { waitUntil: 'load' });
+  await page.fill('#login', who);
+  await page.fill('#password', secret);
+  await clickAndLoad(page.locator('main form[action="/login"] button[type="submit"]'), 'the login button');
+  if ((await page.locator('#search-q').count()) === 0) fail(`logging in as ${who} failed`);
+}
+
+// Three members share a case of 6 (2 + 3 + 1) through the product page's
+// form; the staff close the round; each finds their share ordered, in an
+// order of its own.
+async function sharedCase() {
+  const shares = [2, 3, 1];
+  const people = members.split(',').map((pair) => pair.split(':'));
+  if (people.length !== 3) fail(`three members expected, not ${members}`);
+  let productPath = null;
+  for (const [i, [who, secret]] of people.entries()) {
+    await logInAs(who, secret);
+    if (!productPath) {
+      await page.goto(new URL('/search?q=olive', base).href, { waitUntil: 'load' });
+      const card = page.locator('main .card', { has: page.locator('.shared-case') }).first();
+      if ((await card.count()) === 0) fail('no product sold by the shared case among the results for "olive"');
+      log(`    shared: "${(await card.locator('.shared-case').innerText()).trim()}"`);
+      if (i === 0) await checkpoint('shared-card');
+      await clickAndLoad(card.locator('.card-title a'), 'the shared product');
+      productPath = new URL(page.url()).pathname;
+    } else {
+      await page.goto(new URL(productPath, base).href, { waitUntil: 'load' });
+    }
+    const form = page.locator('main form.share-form');
+    if ((await form.count()) === 0) fail(`${productPath}: no share form for ${who}`);
+    if (i === 0) await checkpoint('shared-product');
+    await form.locator('input[name="quantity"]').fill(String(shares[i]));
+    await clickAndLoad(form.locator('button[type="submit"]'), 'the share button');
+    const value = await page.locator('main progress.share-progress').getAttribute('value');
+    const taken = shares.slice(0, i + 1).reduce((a, b) => a + b, 0);
+    if (Number(value) !== taken) fail(`after ${who}'s share of ${shares[i]}, the case shows ${value} taken, not ${taken}`);
+    log(`    ${who} takes ${shares[i]}: "${(await page.locator('main .share-progress-text').innerText()).trim()}"`);
+    if (i === 2) await checkpoint('shared-full');
+  }
+  // The cut-off, as the staff close the round early.
+  const closed = await fetch(new URL('/admin/cases/close', base).href, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminToken}` },
+  });
+  if (!closed.ok) fail(`closing the round answered ${closed.status}`);
+  for (const [who, secret] of people) {
+    await logInAs(who, secret);
+    let ordered = 0;
+    for (let tries = 0; tries < 100 && ordered === 0; tries += 1) {
+      await page.goto(new URL('/orders', base).href, { waitUntil: 'load' });
+      ordered = await page.locator('main .share-ordered a[href^="/orders/"]').count();
+      if (ordered === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (ordered === 0) fail(`${who}'s share is not ordered after the round closed`);
+    if (who === people[0][0]) await checkpoint('shared-ordered');
+    await clickAndLoad(page.locator('main .share-ordered a[href^="/orders/"]').first(), 'the share\'s order');
+    const lines = await page.locator('main').innerText();
+    if (!/olive/i.test(lines)) fail(`${who}'s order of shares does not list the olive oil`);
+    log(`    ${who}: ${(await page.locator('main h1').innerText()).trim()}`);
   }
 }
 

@@ -62,8 +62,13 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
         ("SHOP_DEMO_LOGINS", logins.join(",")),
     ];
     // What the demo shows unless the environment says otherwise: how many
-    // are left, and the tag by which the staff mark an order collected.
-    let defaults = [("SHOP_SHOW_STOCK", "low"), ("SHOP_COLLECTED_TAG", "Retirée")];
+    // are left, the tag by which the staff mark an order collected, and
+    // the products sold by the shared case (tagged so in the double).
+    let defaults = [
+        ("SHOP_SHOW_STOCK", "low"),
+        ("SHOP_COLLECTED_TAG", "Retirée"),
+        ("SHOP_SHARED_CASES", "tag:Achat groupé"),
+    ];
     let settings = Settings::from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)

@@ -9,7 +9,10 @@ use connector::mirror::MirrorConfig;
 use connector::{Client, Credentials, Transport};
 use rust_decimal::Decimal;
 
-pub use crate::shop::settings::{InformSettings, ShopSettings, StockDisplay, TaxDisplay};
+pub use crate::shop::settings::{
+    CaseSettings, InformSettings, ShopSettings, ShortCase, StockDisplay, TaxDisplay,
+};
+use connector::cases::CaseRule;
 use connector::inform::Staff;
 
 /// How to reach Odoo.
@@ -90,6 +93,10 @@ pub struct Settings {
     /// `STOREFRONT_STOCK_SECS`: how often the stock shown
     /// (`SHOP_SHOW_STOCK`) is read again, what moved only (default 60).
     pub stock_every: Duration,
+    /// How often the shared cases' progress is read again from the store
+    /// (other instances' shares) and rounds past their cut-off are settled
+    /// (`STOREFRONT_CASES_SECS`, default 5).
+    pub cases_every: Duration,
     /// `STOREFRONT_TRUSTED_PROXIES`: the reverse proxies (addresses or
     /// networks, comma-separated) whose `X-Forwarded-For` / `Forwarded`
     /// give the client's address; none by default.
@@ -312,6 +319,44 @@ impl Settings {
             low_stock,
             warehouse: get("SHOP_WAREHOUSE"),
         };
+        let cases = CaseSettings {
+            rule: match get("SHOP_SHARED_CASES") {
+                None => None,
+                Some(v) if v == "off" => None,
+                Some(v) => match v.split_once(':') {
+                    Some(("tag", tag)) if !tag.trim().is_empty() => Some(CaseRule::Tag(tag.trim().to_owned())),
+                    Some(("packaging", name)) if !name.trim().is_empty() => {
+                        Some(CaseRule::Packaging(name.trim().to_owned()))
+                    }
+                    _ => bail!(
+                        "SHOP_SHARED_CASES must be off, tag:<product tag> or packaging:<packaging name>, not {v:?}"
+                    ),
+                },
+            },
+            cutoff: match get("SHOP_SHARED_CUTOFF") {
+                None => None,
+                Some(v) => Some(parse_weekly(&v).with_context(|| {
+                    format!("SHOP_SHARED_CUTOFF must be a weekday and a time, like tue 20:00, not {v:?}")
+                })?),
+            },
+            short: match get("SHOP_SHARED_SHORT").as_deref() {
+                None | Some("drop") => ShortCase::Drop,
+                Some("complete") => ShortCase::Complete,
+                Some(other) => bail!("SHOP_SHARED_SHORT must be drop or complete, not {other:?}"),
+            },
+            partner: match get("SHOP_SHARED_PARTNER") {
+                None => None,
+                Some(v) => Some(
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|id| *id > 0)
+                        .with_context(|| format!("SHOP_SHARED_PARTNER must be a partner id, not {v:?}"))?,
+                ),
+            },
+        };
+        if cases.short == ShortCase::Complete && cases.partner.is_none() {
+            bail!("SHOP_SHARED_SHORT=complete needs SHOP_SHARED_PARTNER: the partner whose quotation takes what is missing");
+        }
         let shop = ShopSettings {
             name: get("SHOP_NAME"),
             home_text: get("SHOP_HOME_TEXT").unwrap_or_default(),
@@ -328,6 +373,7 @@ impl Settings {
                 .unwrap_or_else(|| format!("{}/web/reset_password", url.trim_end_matches('/'))),
             demo_logins,
             inform,
+            cases,
         };
         Ok(Settings {
             bind,
@@ -353,6 +399,7 @@ impl Settings {
             override_dir: get("STOREFRONT_OVERRIDE_DIR").map(Into::into),
             outbox_every: Duration::from_secs(number("STOREFRONT_OUTBOX_SECS", 15)?.max(1)),
             stock_every: Duration::from_secs(number("STOREFRONT_STOCK_SECS", 60)?.max(1)),
+            cases_every: Duration::from_secs(number("STOREFRONT_CASES_SECS", 5)?.max(1)),
             trusted_proxies: crate::http::proxies::TrustedProxies::parse(
                 &get("STOREFRONT_TRUSTED_PROXIES").unwrap_or_default(),
             )
@@ -396,6 +443,15 @@ impl Settings {
 
 /// Reads a settings file: `NAME=value` lines, blank lines and `#` comments;
 /// a value may be quoted.
+/// A weekly moment: a weekday (English, three letters or whole) and a time,
+/// e.g. `tue 20:00`.
+fn parse_weekly(text: &str) -> Option<(chrono::Weekday, chrono::NaiveTime)> {
+    let (day, time) = text.trim().split_once(char::is_whitespace)?;
+    let day: chrono::Weekday = day.trim().parse().ok()?;
+    let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
+    Some((day, time))
+}
+
 fn parse_settings_file(text: &str) -> anyhow::Result<std::collections::HashMap<String, String>> {
     let mut map = std::collections::HashMap::new();
     for (n, line) in text.lines().enumerate() {

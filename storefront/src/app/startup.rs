@@ -40,6 +40,7 @@ pub struct Application {
     schedule: tokio::task::JoinHandle<()>,
     hooks_worker: Option<tokio::task::JoinHandle<()>>,
     stock_worker: Option<tokio::task::JoinHandle<()>>,
+    cases_worker: Option<tokio::task::JoinHandle<()>>,
     probe: tokio::task::JoinHandle<()>,
     worker: tokio::task::JoinHandle<()>,
     janitor: tokio::task::JoinHandle<()>,
@@ -160,6 +161,7 @@ impl Application {
             hooks,
         });
         let stock = Arc::new(crate::shop::stock::Stock::new(&settings.shop.inform));
+        let cases = Arc::new(crate::shop::cases::Cases::new(&settings.shop.cases));
         let stock_worker = crate::workers::stock::spawn(stock.clone(), mirror.clone(), settings.stock_every);
         let resync_data = web::Data::new(resync.clone());
         let token = web::Data::new(AdminToken(settings.admin_token.clone()));
@@ -175,6 +177,7 @@ impl Application {
             fiscal_positions: crate::shop::fiscal_positions::FiscalPositions::default(),
             informer,
             stock: stock.clone(),
+            cases,
         };
         let state = web::Data::new(AppState {
             secure_cookies: settings.https(),
@@ -188,6 +191,11 @@ impl Application {
             sessions: crate::http::state::session_cache(),
             shared_pages: crate::http::page_cache::PageCache::default(),
         });
+        let cases_worker = crate::workers::cases::spawn(
+            state.clone().into_inner(),
+            |state: &AppState| &state.shop,
+            settings.cases_every,
+        );
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(resync_data.clone())
@@ -230,6 +238,7 @@ impl Application {
                 .service(admin::status)
                 .service(admin::outbox_list)
                 .service(admin::outbox_retry)
+                .service(admin::cases_close)
                 .configure(crate::http::webhooks::routes)
                 // The shop's pages first: routes are tried in this order,
                 // and those are asked for most.
@@ -249,6 +258,7 @@ impl Application {
             schedule,
             hooks_worker,
             stock_worker,
+            cases_worker,
             probe,
             worker,
             janitor,
@@ -275,7 +285,10 @@ impl Application {
         let result = self.server.await;
         self.schedule.abort();
         self.probe.abort();
-        for worker in [&self.hooks_worker, &self.stock_worker].into_iter().flatten() {
+        for worker in [&self.hooks_worker, &self.stock_worker, &self.cases_worker]
+            .into_iter()
+            .flatten()
+        {
             worker.abort();
         }
         self.worker.abort();

@@ -127,6 +127,27 @@ pub async fn outbox_list(
     }
 }
 
+/// Closes the current round of shared cases now (the shop orders from its
+/// wholesaler early): its cases are settled at once, full ones ordered.
+/// Answers the round's cut-off, or `null` when no round is open.
+#[post("/admin/cases/close")]
+pub async fn cases_close(
+    request: HttpRequest,
+    token: web::Data<AdminToken>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    if let Some(refusal) = refuse(&request, &token) {
+        return refusal;
+    }
+    match crate::shop::cases::close_now(&state.shop).await {
+        Ok(round) => HttpResponse::Ok().json(json!({"closed": round.map(|r| r.to_rfc3339())})),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot close the round of shared cases");
+            HttpResponse::InternalServerError().json(json!({"error": "the store cannot be written"}))
+        }
+    }
+}
+
 /// Tries every order not yet in Odoo now (refused ones too, after the
 /// staff fixed the cause); answers how many reached Odoo.
 #[post("/admin/outbox/retry")]

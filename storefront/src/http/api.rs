@@ -306,6 +306,8 @@ struct ProductJson {
     favorite: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     availability: Option<crate::http::views::AvailabilityView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared_case: Option<crate::http::views::SharedCaseView>,
 }
 
 fn price_json(shelf: &ShelfView<'_>, amount: Decimal) -> PriceJson {
@@ -335,6 +337,7 @@ fn product_json(shelf: &ShelfView<'_>, id: i64) -> Option<ProductJson> {
         variant_id: card.variant_id,
         favorite: card.favorite,
         availability: card.availability,
+        shared_case: card.shared_case,
     })
 }
 
@@ -588,6 +591,100 @@ fn decimal<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal,
     }
     text.parse::<Decimal>()
         .map_err(|_| D::Error::custom(format!("{text:?} is not a decimal number")))
+}
+
+/// The customer's shares of the last weeks, newest round first.
+async fn shares_json(visit: &Visit, customer: &Customer) -> Result<serde_json::Value, ApiError> {
+    let shelf = visit.pricing_shelf(customer);
+    let shares = crate::shop::cases::shares_of(visit.shop(), &shelf, customer).await?;
+    let view = visit.shelf_view(&shelf);
+    let shares: Vec<_> = shares
+        .iter()
+        .map(|s| view.share_line(s, visit.shop().settings.time_zone))
+        .collect();
+    Ok(json!({ "shares": shares }))
+}
+
+/// The customer's shares of cases bought together.
+#[get("/api/v1/cases")]
+async fn list_shares(visit: Visit) -> HttpResponse {
+    let result = async {
+        let customer = customer(&visit)?;
+        Ok(HttpResponse::Ok().json(shares_json(&visit, customer).await?))
+    }
+    .await;
+    respond(&visit, result)
+}
+
+/// A share to take.
+#[derive(Debug, Deserialize)]
+struct ShareJson {
+    #[serde(deserialize_with = "decimal")]
+    quantity: Decimal,
+    #[serde(default)]
+    slot_id: Option<i64>,
+}
+
+/// Takes, changes or gives up (quantity zero) the customer's share of the
+/// case of a product (variant) in the current round.
+#[put("/api/v1/cases/{product_id}")]
+async fn put_share(visit: Visit, path: web::Path<String>, body: web::Json<ShareJson>) -> HttpResponse {
+    use crate::shop::cases::ShareError;
+    let result = async {
+        let customer = customer(&visit)?;
+        check_csrf(&visit)?;
+        let product_id = parse_id(&path)?;
+        let taken = {
+            let shelf = visit.pricing_shelf(customer);
+            crate::shop::cases::take_share(
+                visit.shop(),
+                &shelf,
+                customer,
+                product_id,
+                QuantityInput::Number(body.quantity),
+                body.slot_id,
+            )
+            .await
+        };
+        let taken = match taken {
+            Ok(taken) => taken,
+            Err(ShareError::Store(e)) => return Err(ApiError::Internal(e.into())),
+            Err(ShareError::Unavailable) => return Err(ApiError::NotFound),
+            Err(ShareError::Full { available }) => {
+                return Err(ApiError::Refused(
+                    StatusCode::CONFLICT,
+                    "share_full",
+                    visit
+                        .messages()
+                        .get("share_full")
+                        .replace("{available}", &crate::i18n::quantity(available, &visit.lang)),
+                ))
+            }
+            Err(ShareError::Closed) => {
+                return Err(ApiError::Refused(
+                    StatusCode::CONFLICT,
+                    "share_closed",
+                    visit.messages().get("share_closed").to_owned(),
+                ))
+            }
+            Err(e) => {
+                return Err(ApiError::BadRequest(
+                    e.message_key(),
+                    visit.messages().get(e.message_key()).to_owned(),
+                ))
+            }
+        };
+        let mut answer = shares_json(&visit, customer).await?;
+        answer["share"] = json!({
+            "product_id": product_id,
+            "quantity": taken.quantity,
+            "case_taken": taken.taken,
+            "case_size": taken.size,
+        });
+        Ok(HttpResponse::Ok().json(answer))
+    }
+    .await;
+    respond(&visit, result)
 }
 
 fn cart_error(visit: &Visit, e: CartError) -> ApiError {
@@ -980,5 +1077,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(delete_line)
         .service(get_favorites)
         .service(put_favorite)
-        .service(delete_favorite);
+        .service(delete_favorite)
+        .service(list_shares)
+        .service(put_share);
 }

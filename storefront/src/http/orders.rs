@@ -150,6 +150,15 @@ async fn orders_page(visit: Visit) -> HttpResponse {
             .map_err(|e| page_error(&visit, e))?;
         let orders: Vec<OrderView> = orders.iter().map(|found| view(&visit, found)).collect();
         let mut context = tera::Context::new();
+        let shelf = visit.pricing_shelf(customer);
+        let view = visit.shelf_view(&shelf);
+        let shares: Vec<_> = crate::shop::cases::shares_of(visit.shop(), &shelf, customer)
+            .await
+            .map_err(|e| PageError::Internal(e.into()))?
+            .iter()
+            .map(|s| view.share_line(s, visit.shop().settings.time_zone))
+            .collect();
+        context.insert("shares", &shares);
         context.insert("orders", &orders);
         context.insert("odoo_unavailable", &!reachable);
         let title = visit.messages().get("page_title_orders").to_owned();

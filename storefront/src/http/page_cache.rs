@@ -103,6 +103,8 @@ pub struct PageKey {
     pub catalog: u64,
     /// What is said of the stock: its generation.
     pub stock: u64,
+    /// The shared cases' progress: its generation.
+    pub cases: u64,
     /// The prices' epoch ([`connector::pricing::PriceEpochs`]).
     pub price_epoch: usize,
     /// The language.

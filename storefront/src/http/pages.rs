@@ -8,7 +8,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use connector::mirror::ImageSize;
 use serde::Deserialize;
 
-use crate::http::views::{cart_view, page_of};
+use crate::http::views::{cart_view, page_of, quantity_input, slot_text, ShareFormView, ShareSlotView};
 use crate::http::visit::{local_path, PageError, SearchQuery, Visit};
 use crate::shop::cart::{self, QuantityInput};
 
@@ -138,10 +138,135 @@ async fn product_page(visit: Visit, path: web::Path<String>) -> HttpResponse {
         let detail = shelf_view.detail(id).ok_or(PageError::NotFound)?;
         let title = detail.card.name.clone();
         let mut context = tera::Context::new();
+        if let Some(case) = &detail.card.shared_case {
+            context.insert(
+                "share",
+                &share_form(&visit, customer, &shelf, id, case.variant_id).await?,
+            );
+        }
         context.insert("product", &detail);
         Ok(visit
             .render(StatusCode::OK, "product.html", &title, context)
             .await)
+    }
+    .await;
+    visit.respond(result).await
+}
+
+/// The share form of product `template_id`'s variant `variant`: the
+/// customer's share of the current round, the slots it may be collected at.
+async fn share_form(
+    visit: &Visit,
+    customer: &crate::shop::Customer,
+    shelf: &crate::shop::Shelf<'_>,
+    template_id: i64,
+    variant: i64,
+) -> Result<ShareFormView, PageError> {
+    let shop = visit.shop();
+    let template = visit.index.template(template_id).ok_or(PageError::NotFound)?;
+    let rule = visit.index.quantity_rule(template);
+    let unit = visit.index.unit(template);
+    let round = shop.cases.shown().round;
+    let mine = match round {
+        Some(round) => shop
+            .store
+            .shares_of(customer.partner_id, round.closes_at.timestamp())
+            .await
+            .map_err(|e| PageError::Internal(e.into()))?
+            .into_iter()
+            .find(|s| s.round_at == round.closes_at.timestamp() && s.product_id == variant),
+        None => None,
+    };
+    let slots = match round {
+        Some(round) => crate::shop::cases::slots_for(shop, &visit.index.snapshot, round.closes_at),
+        None => Vec::new(),
+    };
+    let chosen = mine
+        .as_ref()
+        .map(|s| s.slot_id)
+        .filter(|id| slots.iter().any(|slot| slot.id == *id))
+        .or_else(|| slots.first().map(|s| s.id));
+    let view = visit.shelf_view(shelf);
+    Ok(ShareFormView {
+        mine: mine.as_ref().map(|s| view.quantity_text(s.quantity, &unit)),
+        quantity: quantity_input(&rule, mine.as_ref().map_or_else(|| rule.step(), |s| s.quantity)),
+        slots: slots
+            .iter()
+            .map(|slot| ShareSlotView {
+                id: slot.id,
+                label: slot_text(slot, shop.settings.time_zone, &visit.lang),
+                selected: Some(slot.id) == chosen,
+            })
+            .collect(),
+    })
+}
+
+/// A share form, as posted.
+#[derive(Debug, Deserialize)]
+struct ShareForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    product_id: String,
+    #[serde(default)]
+    quantity: Option<String>,
+    #[serde(default)]
+    slot_id: Option<String>,
+}
+
+/// Takes, changes or gives up (quantity zero) a share of a case.
+#[post("/cases")]
+async fn take_share(visit: Visit, form: web::Form<ShareForm>) -> HttpResponse {
+    use crate::shop::cases::{self, ShareError};
+    let result = async {
+        let customer = visit.customer()?;
+        if !visit.csrf_ok(&form.csrf_token) {
+            return Err(PageError::Csrf);
+        }
+        let product_id = id(form.product_id.trim())?;
+        let slot_id = match form.slot_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(text) => Some(id(text)?),
+            None => None,
+        };
+        let template_id = visit
+            .index
+            .variant(product_id)
+            .map(|(_, t)| t.id)
+            .ok_or(PageError::NotFound)?;
+        let shelf = visit.pricing_shelf(customer);
+        let quantity = form.quantity.as_deref().unwrap_or("").trim();
+        let quantity = if quantity.is_empty() { "0" } else { quantity };
+        let back = format!("/products/{template_id}");
+        match cases::take_share(
+            visit.shop(),
+            &shelf,
+            customer,
+            product_id,
+            QuantityInput::Text(quantity),
+            slot_id,
+        )
+        .await
+        {
+            Ok(taken) => {
+                let key = if taken.quantity.is_zero() {
+                    "share_given_up"
+                } else {
+                    "share_taken"
+                };
+                Ok(visit.redirect_with(&back, Some((key, Some(template_id)))))
+            }
+            Err(ShareError::Store(e)) => Err(PageError::Internal(e.into())),
+            Err(ShareError::Unavailable | ShareError::NotShared) => Err(PageError::NotFound),
+            Err(ShareError::Full { available }) => {
+                Err(PageError::BadRequest(visit.messages().get("share_full").replace(
+                    "{available}",
+                    &crate::i18n::quantity(available, &visit.lang),
+                )))
+            }
+            Err(e) => Err(PageError::BadRequest(
+                visit.messages().get(e.message_key()).to_owned(),
+            )),
+        }
     }
     .await;
     visit.respond(result).await
@@ -265,6 +390,16 @@ async fn cart_page(visit: Visit) -> HttpResponse {
             .map_err(|e| PageError::Internal(e.into()))?;
         let mut context = tera::Context::new();
         context.insert("cart", &cart_view(&visit.shelf_view(&shelf), &priced));
+        let shares = crate::shop::cases::shares_of(shop, &shelf, customer)
+            .await
+            .map_err(|e| PageError::Internal(e.into()))?;
+        let view = visit.shelf_view(&shelf);
+        let shares: Vec<_> = shares
+            .iter()
+            .filter(|s| s.share.state == crate::store::shares::ShareState::Open)
+            .map(|s| view.share_line(s, shop.settings.time_zone))
+            .collect();
+        context.insert("shares", &shares);
         let title = visit.messages().get("page_title_cart").to_owned();
         Ok(visit.render(StatusCode::OK, "cart.html", &title, context).await)
     }
@@ -463,6 +598,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(add_to_cart)
         .service(update_cart)
         .service(remove_from_cart)
+        .service(take_share)
         .service(product_image)
         .service(static_asset);
 }

@@ -147,6 +147,8 @@ pub struct ProductCard {
     pub in_cart: Option<String>,
     /// What is said of its stock ("only 3 left"), when the shop says it.
     pub availability: Option<AvailabilityView>,
+    /// When it is sold by the shared case: the case's progress.
+    pub shared_case: Option<SharedCaseView>,
 }
 
 /// What a customer is told of a product's stock: never a refusal.
@@ -156,6 +158,100 @@ pub struct AvailabilityView {
     pub code: &'static str,
     /// The words, e.g. "Only 3 units left".
     pub text: String,
+}
+
+/// A case bought together, as a card and a product page show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedCaseView {
+    /// The variant shared.
+    pub variant_id: i64,
+    /// The packaging's name ("Carton de 6").
+    pub packaging: String,
+    /// The case's size, in the product's unit.
+    pub size: Decimal,
+    /// What the round's shares add up to.
+    pub taken: Decimal,
+    /// What is missing to fill it.
+    pub missing: Decimal,
+    /// The progress in words: "4 of 6 taken, 2 missing".
+    pub text: String,
+    /// Whether shares can be taken now.
+    pub open: bool,
+    /// The round's cut-off (RFC 3339, UTC).
+    pub closes_at: Option<String>,
+    /// The round's cut-off for people: "Tuesday 8 December, 20:00".
+    pub closes: Option<String>,
+}
+
+/// A customer's share of a case, in the cart, the orders page and the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareLineView {
+    /// The variant.
+    pub product_id: i64,
+    /// The product's page, if still sold.
+    pub url: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// The case's packaging, if still shared.
+    pub packaging: Option<String>,
+    /// The share's quantity.
+    pub quantity: Decimal,
+    /// With its unit.
+    pub quantity_text: String,
+    /// Its price at the customer's pricelist, if still sold.
+    pub amount: Option<PriceView>,
+    /// `open`, `ordered` or `dropped`.
+    pub state: &'static str,
+    /// Where it stands, in words.
+    pub status: String,
+    /// The round's cut-off (RFC 3339, UTC).
+    pub round_closes_at: String,
+    /// The round's cut-off for people.
+    pub round_closes: String,
+    /// The order it went into (its page), once ordered.
+    pub order_url: Option<String>,
+    /// Where it is collected.
+    pub slot: Option<String>,
+    /// Whether it is of the round open now (it can still change).
+    pub current: bool,
+}
+
+/// The share form of a product page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareFormView {
+    /// The customer's share now, with its unit.
+    pub mine: Option<String>,
+    /// The quantity input (the share, else one step).
+    pub quantity: QuantityInput,
+    /// The pickup slots it may be collected at.
+    pub slots: Vec<ShareSlotView>,
+}
+
+/// A pickup slot of the share form.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareSlotView {
+    /// The `calendar.event` id, posted back as `slot_id`.
+    pub id: i64,
+    /// "Marché couvert — samedi 8 juin, 08:00–12:00".
+    pub label: String,
+    /// Whether it is the share's.
+    pub selected: bool,
+}
+
+/// A slot for people: "Place — Saturday 8 June, 08:00–12:00", in `tz`.
+pub fn slot_text(slot: &crate::shop::slots::Slot, tz: chrono_tz::Tz, lang: &str) -> String {
+    let (date, start, stop) = crate::shop::slots::local_window(slot, tz);
+    format!(
+        "{} — {}, {}",
+        slot.place,
+        i18n::day(date, lang),
+        i18n::window(start, stop)
+    )
+}
+
+/// A moment for people: "Tuesday 8 December, 20:00".
+pub fn moment_text(at: chrono::NaiveDateTime, lang: &str) -> String {
+    format!("{}, {}", i18n::day(at.date(), lang), at.format("%H:%M"))
 }
 
 /// A variant on a product page.
@@ -422,6 +518,70 @@ impl ShelfView<'_> {
         })
     }
 
+    /// The case of variant `variant` bought together, sold in `unit`, if it
+    /// is.
+    pub fn shared_case(&self, variant: i64, unit: &UnitInfo) -> Option<SharedCaseView> {
+        let cases = &self.shelf.cases;
+        let case = cases.of(variant)?;
+        let round = cases.round;
+        let text = self
+            .messages
+            .get("share_progress")
+            .replace("{taken}", &i18n::quantity(case.taken, self.shelf.lang))
+            .replace("{size}", &self.quantity_text(case.size, unit))
+            .replace("{missing}", &i18n::quantity(case.missing(), self.shelf.lang));
+        Some(SharedCaseView {
+            variant_id: variant,
+            packaging: case.packaging.clone(),
+            size: case.size,
+            taken: case.taken,
+            missing: case.missing(),
+            text,
+            open: cases.is_open(),
+            closes_at: round.map(|r| r.closes_at.to_rfc3339()),
+            closes: round.map(|r| moment_text(r.closes_local, self.shelf.lang)),
+        })
+    }
+
+    /// A customer's share, its times in `tz`.
+    pub fn share_line(&self, line: &crate::shop::cases::ShareLine, tz: chrono_tz::Tz) -> ShareLineView {
+        use crate::store::shares::ShareState;
+        let share = &line.share;
+        let unit = line
+            .template_id
+            .and_then(|id| self.shelf.index.template(id))
+            .map(|t| self.shelf.index.unit(t));
+        let quantity_text = match &unit {
+            Some(unit) => self.quantity_text(share.quantity, unit),
+            None => i18n::quantity(share.quantity, self.shelf.lang),
+        };
+        let (state, status) = match share.state {
+            ShareState::Open if line.current => ("open", self.messages.get("share_state_open")),
+            ShareState::Open => ("open", self.messages.get("share_state_closing")),
+            ShareState::Ordered => ("ordered", self.messages.get("share_state_ordered")),
+            ShareState::Dropped => ("dropped", self.messages.get("share_state_dropped")),
+        };
+        ShareLineView {
+            product_id: share.product_id,
+            url: line.template_id.map(|id| format!("/products/{id}")),
+            name: line.name.clone(),
+            packaging: line.packaging.clone(),
+            quantity: share.quantity,
+            quantity_text,
+            amount: line.amount.map(|a| self.price_view(a)),
+            state,
+            status: status.to_owned(),
+            round_closes_at: line.round_closes_at.to_rfc3339(),
+            round_closes: moment_text(
+                line.round_closes_at.with_timezone(&tz).naive_local(),
+                self.shelf.lang,
+            ),
+            order_url: share.order_key.as_ref().map(|k| format!("/orders/{k}")),
+            slot: line.slot.as_ref().map(|s| slot_text(s, tz, self.shelf.lang)),
+            current: line.current,
+        }
+    }
+
     /// The card of product `id`, if it is on sale and can be priced.
     pub fn card(&self, id: i64) -> Option<ProductCard> {
         let shelf = self.shelf;
@@ -452,6 +612,7 @@ impl ShelfView<'_> {
                     .all(|v| shelf.stock.of(*v) == Some(Availability::Out)))
             .then(|| self.availability(first, &unit))
             .flatten(),
+            shared_case: self.shared_case(first, &unit),
         })
     }
 

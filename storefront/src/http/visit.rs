@@ -286,6 +286,7 @@ impl Visit {
                 favorites: &shelf_favorites,
                 cart: &shelf_cart,
                 stock: Default::default(),
+                cases: Default::default(),
             };
             let current = current_categories(&self.index, &self.request);
             self.shelf_view(&shelf)
@@ -385,6 +386,7 @@ impl Visit {
             template,
             catalog: self.index.generation,
             stock: self.shop().stock.shown().generation,
+            cases: self.shop().cases.shown().generation,
             price_epoch: self.index.price_epochs.epoch(chrono::Utc::now().naive_utc()),
             lang: self.lang.clone(),
             pricelist: customer.pricelist,
@@ -553,6 +555,8 @@ const FLASH_INFOS: &[&str] = &[
     "order_cancelled",
     "reordered",
     "reorder_skipped",
+    "share_taken",
+    "share_given_up",
 ];
 
 /// The search box's query string.

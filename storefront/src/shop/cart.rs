@@ -19,6 +19,10 @@ pub enum CartError {
     /// The quantity is not acceptable.
     #[error(transparent)]
     Quantity(#[from] QuantityError),
+    /// The product is sold by the shared case: a share is taken on its
+    /// page, not added to the cart.
+    #[error("this product is sold by the shared case")]
+    SharedCase,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -30,6 +34,7 @@ impl CartError {
         match self {
             CartError::Unavailable => "product_unavailable",
             CartError::Quantity(q) => q.message_key(),
+            CartError::SharedCase => "share_not_in_cart",
             CartError::Store(_) => "server_error",
         }
     }
@@ -88,6 +93,62 @@ impl PricedCart {
     }
 }
 
+/// Prices `(variant, quantity)` lines on the shelf, as Odoo will: the
+/// lines priced, and the variants no longer sold.
+pub fn price_lines(
+    shelf: &Shelf<'_>,
+    lines: impl IntoIterator<Item = (i64, Decimal)>,
+) -> (Vec<PricedLine>, Vec<i64>) {
+    let mut priced_lines = Vec::new();
+    let mut unsold = Vec::new();
+    for (product_id, quantity) in lines {
+        let priced = shelf
+            .index
+            .variant(product_id)
+            .and_then(|(v, t)| Some((v, t, shelf.price(product_id, quantity)?)));
+        let Some((variant, template, price)) = priced else {
+            unsold.push(product_id);
+            continue;
+        };
+        let name = if shelf.index.variants_of(template.id).len() > 1 {
+            variant.display_name.clone()
+        } else {
+            shelf.index.snapshot.product_name(template, shelf.lang).to_owned()
+        };
+        let amount = shelf.displayed(&price);
+        let unit_amount = match shelf.tax_display {
+            TaxDisplay::Included => shelf.price(product_id, Decimal::ONE).map(|p| p.price_total),
+            TaxDisplay::Excluded => Some(price.effective_price_unit()),
+        }
+        .unwrap_or(amount);
+        priced_lines.push(PricedLine {
+            product_id,
+            template_id: template.id,
+            name,
+            quantity,
+            price,
+            unit_amount,
+            amount,
+        });
+    }
+    (priced_lines, unsold)
+}
+
+/// Odoo's totals of priced lines.
+pub fn totals_of(shelf: &Shelf<'_>, lines: &[PricedLine]) -> OrderTotals {
+    match shelf.index.snapshot.pricing.as_deref() {
+        Some(ctx) => {
+            let prices: Vec<LinePrice> = lines.iter().map(|l| l.price.clone()).collect();
+            order_totals(ctx, &prices)
+        }
+        None => OrderTotals {
+            amount_untaxed: Decimal::ZERO,
+            amount_tax: Decimal::ZERO,
+            amount_total: Decimal::ZERO,
+        },
+    }
+}
+
 /// Checks a quantity of variant `product_id` for the cart.
 pub fn check_quantity(
     shelf: &Shelf<'_>,
@@ -112,6 +173,9 @@ pub async fn add(
     quantity: QuantityInput<'_>,
 ) -> Result<i64, CartError> {
     let quantity = check_quantity(shelf, product_id, quantity, false)?;
+    if shelf.cases.of(product_id).is_some() {
+        return Err(CartError::SharedCase);
+    }
     let template_id = shelf
         .index
         .variant(product_id)
@@ -169,55 +233,11 @@ pub async fn priced(
     minimum: Decimal,
 ) -> Result<PricedCart, CartError> {
     let stored = store.cart(customer.partner_id).await?;
-    let mut lines = Vec::new();
-    let mut removed = Vec::new();
-    for line in stored {
-        let priced = shelf
-            .index
-            .variant(line.product_id)
-            .and_then(|(v, t)| Some((v, t, shelf.price(line.product_id, line.quantity)?)));
-        match priced {
-            Some((variant, template, price)) => {
-                let name = if shelf.index.variants_of(template.id).len() > 1 {
-                    variant.display_name.clone()
-                } else {
-                    shelf.index.snapshot.product_name(template, shelf.lang).to_owned()
-                };
-                let amount = shelf.displayed(&price);
-                let unit_amount = match shelf.tax_display {
-                    TaxDisplay::Included => shelf.price(line.product_id, Decimal::ONE).map(|p| p.price_total),
-                    TaxDisplay::Excluded => Some(price.effective_price_unit()),
-                }
-                .unwrap_or(amount);
-                lines.push(PricedLine {
-                    product_id: line.product_id,
-                    template_id: template.id,
-                    name,
-                    quantity: line.quantity,
-                    price,
-                    unit_amount,
-                    amount,
-                });
-            }
-            None => {
-                store
-                    .remove_from_cart(customer.partner_id, line.product_id)
-                    .await?;
-                removed.push(line.product_id);
-            }
-        }
+    let (lines, removed) = price_lines(shelf, stored.iter().map(|l| (l.product_id, l.quantity)));
+    for id in &removed {
+        store.remove_from_cart(customer.partner_id, *id).await?;
     }
-    let totals = match shelf.index.snapshot.pricing.as_deref() {
-        Some(ctx) => {
-            let prices: Vec<LinePrice> = lines.iter().map(|l| l.price.clone()).collect();
-            order_totals(ctx, &prices)
-        }
-        None => OrderTotals {
-            amount_untaxed: Decimal::ZERO,
-            amount_tax: Decimal::ZERO,
-            amount_total: Decimal::ZERO,
-        },
-    };
+    let totals = totals_of(shelf, &lines);
     let displayed_total = match shelf.tax_display {
         TaxDisplay::Included => totals.amount_total,
         TaxDisplay::Excluded => totals.amount_untaxed,

@@ -534,6 +534,8 @@ pub struct Shelf<'a> {
     pub cart: &'a HashMap<i64, Decimal>,
     /// What is said of the stock.
     pub stock: Arc<crate::shop::stock::StockShown>,
+    /// The shared cases' progress.
+    pub cases: Arc<crate::shop::case_progress::CasesShown>,
 }
 
 impl Shelf<'_> {

@@ -18,11 +18,15 @@
 //! - [`checkout`]: placing an order; [`outbox`]: an order's delivery to
 //!   Odoo, exactly once; [`orders`]: a customer's orders, cancel and
 //!   re-order; [`history`]: their orders in Odoo, remembered briefly.
+//! - [`cases`]: buying together by the case: shares, rounds, their
+//!   settlement at the cut-off; [`case_progress`]: what is shown of them.
 //! - [`account`]: logging in, sign-up requests; [`fiscal_positions`]: the
 //!   fiscal position a customer's prices are computed with.
 
 pub mod account;
 pub mod cart;
+pub mod case_progress;
+pub mod cases;
 pub mod catalog;
 pub mod checkout;
 pub mod fiscal_positions;
@@ -80,6 +84,8 @@ pub struct Shop {
     pub informer: inform::Informer,
     /// How many are left, as shown (`SHOP_SHOW_STOCK`).
     pub stock: Arc<stock::Stock>,
+    /// Cases bought together (`SHOP_SHARED_CASES`).
+    pub cases: Arc<cases::Cases>,
 }
 
 /// A logged-in customer.
@@ -207,6 +213,7 @@ impl Shop {
             favorites,
             cart,
             stock: self.stock.shown(),
+            cases: self.cases.shown(),
         }
     }
 

@@ -226,7 +226,12 @@ fn slot_at(
 /// them (it has it under its key), before its slot's cut-off. A quotation
 /// the staff made is read-only here.
 pub fn cancellable(shop: &Shop, found: &Found, start: Option<DateTime<Utc>>) -> bool {
-    if found.local.is_none() {
+    let Some(local) = &found.local else {
+        return false;
+    };
+    // A case bought together is ordered from the wholesaler for all its
+    // members: a member's part of it is not theirs alone to cancel.
+    if crate::shop::cases::is_share_order(&local.key) {
         return false;
     }
     let open = start.is_some_and(|s| Utc::now() < shop.closes_at(s));

@@ -54,6 +54,39 @@ pub struct ShopSettings {
     pub demo_logins: Vec<(String, String)>,
     /// How customers and staff are told, through Odoo.
     pub inform: InformSettings,
+    /// Buying together by the case.
+    pub cases: CaseSettings,
+}
+
+/// Buying together by the case (see [`crate::shop::cases`]).
+#[derive(Debug, Clone, Default)]
+pub struct CaseSettings {
+    /// `SHOP_SHARED_CASES`: which products are sold by the shared case:
+    /// `tag:<product tag>` (its first packaging of more than one unit is
+    /// the case) or `packaging:<packaging name>`; `off` (default): none.
+    pub rule: Option<connector::cases::CaseRule>,
+    /// `SHOP_SHARED_CUTOFF`: when a round of cases closes, weekly, in the
+    /// shop's time zone, e.g. `tue 20:00` (default: the next pickup
+    /// slot's cut-off).
+    pub cutoff: Option<(chrono::Weekday, chrono::NaiveTime)>,
+    /// `SHOP_SHARED_SHORT`: what becomes of a case not filled at the
+    /// cut-off: `drop` (default) or `complete`.
+    pub short: ShortCase,
+    /// `SHOP_SHARED_PARTNER`: the partner (by id) whose quotation takes what
+    /// is missing of a case when the shop completes it; required with
+    /// `complete`.
+    pub partner: Option<i64>,
+}
+
+/// What becomes of a case not filled at the cut-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShortCase {
+    /// Nothing is ordered; the members are told.
+    #[default]
+    Drop,
+    /// The shop takes what is missing (on [`CaseSettings::partner`]'s
+    /// quotation), and every member's share is ordered.
+    Complete,
 }
 
 /// How the shop tells its customers and staff, through Odoo alone (see

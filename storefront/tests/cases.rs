@@ -240,6 +240,23 @@ async fn three_members_fill_a_case(series: &str) {
         "{}",
         list.body
     );
+    // The staff are told what to order from the wholesaler, once.
+    let company_partner = double.with_db(|db| {
+        support::ids_of(db.read("res.company", &[1], &["partner_id"]).unwrap()[0].get("partner_id"))[0]
+    });
+    let summaries = double.with_db(|db| {
+        let ids = db
+            .search(
+                "mail.activity",
+                &(field("res_model").eq("res.partner") & field("res_id").eq(company_partner)),
+            )
+            .unwrap();
+        db.read("mail.activity", &ids, &["summary", "note"]).unwrap()
+    });
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    let summary = format!("{summaries:?}");
+    assert!(summary.contains("Cases bought together to order"), "{summary}");
+    assert!(summary.contains("1 case(s) (6)"), "{summary}");
     // Settled once: the worker going round again makes nothing more.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     assert_eq!(share_orders(&double).len(), 3);

@@ -1329,8 +1329,26 @@ async fn three_customers_share_a_case_and_odoo_has_three_quotations() {
         odoo.series,
         shown.iter().map(|(_, a, _)| a.to_string()).collect::<Vec<_>>()
     );
+    // The staff's summary of what to order from the wholesaler.
+    let summaries = admin
+        .model("mail.activity")
+        .search_read(
+            field("res_model").eq("res.partner")
+                & field("summary").ilike("Achats groupés à commander")
+                & field("note").ilike("Seed A Olive oil 75 cl"),
+        )
+        .fields(["summary", "note", "res_id"])
+        .send()
+        .await
+        .unwrap();
+    assert!(!summaries.is_empty(), "{}: no summary for the staff", odoo.series);
+    let summary_ids: Vec<i64> = summaries
+        .iter()
+        .filter_map(|a| a.get("id").and_then(Value::as_i64))
+        .collect();
     shop.stop().await;
     // Leaves Odoo as it was.
+    let _ = admin.model("mail.activity").unlink(summary_ids).send().await;
     for (order, _) in &made {
         let _ = admin
             .model("sale.order")

@@ -320,6 +320,7 @@ impl Settings {
             warehouse: get("SHOP_WAREHOUSE"),
         };
         let cases = CaseSettings {
+            summary: on_off("SHOP_SHARED_SUMMARY")?,
             rule: match get("SHOP_SHARED_CASES") {
                 None => None,
                 Some(v) if v == "off" => None,

@@ -645,6 +645,9 @@ async fn settle_round(shop: &Shop, round: &DueRound) -> Result<Settled, SettleEr
                 .await?;
         }
     }
+    if shop.settings.cases.summary && !ordered.is_empty() {
+        summarize(shop, &index, round, &shares).await?;
+    }
     for share in shares.iter().filter(|s| s.state == ShareState::Dropped) {
         done.dropped += 1;
         if share.told {
@@ -659,6 +662,100 @@ async fn settle_round(shop: &Shop, round: &DueRound) -> Result<Settled, SettleEr
             .await?;
     }
     Ok(done)
+}
+
+/// Tells the staff, with an activity (once per round), what to order from
+/// the wholesaler: each full case, who takes what, in which order.
+async fn summarize(
+    shop: &Shop,
+    index: &CatalogIndex,
+    round: &DueRound,
+    shares: &[Share],
+) -> Result<(), SettleError> {
+    let snapshot = &index.snapshot;
+    let company_partner = snapshot
+        .companies
+        .iter()
+        .find(|c| Some(c.id) == snapshot.company_id)
+        .or_else(|| snapshot.companies.first())
+        .map(|c| c.partner_id.id);
+    let Some(on) = shop.settings.cases.partner.or(company_partner) else {
+        return Ok(());
+    };
+    let lang = shop
+        .languages(snapshot)
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "en_US".into());
+    let french = lang.starts_with("fr");
+    let closes = DateTime::from_timestamp(round.round_at, 0)
+        .unwrap_or_default()
+        .with_timezone(&shop.settings.time_zone)
+        .format("%Y-%m-%d %H:%M");
+    let summary = if french {
+        format!("Achats groupés à commander : tour clos le {closes}")
+    } else {
+        format!("Cases bought together to order: round closed {closes}")
+    };
+    let client = shop.odoo();
+    if !connector::inform::activities_on(client, "res.partner", on, &summary)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let mut by_case: BTreeMap<i64, Vec<&Share>> = BTreeMap::new();
+    for share in shares.iter().filter(|s| s.state == ShareState::Ordered) {
+        by_case.entry(share.product_id).or_default().push(share);
+    }
+    let lines: Vec<String> = by_case
+        .iter()
+        .map(|(product_id, shares)| {
+            let name = index
+                .variant(*product_id)
+                .map(|(_, t)| snapshot.product_name(t, &lang).to_owned())
+                .unwrap_or_else(|| format!("#{product_id}"));
+            let total: Decimal = shares.iter().map(|s| s.quantity).sum();
+            let size = shares.first().map_or(Decimal::ONE, |s| s.case_size);
+            let cases = if size.is_zero() {
+                Decimal::ZERO
+            } else {
+                (total / size).normalize()
+            };
+            let members: Vec<String> = shares
+                .iter()
+                .map(|s| {
+                    let who = snapshot
+                        .partners
+                        .records
+                        .get(&s.partner_id)
+                        .and_then(|p| p.name.clone())
+                        .unwrap_or_else(|| format!("#{}", s.partner_id));
+                    format!("{who} {}", crate::i18n::quantity(s.quantity, &lang))
+                })
+                .collect();
+            let cases_word = if french { "carton(s)" } else { "case(s)" };
+            format!(
+                "{name}: {} {cases_word} ({}) — {}",
+                crate::i18n::quantity(cases, &lang),
+                crate::i18n::quantity(total, &lang),
+                members.join(", ")
+            )
+        })
+        .collect();
+    connector::inform::schedule_activity(
+        client,
+        &connector::inform::NewActivity {
+            model: "res.partner",
+            res_id: on,
+            user_id: shop.informer.staff_user().await?,
+            summary: summary.clone(),
+            note: Some(lines.join(" · ")),
+            deadline: Utc::now().with_timezone(&shop.settings.time_zone).date_naive(),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// The order of a member's shares of a round: priced at their pricelist,

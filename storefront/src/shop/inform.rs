@@ -359,7 +359,8 @@ impl Informer {
         summary.replace("{slot}", slot).replace("{place}", place)
     }
 
-    async fn staff_user(&self) -> Result<Option<i64>, connector::Error> {
+    /// The staff member who gets the activities (`SHOP_STAFF`), if found.
+    pub async fn staff_user(&self) -> Result<Option<i64>, connector::Error> {
         if let Some(user) = remembered(&self.inner.staff) {
             return Ok(user);
         }

@@ -59,7 +59,7 @@ pub struct ShopSettings {
 }
 
 /// Buying together by the case (see [`crate::shop::cases`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CaseSettings {
     /// `SHOP_SHARED_CASES`: which products are sold by the shared case:
     /// `tag:<product tag>` (its first packaging of more than one unit is
@@ -76,6 +76,23 @@ pub struct CaseSettings {
     /// is missing of a case when the shop completes it; required with
     /// `complete`.
     pub partner: Option<i64>,
+    /// `SHOP_SHARED_SUMMARY`: `on` (default): once a round's full cases are
+    /// ordered, the staff get an activity listing them (what to order from
+    /// the wholesaler, who takes what), on `SHOP_SHARED_PARTNER`, else on
+    /// the company's partner; `off`.
+    pub summary: bool,
+}
+
+impl Default for CaseSettings {
+    fn default() -> Self {
+        Self {
+            rule: None,
+            cutoff: None,
+            short: ShortCase::Drop,
+            partner: None,
+            summary: true,
+        }
+    }
 }
 
 /// What becomes of a case not filled at the cut-off.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use connector::mirror::Mirror;
 
-const USAGE: &str = "usage: storefront demo [--grow N] | serve | sync | odoo-setup [--remove] | healthcheck
+const USAGE: &str = "usage: storefront demo [--grow N] | serve | sync [--shop KEY] | odoo-setup [--remove] [--shop KEY] | healthcheck
 
 Commands:
   demo    try the shop: an Odoo double with a demo bakery-grocery and the
@@ -15,7 +15,8 @@ Commands:
           /metrics, admin endpoints; the mirror is synced at start and every
           STOREFRONT_RESYNC_SECS, orders are delivered to Odoo by the outbox
   sync    read the catalog from Odoo once and print a one-line summary
-          (exit status 1 and a one-line message when Odoo cannot be read)
+          (exit status 1 and a one-line message when Odoo cannot be read);
+          with several shops (STOREFRONT_SHOPS), every shop's, or --shop KEY's
   odoo-setup  make Odoo 17+ call the shop when the catalog changes: creates
           or updates its automation rules (webhooks to STOREFRONT_PUBLIC_URL
           /hooks/odoo/STOREFRONT_WEBHOOK_SECRET), one line per rule; needs an
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
     match command {
-        Some("sync") => run(sync()),
+        Some("sync") => run(sync(&args[1..])),
         Some("serve") => run(serve()),
         Some("demo") => run(demo(&args[1..])),
         Some("odoo-setup") => run(odoo_setup(&args[1..])),
@@ -83,11 +84,11 @@ fn run(result: anyhow::Result<String>) -> ExitCode {
 }
 
 fn serve() -> anyhow::Result<String> {
-    let settings = storefront::app::settings::Settings::from_env()?;
+    let shops = storefront::app::settings::Settings::all_from_env()?;
     let _log = storefront::http::logging::init_from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let app = storefront::app::startup::Application::build(settings).await?;
+        let app = storefront::app::startup::Application::build_all(shops).await?;
         tracing::info!(port = app.port(), "storefront listening");
         app.run_until_stopped().await?;
         Ok("storefront: stopped".to_owned())
@@ -109,6 +110,7 @@ fn demo(args: &[String]) -> anyhow::Result<String> {
     let data =
         std::path::PathBuf::from(std::env::var("STOREFRONT_DATA_DIR").unwrap_or_else(|_| "data/demo".into()));
     // Each demo starts afresh: the double's data lives in memory only.
+    let _ = std::fs::remove_dir_all(data.join("shops"));
     for stale in [
         "snapshot.json",
         "storefront.db",
@@ -129,6 +131,17 @@ fn demo(args: &[String]) -> anyhow::Result<String> {
         for (login, password) in storefront::app::demo::LOGINS {
             println!("  log in as {login} / {password}");
         }
+        println!(
+            "Second shop, the grocery (another Odoo company, same process): http://{}:{port}/",
+            storefront::app::demo::GROCERY_HOST
+        );
+        for (login, password) in storefront::app::demo::GROCERY_LOGINS {
+            println!("  log in as {login} / {password}");
+        }
+        println!(
+            "  (the bakery also answers at http://{}:{port}/; *.localhost is this machine)",
+            storefront::app::demo::BAKERY_HOST
+        );
         println!("Odoo double (XML-RPC): {}  (admin / admin)", demo.odoo.url());
         println!("Admin token: {}", demo.admin_token);
         println!("Stop with Ctrl-C.");
@@ -159,25 +172,62 @@ fn healthcheck() -> anyhow::Result<String> {
     Ok("healthy".to_owned())
 }
 
-fn sync() -> anyhow::Result<String> {
-    let settings = storefront::app::settings::Settings::from_env()?;
-    let url = settings.odoo.url.clone();
-    let client = settings.odoo.client()?;
-    let config = settings.mirror();
+/// The shops a command acts on: every shop, or `--shop KEY`'s.
+fn chosen_shops(args: &[String]) -> anyhow::Result<Vec<storefront::app::settings::Settings>> {
+    let shops = storefront::app::settings::Settings::all_from_env()?;
+    match args {
+        [] => Ok(shops),
+        [flag, key] if flag == "--shop" => {
+            let known: Vec<String> = shops.iter().map(|s| s.shop_key.clone()).collect();
+            let chosen: Vec<_> = shops.into_iter().filter(|s| s.shop_key == *key).collect();
+            anyhow::ensure!(
+                !chosen.is_empty(),
+                "no shop {key:?} (STOREFRONT_SHOPS: {})",
+                known.join(", ")
+            );
+            Ok(chosen)
+        }
+        _ => anyhow::bail!("usage: storefront sync [--shop KEY]"),
+    }
+}
+
+fn sync(args: &[String]) -> anyhow::Result<String> {
+    let shops = chosen_shops(args)?;
+    let several = shops.len() > 1
+        || shops
+            .iter()
+            .any(|s| s.shop_key != storefront::app::settings::DEFAULT_SHOP);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let mirror = Mirror::new(client, config);
-        let report = mirror
-            .full_sync()
-            .await
-            .with_context(|| format!("sync from {url} failed"))?;
-        let over = if mirror.client().uses_json2().await? {
-            "JSON-2"
+    let mut lines = Vec::new();
+    for settings in shops {
+        let url = settings.odoo.url.clone();
+        let client = settings.odoo.client()?;
+        let config = settings.mirror();
+        let line = runtime.block_on(async {
+            let mirror = Mirror::new(client, config);
+            let report = mirror
+                .full_sync()
+                .await
+                .with_context(|| format!("sync from {url} failed"))?;
+            let over = if mirror.client().uses_json2().await? {
+                "JSON-2"
+            } else {
+                "XML-RPC"
+            };
+            anyhow::Ok(format!("{} (over {over})", report.summary()))
+        });
+        let line = if several {
+            line.with_context(|| format!("the shop {:?}", settings.shop_key))?
         } else {
-            "XML-RPC"
+            line?
         };
-        Ok(format!("{} (over {over})", report.summary()))
-    })
+        lines.push(if several {
+            format!("{}: {line}", settings.shop_key)
+        } else {
+            line
+        });
+    }
+    Ok(lines.join("\n"))
 }
 
 fn odoo_setup(args: &[String]) -> anyhow::Result<String> {

@@ -76,6 +76,13 @@ impl RealOdoo {
 
     /// A shop on database `db` of this Odoo, after its first sync.
     async fn shop(&self, db: &str, extra: &[(&str, &str)]) -> Shop {
+        let (data, vars) = self.settings(db, extra);
+        support::spawn_settings(&data, vars).await
+    }
+
+    /// The settings of a shop on database `db` of this Odoo, and its data
+    /// directory.
+    fn settings(&self, db: &str, extra: &[(&str, &str)]) -> (std::path::PathBuf, HashMap<String, String>) {
         let data = data_dir();
         let mut vars: HashMap<String, String> = HashMap::from([
             ("STOREFRONT_DATA_DIR".to_owned(), data.display().to_string()),
@@ -100,7 +107,7 @@ impl RealOdoo {
         for (k, v) in extra {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
-        support::spawn_settings(&data, vars).await
+        (data, vars)
     }
 }
 
@@ -334,6 +341,49 @@ async fn customers_order_everything_and_odoo_agrees_to_the_cent() {
             odoo.series
         );
     }
+}
+
+/// One process, two shops, one per company of the database, chosen by
+/// host name: each company's customer orders everything their shop sells,
+/// and Odoo's quotation is in that shop's company, at its prices and taxes,
+/// to the cent; neither shop lists the other company's products.
+#[tokio::test]
+async fn two_companies_sell_from_one_process_each_in_its_own_company() {
+    let Some(odoo) = real_odoo() else { return };
+    let a = odoo.manifest["companies"]["a"].as_i64().unwrap().to_string();
+    let b = odoo.manifest["companies"]["b"].as_i64().unwrap().to_string();
+    let (_, vars) = odoo.settings(
+        &odoo.db,
+        &[
+            ("STOREFRONT_SHOPS", "a,b"),
+            ("SHOPS_A_HOSTS", "company-a.localhost"),
+            ("SHOPS_B_HOSTS", "company-b.localhost"),
+            ("SHOPS_A_SHOP_COMPANY", &a),
+            ("SHOPS_B_SHOP_COMPANY", &b),
+        ],
+    );
+    let shops = support::spawn_shops(vars).await;
+    for (key, who, company) in [("a", "french", &a), ("b", "company_b", &b)] {
+        let shop = shops.shop(key);
+        let snapshot = shop.resync.mirror().snapshot();
+        assert_eq!(snapshot.company_id.map(|c| c.to_string()).as_ref(), Some(company));
+        let other = if key == "a" { "company_b" } else { "company_a" };
+        for id in odoo.manifest["products"][other].as_array().into_iter().flatten() {
+            assert!(
+                !snapshot.templates.records.contains_key(&id.as_i64().unwrap()),
+                "{}: shop {key} lists {other}'s product {id}",
+                odoo.series
+            );
+        }
+        let who = customer(&odoo.manifest, who);
+        let pricelist = who["effective_pricelist_id"].as_i64();
+        let lines = order_everything(&odoo, &odoo.db, shop, who, pricelist).await;
+        println!(
+            "real Odoo {}: shop {key} (company {company}) of two in one process: {} ordered {lines} lines, equal to the cent",
+            odoo.series, who["key"]
+        );
+    }
+    shops.stop().await;
 }
 
 /// Two shops sharing one store in front of the real Odoo 19: the same order

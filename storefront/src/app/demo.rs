@@ -18,6 +18,15 @@ pub const LOGINS: &[(&str, &str)] = &[
     ("pro@example.com", "pro-password"),
 ];
 
+/// The grocery's demo customers (company 2).
+pub const GROCERY_LOGINS: &[(&str, &str)] = &[("lea@example.com", "lea-password")];
+
+/// The bakery's host name, besides the address it listens on.
+pub const BAKERY_HOST: &str = "bakery.localhost";
+
+/// The grocery's host name (`*.localhost` is loopback in browsers).
+pub const GROCERY_HOST: &str = "grocery.localhost";
+
 /// A running demo.
 #[derive(Debug)]
 pub struct Demo {
@@ -60,6 +69,34 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
                 .to_owned(),
         ),
         ("SHOP_DEMO_LOGINS", logins.join(",")),
+        // Two shops in one process: the bakery (company 1) on loopback's
+        // own names, the grocery (company 2) on grocery.localhost.
+        ("STOREFRONT_SHOPS", "bakery,grocery".to_owned()),
+        (
+            "SHOPS_BAKERY_HOSTS",
+            format!("{},localhost,{BAKERY_HOST}", bind.ip()),
+        ),
+        ("SHOPS_GROCERY_HOSTS", GROCERY_HOST.to_owned()),
+        ("SHOPS_GROCERY_SHOP_COMPANY", "2".to_owned()),
+        ("SHOPS_GROCERY_SHOP_NAME", "Épicerie Vrac & Co".to_owned()),
+        (
+            "SHOPS_GROCERY_SHOP_PICKUP_CATEGORY",
+            "Retrait épicerie".to_owned(),
+        ),
+        (
+            "SHOPS_GROCERY_SHOP_HOME_TEXT",
+            "Épicerie en vrac : légumineuses, céréales, huiles et fruits secs. Apportez vos bocaux, \
+             retirez au comptoir."
+                .to_owned(),
+        ),
+        (
+            "SHOPS_GROCERY_SHOP_DEMO_LOGINS",
+            GROCERY_LOGINS
+                .iter()
+                .map(|(l, p)| format!("{l}:{p}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
     ];
     // What the demo shows unless the environment says otherwise: how many
     // are left, the tag by which the staff mark an order collected, and
@@ -69,7 +106,7 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
         ("SHOP_COLLECTED_TAG", "Retirée"),
         ("SHOP_SHARED_CASES", "tag:Achat groupé"),
     ];
-    let settings = Settings::from_lookup(|name| {
+    let shops = Settings::all_from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())
@@ -85,8 +122,12 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
                     .map(|(_, v)| (*v).to_owned())
             })
     })?;
-    let app = Application::build(settings).await?;
-    app.resync().attempted(1).await;
+    let app = Application::build_all(shops).await?;
+    for key in ["bakery", "grocery"] {
+        if let Some(resync) = app.resync_of(key) {
+            resync.attempted(1).await;
+        }
+    }
     Ok(Demo {
         odoo,
         app,

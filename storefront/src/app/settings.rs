@@ -50,9 +50,20 @@ impl OdooSettings {
     }
 }
 
-/// Everything the storefront is configured with.
+/// The key of the shop of a deployment that declares none
+/// (`STOREFRONT_SHOPS` unset).
+pub const DEFAULT_SHOP: &str = "default";
+
+/// Everything the storefront is configured with: one shop's settings (see
+/// [`Settings::all_from_lookup`] for several shops in one process).
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The shop's key (`STOREFRONT_SHOPS`), [`DEFAULT_SHOP`] when the
+    /// deployment declares none: in metrics, logs and its store.
+    pub shop_key: String,
+    /// `SHOPS_<KEY>_HOSTS`: the host names the shop answers (lower case,
+    /// without port); empty: every host (a deployment of one shop).
+    pub hosts: Vec<String>,
     /// `STOREFRONT_BIND`: the address to listen on (default `127.0.0.1:8080`).
     pub bind: SocketAddr,
     /// The Odoo to mirror.
@@ -77,6 +88,9 @@ pub struct Settings {
     /// `STOREFRONT_DATABASE_URL`: the store of carts, favorites, sessions
     /// (default: SQLite `storefront.db` in the data directory).
     pub database_url: Option<String>,
+    /// The PostgreSQL schema of the shop's store, when shops share
+    /// `STOREFRONT_DATABASE_URL` (`shop_<key>`); `None`: the URL's own.
+    pub store_schema: Option<String>,
     /// `STOREFRONT_SESSION_SECRET`: the key that signs session cookies (at
     /// least 32 characters). Without it, one is generated and kept in
     /// `session.key` in the data directory, so sessions survive a restart.
@@ -114,15 +128,123 @@ impl Settings {
     /// `STOREFRONT_SETTINGS_FILE` may name a file of `NAME=value` lines (the
     /// same names; `#` starts a comment); the environment wins over it.
     pub fn from_env() -> anyhow::Result<Settings> {
-        let file = match std::env::var("STOREFRONT_SETTINGS_FILE") {
-            Ok(path) if !path.trim().is_empty() => {
-                let text = std::fs::read_to_string(path.trim())
-                    .with_context(|| format!("cannot read STOREFRONT_SETTINGS_FILE={path}"))?;
-                parse_settings_file(&text).context("STOREFRONT_SETTINGS_FILE")?
-            }
-            _ => std::collections::HashMap::new(),
-        };
+        let file = settings_file()?;
         Self::from_lookup(|name| std::env::var(name).ok().or_else(|| file.get(name).cloned()))
+    }
+
+    /// Every shop of the deployment, read from the environment (and
+    /// `STOREFRONT_SETTINGS_FILE`): see [`Settings::all_from_lookup`].
+    pub fn all_from_env() -> anyhow::Result<Vec<Settings>> {
+        let file = settings_file()?;
+        Self::all_from_lookup(|name| std::env::var(name).ok().or_else(|| file.get(name).cloned()))
+    }
+
+    /// Every shop of the deployment. Without `STOREFRONT_SHOPS`, the one
+    /// shop of [`Settings::from_lookup`], answering every host. With
+    /// `STOREFRONT_SHOPS=bakery,grocery`, one shop per key: each setting is
+    /// read as `SHOPS_<KEY>_<NAME>` (the key upper-cased, `-` as `_`), else
+    /// as `<NAME>`, so that shops share what they do not override (their
+    /// Odoo, say) and each names its own (`SHOPS_GROCERY_SHOP_COMPANY=2`).
+    /// Each answers the host names of `SHOPS_<KEY>_HOSTS`; unless
+    /// overridden, each keeps its files in `<STOREFRONT_DATA_DIR>/shops/<key>`,
+    /// its PostgreSQL store in the schema `shop_<key>` of
+    /// `STOREFRONT_DATABASE_URL`, and signs its cookies with a key of its
+    /// own (derived from `STOREFRONT_SESSION_SECRET`): a session of one shop
+    /// is worth nothing on another.
+    ///
+    /// ```
+    /// use storefront::app::settings::Settings;
+    ///
+    /// let vars = [("ODOO_URL", "https://odoo.example.com"), ("ODOO_DB", "shop"),
+    ///              ("ODOO_USER", "storefront"), ("ODOO_API_KEY", "0123456789abcdef"),
+    ///              ("STOREFRONT_SHOPS", "bakery,grocery"),
+    ///              ("SHOPS_BAKERY_HOSTS", "bakery.example.com"),
+    ///              ("SHOPS_GROCERY_HOSTS", "grocery.example.com, www.grocery.example.com"),
+    ///              ("SHOPS_GROCERY_SHOP_COMPANY", "2")];
+    /// let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+    /// let shops = Settings::all_from_lookup(lookup).unwrap();
+    /// assert_eq!(shops.len(), 2);
+    /// assert_eq!(shops[1].shop_key, "grocery");
+    /// assert_eq!(shops[1].hosts, ["grocery.example.com", "www.grocery.example.com"]);
+    /// assert!(shops[1].shop.company.is_some() && shops[0].shop.company.is_none());
+    /// assert_eq!(shops[0].odoo.url, shops[1].odoo.url);
+    /// assert!(shops[1].data_dir.ends_with("shops/grocery"));
+    /// ```
+    pub fn all_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Vec<Settings>> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(keys) = get("STOREFRONT_SHOPS") else {
+            return Ok(vec![Self::from_lookup(&lookup)?]);
+        };
+        let keys: Vec<String> = keys
+            .split(',')
+            .map(|k| k.trim().to_ascii_lowercase())
+            .filter(|k| !k.is_empty())
+            .collect();
+        let mut shops: Vec<Settings> = Vec::with_capacity(keys.len());
+        for key in &keys {
+            if key.len() > 32 || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                bail!("STOREFRONT_SHOPS: a shop's key is 1 to 32 letters, digits and -, not {key:?}");
+            }
+            if shops.iter().any(|s| s.shop_key == *key) {
+                bail!("STOREFRONT_SHOPS names the shop {key:?} twice");
+            }
+            let prefix = format!("SHOPS_{}_", key.to_ascii_uppercase().replace('-', "_"));
+            let own = |name: &str| {
+                lookup(&format!("{prefix}{name}"))
+                    .map(|v| v.trim().to_owned())
+                    .filter(|v| !v.is_empty())
+            };
+            let base_dir: std::path::PathBuf =
+                get("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into();
+            let data_dir = own("STOREFRONT_DATA_DIR")
+                .unwrap_or_else(|| base_dir.join("shops").join(key).display().to_string());
+            let secret = own("STOREFRONT_SESSION_SECRET").or_else(|| {
+                get("STOREFRONT_SESSION_SECRET").map(|secret| {
+                    use sha2::Digest as _;
+                    let derived = sha2::Sha256::digest(format!("{secret}\u{0}shop\u{0}{key}").as_bytes());
+                    crate::store::ids::hex(&derived)
+                })
+            });
+            let mut settings = Self::from_lookup(|name| match name {
+                "STOREFRONT_DATA_DIR" => Some(data_dir.clone()),
+                "STOREFRONT_SESSION_SECRET" => secret.clone(),
+                _ => own(name).or_else(|| lookup(name)),
+            })
+            .with_context(|| format!("the shop {key:?}"))?;
+            settings.shop_key = key.clone();
+            if own("STOREFRONT_DATABASE_URL").is_none() && settings.database_url.is_some() {
+                settings.store_schema = Some(format!("shop_{}", key.replace('-', "_")));
+            }
+            settings.hosts = own("HOSTS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect();
+            if settings.hosts.is_empty() {
+                bail!("the shop {key:?} needs its host names: {prefix}HOSTS=shop.example.com");
+            }
+            if let Some(other) = shops
+                .iter()
+                .find(|s| s.hosts.iter().any(|h| settings.hosts.contains(h)))
+            {
+                bail!("the shops {:?} and {key:?} share a host name", other.shop_key);
+            }
+            if let Some(first) = shops.first() {
+                if first.bind != settings.bind {
+                    bail!("every shop listens on the one STOREFRONT_BIND: {prefix}STOREFRONT_BIND differs");
+                }
+            }
+            shops.push(settings);
+        }
+        if shops.is_empty() {
+            bail!("STOREFRONT_SHOPS names no shop");
+        }
+        Ok(shops)
     }
 
     /// Reads the settings through `lookup` (the environment, or a map in
@@ -377,6 +499,9 @@ impl Settings {
             cases,
         };
         Ok(Settings {
+            shop_key: DEFAULT_SHOP.to_owned(),
+            hosts: Vec::new(),
+            store_schema: None,
             bind,
             odoo: OdooSettings {
                 url,
@@ -451,6 +576,18 @@ fn parse_weekly(text: &str) -> Option<(chrono::Weekday, chrono::NaiveTime)> {
     let day: chrono::Weekday = day.trim().parse().ok()?;
     let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
     Some((day, time))
+}
+
+/// The settings of `STOREFRONT_SETTINGS_FILE`, if it names a file.
+fn settings_file() -> anyhow::Result<std::collections::HashMap<String, String>> {
+    match std::env::var("STOREFRONT_SETTINGS_FILE") {
+        Ok(path) if !path.trim().is_empty() => {
+            let text = std::fs::read_to_string(path.trim())
+                .with_context(|| format!("cannot read STOREFRONT_SETTINGS_FILE={path}"))?;
+            parse_settings_file(&text).context("STOREFRONT_SETTINGS_FILE")
+        }
+        _ => Ok(std::collections::HashMap::new()),
+    }
 }
 
 fn parse_settings_file(text: &str) -> anyhow::Result<std::collections::HashMap<String, String>> {

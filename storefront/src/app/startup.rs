@@ -1,6 +1,7 @@
 //! Builds the server from the settings; tests bind port 0 and read the port.
 
 use std::net::TcpListener;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::http::header;
@@ -8,6 +9,7 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
 use connector::mirror::{ImageCache, Mirror, Snapshot};
+use tracing::Instrument as _;
 
 use crate::app::settings::Settings;
 use crate::http::admin::{self, AdminToken};
@@ -32,18 +34,45 @@ const IMAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
      script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The built server, listening, not yet running.
+/// The built server, listening, not yet running: one or several shops.
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    shops: Vec<ShopParts>,
+}
+
+/// One shop of the server: what its requests get, and its workers.
+struct ShopParts {
+    key: String,
+    hosts: Vec<String>,
+    state: web::Data<AppState>,
     resync: Resync,
-    schedule: tokio::task::JoinHandle<()>,
-    hooks_worker: Option<tokio::task::JoinHandle<()>>,
-    stock_worker: Option<tokio::task::JoinHandle<()>>,
-    cases_worker: Option<tokio::task::JoinHandle<()>>,
-    probe: tokio::task::JoinHandle<()>,
-    worker: tokio::task::JoinHandle<()>,
-    janitor: tokio::task::JoinHandle<()>,
+    resync_data: web::Data<Resync>,
+    token: web::Data<AdminToken>,
+    endpoint: web::Data<crate::http::webhooks::WebhookEndpoint>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// What a request to one shop finds as app data.
+#[derive(Clone)]
+struct ShopData {
+    state: web::Data<AppState>,
+    resync: web::Data<Resync>,
+    token: web::Data<AdminToken>,
+    endpoint: web::Data<crate::http::webhooks::WebhookEndpoint>,
+}
+
+impl ShopData {
+    /// The container pushed on a request to this shop (see
+    /// [`crate::http::state::shop_middleware`]).
+    fn container(&self) -> actix_web::dev::Extensions {
+        let mut data = actix_web::dev::Extensions::new();
+        data.insert(self.state.clone());
+        data.insert(self.resync.clone());
+        data.insert(self.token.clone());
+        data.insert(self.endpoint.clone());
+        data
+    }
 }
 
 impl std::fmt::Debug for Application {
@@ -58,9 +87,121 @@ impl Application {
     /// Binds the address of the settings and starts keeping the mirror
     /// fresh (a first sync right away, then on the schedule).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(settings.bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on STOREFRONT_BIND={}: {e}", settings.bind))?;
+        Self::build_all(vec![settings]).await
+    }
+
+    /// Binds the address of the first shop's settings and serves every
+    /// shop (see [`Settings::all_from_lookup`]), each chosen by the `Host`
+    /// of the request, each with its own mirror, store, caches and workers.
+    pub async fn build_all(shops: Vec<Settings>) -> anyhow::Result<Application> {
+        let first = shops.first().ok_or_else(|| anyhow::anyhow!("no shop to serve"))?;
+        let listener = TcpListener::bind(first.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on STOREFRONT_BIND={}: {e}", first.bind))?;
         let port = listener.local_addr()?.port();
+        let several = shops.len() > 1;
+        let mut parts = Vec::with_capacity(shops.len());
+        for settings in shops {
+            let span = tracing::info_span!("shop", shop = %settings.shop_key);
+            let key = settings.shop_key.clone();
+            let built = Self::build_shop(settings, several)
+                .instrument(span)
+                .await
+                .with_context(|| format!("the shop {key:?}"))?;
+            parts.push(built);
+        }
+        let all = web::Data::new(crate::http::state::Shops(
+            parts.iter().map(|p| (p.key.clone(), p.state.clone())).collect(),
+        ));
+        let hosts: Arc<Vec<(Vec<String>, usize)>> = Arc::new(
+            parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.hosts.clone(), i))
+                .collect(),
+        );
+        let containers: Arc<Vec<ShopData>> = Arc::new(
+            parts
+                .iter()
+                .map(|p| ShopData {
+                    state: p.state.clone(),
+                    resync: p.resync_data.clone(),
+                    token: p.token.clone(),
+                    endpoint: p.endpoint.clone(),
+                })
+                .collect(),
+        );
+        let default = containers[0].clone();
+        let server = HttpServer::new(move || {
+            let per_worker: Rc<Vec<Rc<actix_web::dev::Extensions>>> =
+                Rc::new(containers.iter().map(|c| Rc::new(c.container())).collect());
+            let hosts = hosts.clone();
+            App::new()
+                .app_data(default.resync.clone())
+                .app_data(default.token.clone())
+                .app_data(default.endpoint.clone())
+                .app_data(default.state.clone())
+                .app_data(all.clone())
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(|e, req| {
+                            errors::bad_input(req, &format!("The form could not be read: {e}"), e.into())
+                        }),
+                )
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(|e, req| {
+                            errors::bad_input(req, &format!("The JSON body could not be read: {e}"), e.into())
+                        }),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|e, req| {
+                    errors::bad_input(req, &format!("The query string could not be read: {e}"), e.into())
+                }))
+                .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
+                .wrap(from_fn(errors::localize_bad_input))
+                .wrap(from_fn(session_middleware))
+                .wrap(from_fn(crate::http::metrics::middleware))
+                .wrap(from_fn(crate::http::logging::middleware))
+                .wrap(from_fn(move |req, next| {
+                    crate::http::state::shop_middleware(per_worker.clone(), hosts.clone(), req, next)
+                }))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((header::REFERRER_POLICY, "same-origin"))
+                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)),
+                )
+                .service(health::healthz)
+                .service(health::readyz)
+                .service(crate::http::metrics::exposition)
+                .service(admin::resync)
+                .service(admin::status)
+                .service(admin::outbox_list)
+                .service(admin::outbox_retry)
+                .service(admin::cases_close)
+                .configure(crate::http::webhooks::routes)
+                // The shop's pages first: routes are tried in this order,
+                // and those are asked for most.
+                .configure(pages::routes)
+                .configure(api::routes)
+                .configure(checkout::routes)
+                .configure(orders::routes)
+                .configure(account::routes)
+                .default_service(web::to(errors::not_found))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            shops: parts,
+        })
+    }
+
+    /// Builds one shop: its client, store, mirror, caches and workers.
+    async fn build_shop(settings: Settings, several: bool) -> anyhow::Result<ShopParts> {
         let metrics = Arc::new(Metrics::default());
         let observed = metrics.clone();
         let client = settings
@@ -73,7 +214,7 @@ impl Application {
         }
         let renderer = Renderer::load(settings.override_dir.as_deref())?;
         let store = match &settings.database_url {
-            Some(url) => Store::open(url)
+            Some(url) => Store::open_in_schema(url, settings.store_schema.as_deref())
                 .await
                 .context("cannot open STOREFRONT_DATABASE_URL")?,
             None => Store::open_in_dir(&settings.data_dir).await.with_context(|| {
@@ -181,6 +322,8 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             secure_cookies: settings.https(),
+            shop_key: settings.shop_key.clone(),
+            several_shops: several,
             trusted_proxies: settings.trusted_proxies.clone(),
             shop,
             resync: resync.clone(),
@@ -196,72 +339,27 @@ impl Application {
             |state: &AppState| &state.shop,
             settings.cases_every,
         );
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(resync_data.clone())
-                .app_data(token.clone())
-                .app_data(endpoint.clone())
-                .app_data(state.clone())
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(BODY_LIMIT)
-                        .error_handler(|e, req| {
-                            errors::bad_input(req, &format!("The form could not be read: {e}"), e.into())
-                        }),
-                )
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(BODY_LIMIT)
-                        .error_handler(|e, req| {
-                            errors::bad_input(req, &format!("The JSON body could not be read: {e}"), e.into())
-                        }),
-                )
-                .app_data(web::QueryConfig::default().error_handler(|e, req| {
-                    errors::bad_input(req, &format!("The query string could not be read: {e}"), e.into())
-                }))
-                .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
-                .wrap(from_fn(errors::localize_bad_input))
-                .wrap(from_fn(session_middleware))
-                .wrap(from_fn(crate::http::metrics::middleware))
-                .wrap(from_fn(crate::http::logging::middleware))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::X_FRAME_OPTIONS, "DENY"))
-                        .add((header::REFERRER_POLICY, "same-origin"))
-                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)),
-                )
-                .service(health::healthz)
-                .service(health::readyz)
-                .service(crate::http::metrics::exposition)
-                .service(admin::resync)
-                .service(admin::status)
-                .service(admin::outbox_list)
-                .service(admin::outbox_retry)
-                .service(admin::cases_close)
-                .configure(crate::http::webhooks::routes)
-                // The shop's pages first: routes are tried in this order,
-                // and those are asked for most.
-                .configure(pages::routes)
-                .configure(api::routes)
-                .configure(checkout::routes)
-                .configure(orders::routes)
-                .configure(account::routes)
-                .default_service(web::to(errors::not_found))
-        })
-        .listen(listener)?
-        .run();
-        Ok(Application {
-            port,
-            server,
-            resync,
-            schedule,
+        let tasks: Vec<tokio::task::JoinHandle<()>> = [
+            Some(schedule),
+            Some(probe),
+            Some(worker),
+            Some(janitor),
             hooks_worker,
             stock_worker,
             cases_worker,
-            probe,
-            worker,
-            janitor,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Ok(ShopParts {
+            key: settings.shop_key.clone(),
+            hosts: settings.hosts.clone(),
+            state,
+            resync,
+            resync_data,
+            token,
+            endpoint,
+            tasks,
         })
     }
 
@@ -275,24 +373,24 @@ impl Application {
         self.server.handle()
     }
 
-    /// The mirror's keeper.
+    /// The mirror's keeper of the first shop.
     pub fn resync(&self) -> &Resync {
-        &self.resync
+        &self.shops[0].resync
+    }
+
+    /// The mirror's keeper of the shop of key `key`.
+    pub fn resync_of(&self, key: &str) -> Option<&Resync> {
+        self.shops.iter().find(|s| s.key == key).map(|s| &s.resync)
     }
 
     /// Serves until the server is stopped (a signal, or the handle).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.schedule.abort();
-        self.probe.abort();
-        for worker in [&self.hooks_worker, &self.stock_worker, &self.cases_worker]
-            .into_iter()
-            .flatten()
-        {
-            worker.abort();
+        for shop in &self.shops {
+            for task in &shop.tasks {
+                task.abort();
+            }
         }
-        self.worker.abort();
-        self.janitor.abort();
         result
     }
 }

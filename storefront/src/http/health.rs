@@ -20,7 +20,11 @@ pub async fn healthz() -> HttpResponse {
 /// Ready when a snapshot is loaded (503 before); says how the last sync
 /// went either way.
 #[get("/readyz")]
-pub async fn readyz(resync: web::Data<Resync>, state: web::Data<AppState>) -> HttpResponse {
+pub async fn readyz(
+    resync: web::Data<Resync>,
+    state: web::Data<AppState>,
+    shops: web::Data<crate::http::state::Shops>,
+) -> HttpResponse {
     let snapshot = resync.mirror().snapshot();
     let status = resync.status();
     let ready = snapshot.synced_at.is_some();
@@ -42,7 +46,7 @@ pub async fn readyz(resync: web::Data<Resync>, state: web::Data<AppState>) -> Ht
         ),
         _ => {}
     }
-    let body = json!({
+    let mut body = json!({
         "ready": ready,
         "snapshot": snapshot.synced_at.map(|at| json!({
             "synced_at": at.to_rfc3339(),
@@ -61,6 +65,25 @@ pub async fn readyz(resync: web::Data<Resync>, state: web::Data<AppState>) -> Ht
             "last_error": status.last_error_kind,
         },
     });
+    // With several shops: this host's, and how each is.
+    if state.several_shops {
+        body["shop"] = json!(state.shop_key);
+        body["shops"] = shops
+            .0
+            .iter()
+            .map(|(key, shop)| {
+                let status = shop.resync.status();
+                let snapshot = shop.resync.mirror().snapshot();
+                json!({
+                    "shop": key,
+                    "ready": snapshot.synced_at.is_some(),
+                    "company": snapshot.company_id,
+                    "products": snapshot.product_count(),
+                    "odoo_reachable": status.odoo_reachable,
+                })
+            })
+            .collect();
+    }
     if ready {
         HttpResponse::Ok().json(body)
     } else {

@@ -58,7 +58,20 @@ pub async fn middleware(
         })
         .map(str::to_owned)
         .unwrap_or_else(new_id);
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %loggable(req.path()));
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %loggable(req.path()),
+        shop = tracing::field::Empty
+    );
+    // The shop, when the deployment has several.
+    if let Some(state) = req
+        .app_data::<actix_web::web::Data<crate::http::state::AppState>>()
+        .filter(|s| s.several_shops)
+    {
+        span.record("shop", state.shop_key.as_str());
+    }
     let started = std::time::Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     let status = response.status().as_u16();

@@ -174,7 +174,7 @@ impl Metrics {
         *self.series().odoo_errors.entry(error.kind().label()).or_default() += 1;
     }
 
-    /// The text exposition, with the gauges read now.
+    /// The text exposition of this shop alone, with the gauges read now.
     pub fn render(
         &self,
         outbox_depth: Option<u64>,
@@ -182,144 +182,292 @@ impl Metrics {
         odoo_reachable: Option<bool>,
         snapshot_age: Option<i64>,
     ) -> String {
-        let series = self.series();
-        let mut out = String::new();
-        out.push_str("# HELP storefront_http_requests_total HTTP requests by route, method and status.\n");
-        out.push_str("# TYPE storefront_http_requests_total counter\n");
-        for ((route, method, status), n) in &series.requests {
+        render_all(&[ShopMetrics {
+            shop: None,
+            metrics: self,
+            gauges: Gauges {
+                outbox_depth,
+                refused_orders,
+                odoo_reachable,
+                snapshot_age,
+            },
+        }])
+    }
+}
+
+/// The gauges of a shop, read now.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    /// Orders not yet in Odoo.
+    pub outbox_depth: Option<u64>,
+    /// Orders Odoo refused.
+    pub refused_orders: Option<u64>,
+    /// Whether Odoo answered the last sync.
+    pub odoo_reachable: Option<bool>,
+    /// The snapshot's age, in seconds.
+    pub snapshot_age: Option<i64>,
+}
+
+/// A shop's metrics, for [`render_all`].
+#[derive(Debug)]
+pub struct ShopMetrics<'a> {
+    /// The shop's key, as the `shop` label of its series; `None` (a
+    /// deployment of one shop): no such label.
+    pub shop: Option<&'a str>,
+    /// Its metrics.
+    pub metrics: &'a Metrics,
+    /// Its gauges.
+    pub gauges: Gauges,
+}
+
+impl ShopMetrics<'_> {
+    /// The shop's label followed by a comma, or nothing.
+    fn lead(&self) -> String {
+        self.shop
+            .map(|s| format!("shop=\"{}\",", label(s)))
+            .unwrap_or_default()
+    }
+
+    /// The shop's label alone, in braces, or nothing.
+    fn alone(&self) -> String {
+        self.shop
+            .map(|s| format!("{{shop=\"{}\"}}", label(s)))
+            .unwrap_or_default()
+    }
+}
+
+/// The text exposition of every shop: each family once, each series with
+/// its shop's label when there are several.
+pub fn render_all(shops: &[ShopMetrics<'_>]) -> String {
+    let mut out = String::new();
+    let family = |out: &mut String, name: &str, kind: &str, help: &str| {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+    };
+    family(
+        &mut out,
+        "storefront_http_requests_total",
+        "counter",
+        "HTTP requests by route, method and status.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for ((route, method, status), n) in &shop.metrics.series().requests {
             let _ = writeln!(
                 out,
-                "storefront_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
+                "storefront_http_requests_total{{{lead}route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
                 label(route)
             );
         }
-        out.push_str("# HELP storefront_http_request_duration_seconds HTTP request latencies by route.\n");
-        out.push_str("# TYPE storefront_http_request_duration_seconds histogram\n");
-        for ((route, method), h) in &series.latencies {
+    }
+    family(
+        &mut out,
+        "storefront_http_request_duration_seconds",
+        "histogram",
+        "HTTP request latencies by route.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for ((route, method), h) in &shop.metrics.series().latencies {
             h.write(
                 &mut out,
                 "storefront_http_request_duration_seconds",
-                &format!("route=\"{}\",method=\"{method}\"", label(route)),
+                &format!("{lead}route=\"{}\",method=\"{method}\"", label(route)),
             );
         }
-        out.push_str("# HELP storefront_syncs_total Syncs of the mirror by kind and outcome.\n");
-        out.push_str("# TYPE storefront_syncs_total counter\n");
-        for ((kind, outcome), n) in &series.syncs {
+    }
+    family(
+        &mut out,
+        "storefront_syncs_total",
+        "counter",
+        "Syncs of the mirror by kind and outcome.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for ((kind, outcome), n) in &shop.metrics.series().syncs {
             let _ = writeln!(
                 out,
-                "storefront_syncs_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
+                "storefront_syncs_total{{{lead}kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
             );
         }
-        out.push_str("# HELP storefront_sync_duration_seconds How long syncs took.\n");
-        out.push_str("# TYPE storefront_sync_duration_seconds histogram\n");
-        for (kind, h) in &series.sync_durations {
+    }
+    family(
+        &mut out,
+        "storefront_sync_duration_seconds",
+        "histogram",
+        "How long syncs took.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for (kind, h) in &shop.metrics.series().sync_durations {
             h.write(
                 &mut out,
                 "storefront_sync_duration_seconds",
-                &format!("kind=\"{kind}\""),
+                &format!("{lead}kind=\"{kind}\""),
             );
         }
-        out.push_str(
-            "# HELP storefront_mirror_records Records in the mirror by model, after the last sync.\n",
-        );
-        out.push_str("# TYPE storefront_mirror_records gauge\n");
-        for (model, n) in &series.records {
-            let _ = writeln!(out, "storefront_mirror_records{{model=\"{model}\"}} {n}");
+    }
+    family(
+        &mut out,
+        "storefront_mirror_records",
+        "gauge",
+        "Records in the mirror by model, after the last sync.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for (model, n) in &shop.metrics.series().records {
+            let _ = writeln!(out, "storefront_mirror_records{{{lead}model=\"{model}\"}} {n}");
         }
-        out.push_str("# HELP storefront_odoo_errors_total Odoo calls that failed, by kind.\n");
-        out.push_str("# TYPE storefront_odoo_errors_total counter\n");
-        for (kind, n) in &series.odoo_errors {
-            let _ = writeln!(out, "storefront_odoo_errors_total{{kind=\"{kind}\"}} {n}");
+    }
+    family(
+        &mut out,
+        "storefront_odoo_errors_total",
+        "counter",
+        "Odoo calls that failed, by kind.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for (kind, n) in &shop.metrics.series().odoo_errors {
+            let _ = writeln!(out, "storefront_odoo_errors_total{{{lead}kind=\"{kind}\"}} {n}");
         }
-        out.push_str(
-            "# HELP storefront_webhook_notifications_total Notifications from Odoo's webhooks, by outcome.\n",
-        );
-        out.push_str("# TYPE storefront_webhook_notifications_total counter\n");
-        for (outcome, n) in &series.webhook_notifications {
+    }
+    family(
+        &mut out,
+        "storefront_webhook_notifications_total",
+        "counter",
+        "Notifications from Odoo's webhooks, by outcome.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for (outcome, n) in &shop.metrics.series().webhook_notifications {
             let _ = writeln!(
                 out,
-                "storefront_webhook_notifications_total{{outcome=\"{outcome}\"}} {n}"
+                "storefront_webhook_notifications_total{{{lead}outcome=\"{outcome}\"}} {n}"
             );
         }
-        out.push_str(
-            "# HELP storefront_webhook_refreshes_total Refreshes that applied webhook notifications, by kind and outcome.\n",
-        );
-        out.push_str("# TYPE storefront_webhook_refreshes_total counter\n");
-        for ((kind, outcome), n) in &series.webhook_refreshes {
+    }
+    family(
+        &mut out,
+        "storefront_webhook_refreshes_total",
+        "counter",
+        "Refreshes that applied webhook notifications, by kind and outcome.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        for ((kind, outcome), n) in &shop.metrics.series().webhook_refreshes {
             let _ = writeln!(
                 out,
-                "storefront_webhook_refreshes_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
+                "storefront_webhook_refreshes_total{{{lead}kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
             );
         }
-        out.push_str(
-            "# HELP storefront_webhook_applied_notifications_total Notifications applied, coalesced into the refreshes above.\n",
-        );
-        out.push_str("# TYPE storefront_webhook_applied_notifications_total counter\n");
+    }
+    family(
+        &mut out,
+        "storefront_webhook_applied_notifications_total",
+        "counter",
+        "Notifications applied, coalesced into the refreshes above.",
+    );
+    for shop in shops {
         let _ = writeln!(
             out,
-            "storefront_webhook_applied_notifications_total {}",
-            series.webhook_coalesced
+            "storefront_webhook_applied_notifications_total{} {}",
+            shop.alone(),
+            shop.metrics.series().webhook_coalesced
         );
-        out.push_str("# HELP storefront_webhook_odoo_calls_total Calls to Odoo the refreshes above made.\n");
-        out.push_str("# TYPE storefront_webhook_odoo_calls_total counter\n");
+    }
+    family(
+        &mut out,
+        "storefront_webhook_odoo_calls_total",
+        "counter",
+        "Calls to Odoo the refreshes above made.",
+    );
+    for shop in shops {
         let _ = writeln!(
             out,
-            "storefront_webhook_odoo_calls_total {}",
-            series.webhook_calls
+            "storefront_webhook_odoo_calls_total{} {}",
+            shop.alone(),
+            shop.metrics.series().webhook_calls
         );
-        out.push_str(
-            "# HELP storefront_webhook_delay_seconds From the oldest notification a refresh answers to its new snapshot.\n",
+    }
+    family(
+        &mut out,
+        "storefront_webhook_delay_seconds",
+        "histogram",
+        "From the oldest notification a refresh answers to its new snapshot.",
+    );
+    for shop in shops {
+        let lead = shop.lead();
+        shop.metrics.series().webhook_delays.write(
+            &mut out,
+            "storefront_webhook_delay_seconds",
+            lead.trim_end_matches(','),
         );
-        out.push_str("# TYPE storefront_webhook_delay_seconds histogram\n");
-        series
-            .webhook_delays
-            .write(&mut out, "storefront_webhook_delay_seconds", "");
-        out.push_str(
-            "# HELP storefront_shared_pages_total Pages shared by customers: filled in from a kept page (hit), \
-             rendered and kept (miss), rendered for one customer (private).\n",
-        );
-        out.push_str("# TYPE storefront_shared_pages_total counter\n");
+    }
+    family(
+        &mut out,
+        "storefront_shared_pages_total",
+        "counter",
+        "Pages shared by customers: filled in from a kept page (hit), rendered and kept (miss), rendered for one customer (private).",
+    );
+    for shop in shops {
+        let lead = shop.lead();
         for outcome in SharedPage::ALL {
-            let n = self.shared_pages[outcome as usize].load(std::sync::atomic::Ordering::Relaxed);
+            let n = shop.metrics.shared_pages[outcome as usize].load(std::sync::atomic::Ordering::Relaxed);
             let _ = writeln!(
                 out,
-                "storefront_shared_pages_total{{outcome=\"{}\"}} {n}",
+                "storefront_shared_pages_total{{{lead}outcome=\"{}\"}} {n}",
                 outcome.label()
             );
         }
-        if let Some(depth) = outbox_depth {
-            out.push_str("# HELP storefront_outbox_depth Orders received and not yet in Odoo.\n");
-            out.push_str("# TYPE storefront_outbox_depth gauge\n");
-            let _ = writeln!(out, "storefront_outbox_depth {depth}");
-        }
-        if let Some(refused) = refused_orders {
-            out.push_str(
-                "# HELP storefront_orders_refused Orders Odoo refused, waiting for the staff (/admin/outbox).\n",
-            );
-            out.push_str("# TYPE storefront_orders_refused gauge\n");
-            let _ = writeln!(out, "storefront_orders_refused {refused}");
-        }
-        if let Some(reachable) = odoo_reachable {
-            out.push_str("# HELP storefront_odoo_up Whether Odoo answered the last sync.\n");
-            out.push_str("# TYPE storefront_odoo_up gauge\n");
-            let _ = writeln!(out, "storefront_odoo_up {}", u8::from(reachable));
-        }
-        out.push_str(
-            "# HELP storefront_log_lines_dropped_total Log lines dropped because the log writer fell behind.\n",
-        );
-        out.push_str("# TYPE storefront_log_lines_dropped_total counter\n");
-        let _ = writeln!(
-            out,
-            "storefront_log_lines_dropped_total {}",
-            crate::http::logging::dropped_lines()
-        );
-        if let Some(age) = snapshot_age {
-            out.push_str("# HELP storefront_snapshot_age_seconds Age of the snapshot served.\n");
-            out.push_str("# TYPE storefront_snapshot_age_seconds gauge\n");
-            let _ = writeln!(out, "storefront_snapshot_age_seconds {age}");
-        }
-        out
     }
+    let gauge = |out: &mut String, name: &str, help: &str, value: &dyn Fn(&Gauges) -> Option<String>| {
+        if shops.iter().all(|s| value(&s.gauges).is_none()) {
+            return;
+        }
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        for shop in shops {
+            if let Some(v) = value(&shop.gauges) {
+                let _ = writeln!(out, "{name}{} {v}", shop.alone());
+            }
+        }
+    };
+    gauge(
+        &mut out,
+        "storefront_outbox_depth",
+        "Orders received and not yet in Odoo.",
+        &|g| g.outbox_depth.map(|v| v.to_string()),
+    );
+    gauge(
+        &mut out,
+        "storefront_orders_refused",
+        "Orders Odoo refused, waiting for the staff (/admin/outbox).",
+        &|g| g.refused_orders.map(|v| v.to_string()),
+    );
+    gauge(
+        &mut out,
+        "storefront_odoo_up",
+        "Whether Odoo answered the last sync.",
+        &|g| g.odoo_reachable.map(|v| u8::from(v).to_string()),
+    );
+    family(
+        &mut out,
+        "storefront_log_lines_dropped_total",
+        "counter",
+        "Log lines dropped because the log writer fell behind.",
+    );
+    let _ = writeln!(
+        out,
+        "storefront_log_lines_dropped_total {}",
+        crate::http::logging::dropped_lines()
+    );
+    gauge(
+        &mut out,
+        "storefront_snapshot_age_seconds",
+        "Age of the snapshot served.",
+        &|g| g.snapshot_age.map(|v| v.to_string()),
+    );
+    out
 }
 
 /// A label value, escaped as the exposition format wants.
@@ -349,33 +497,54 @@ pub async fn middleware(
     Ok(response)
 }
 
-/// The metrics, in Prometheus' text format.
-#[get("/metrics")]
-pub async fn exposition(state: web::Data<AppState>) -> HttpResponse {
-    let depth = match state.shop.store.outbox_depth().await {
+/// A shop's gauges, read now.
+async fn gauges(state: &AppState) -> Gauges {
+    let outbox_depth = match state.shop.store.outbox_depth().await {
         Ok(depth) => Some(depth),
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the outbox depth");
             None
         }
     };
-    let refused = match state.shop.store.refused_orders().await {
+    let refused_orders = match state.shop.store.refused_orders().await {
         Ok(refused) => Some(refused),
         Err(e) => {
             tracing::warn!(error = %e, "cannot count the refused orders");
             None
         }
     };
-    let status = state.resync.status();
-    let age = state
-        .resync
-        .mirror()
-        .snapshot()
-        .synced_at
-        .map(|at| (chrono::Utc::now() - at).num_seconds());
+    Gauges {
+        outbox_depth,
+        refused_orders,
+        odoo_reachable: state.resync.status().odoo_reachable,
+        snapshot_age: state
+            .resync
+            .mirror()
+            .snapshot()
+            .synced_at
+            .map(|at| (chrono::Utc::now() - at).num_seconds()),
+    }
+}
+
+/// The metrics of every shop, in Prometheus' text format.
+#[get("/metrics")]
+pub async fn exposition(shops: web::Data<crate::http::state::Shops>) -> HttpResponse {
+    let several = shops.0.len() > 1;
+    let mut read = Vec::with_capacity(shops.0.len());
+    for (key, state) in &shops.0 {
+        read.push((key.as_str(), state, gauges(state).await));
+    }
+    let all: Vec<ShopMetrics<'_>> = read
+        .iter()
+        .map(|(key, state, gauges)| ShopMetrics {
+            shop: several.then_some(*key),
+            metrics: &state.metrics,
+            gauges: *gauges,
+        })
+        .collect();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(depth, refused, status.odoo_reachable, age))
+        .body(render_all(&all))
 }
 
 #[cfg(test)]

@@ -21,9 +21,19 @@ use crate::shop::catalog::CatalogIndex;
 use crate::shop::Shop;
 use crate::workers::resync::Resync;
 
-/// The application's shared state.
+/// Every shop of the deployment, by key, in the order declared.
+#[derive(Debug)]
+pub struct Shops(pub Vec<(String, web::Data<AppState>)>);
+
+/// The state a shop's requests share.
 #[derive(Debug)]
 pub struct AppState {
+    /// The shop's key (`STOREFRONT_SHOPS`; `default` for the one shop of a
+    /// deployment that declares none).
+    pub shop_key: String,
+    /// Whether the deployment has several shops (then logs and metrics
+    /// name the shop).
+    pub several_shops: bool,
     /// The shop.
     pub shop: Shop,
     /// The mirror and its syncs.
@@ -65,6 +75,67 @@ impl AppState {
     pub fn index(&self) -> Arc<CatalogIndex> {
         self.shop.index()
     }
+}
+
+/// Paths any host may ask for, a shop's or not (a load balancer's checks,
+/// the metrics of every shop).
+fn any_host(path: &str) -> bool {
+    matches!(path, "/healthz" | "/metrics")
+}
+
+/// The host a request was made to: its `Host` (or the URI's authority),
+/// lower case, without port.
+fn request_host(req: &ServiceRequest) -> String {
+    let raw = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    let host = if let Some(rest) = raw.strip_prefix('[') {
+        // [::1]:8080
+        rest.split(']').next().unwrap_or("")
+    } else {
+        raw.rsplit_once(':').map_or(raw, |(host, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                host
+            } else {
+                raw
+            }
+        })
+    };
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Chooses the shop of a request by its host, when the deployment has
+/// several: its state, mirror, admin token and webhook endpoint become the
+/// request's app data (see [`actix_web::dev::ServiceRequest::add_data_container`]).
+/// A host no shop answers gets a plain 404. With one shop, every host is
+/// its own.
+pub async fn shop_middleware(
+    shops: std::rc::Rc<Vec<std::rc::Rc<actix_web::dev::Extensions>>>,
+    hosts: Arc<Vec<(Vec<String>, usize)>>,
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if shops.len() > 1 {
+        let host = request_host(&req);
+        match hosts.iter().find(|(names, _)| names.contains(&host)) {
+            Some((_, index)) => {
+                if let Some(container) = shops.get(*index) {
+                    req.add_data_container(container.clone());
+                }
+            }
+            None if any_host(req.path()) => {}
+            None => {
+                let response = actix_web::HttpResponse::NotFound()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("No shop answers at this address.");
+                return Ok(req.into_response(response));
+            }
+        }
+    }
+    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
 
 /// Paths that need no session (no cookie is set on their answers).

@@ -491,6 +491,14 @@ impl Store {
     /// `postgres://...`. A SQLite file and its directory are created if
     /// missing; the schema is created or migrated to the current version.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Self::open_in_schema(url, None).await
+    }
+
+    /// Opens the store at `url` as [`Store::open`] does; on PostgreSQL, in
+    /// `schema` (created if missing: lower-case letters, digits and `_`),
+    /// so that the shops of one deployment keep their data apart in one
+    /// database. SQLite ignores it (each shop has its own file).
+    pub async fn open_in_schema(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
         install_drivers();
         let in_memory = url == MEMORY_URL;
         let backend = Backend::of_url(url)?;
@@ -518,6 +526,31 @@ impl Store {
                     for pragma in pragmas {
                         sqlx::query(&pragma).execute(&mut *conn).await?;
                     }
+                    Ok(())
+                })
+            });
+        }
+        if let Some(schema) = schema.filter(|_| backend == Backend::Postgres) {
+            if schema.is_empty()
+                || !schema
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(StoreError::Corrupt(
+                    format!("schema {schema:?}"),
+                    "a schema is lower-case letters, digits and _".to_owned(),
+                ));
+            }
+            let mut conn = <AnyConnection as sqlx::Connection>::connect(&url).await?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&mut conn)
+                .await?;
+            sqlx::Connection::close(conn).await?;
+            let set = format!("SET search_path TO {schema}");
+            options = options.after_connect(move |conn, _meta| {
+                let set = set.clone();
+                Box::pin(async move {
+                    sqlx::query(&set).execute(&mut *conn).await?;
                     Ok(())
                 })
             });

@@ -88,12 +88,17 @@ pub struct Shop {
     /// Its data directory.
     pub data: std::path::PathBuf,
     server: actix_web::dev::ServerHandle,
+    /// Its host name and port, when it is one of several shops.
+    at: Option<(String, u16)>,
 }
 
 impl Shop {
     /// A new browser on this shop.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.base)
+        match &self.at {
+            Some((host, port)) => Browser::at_host(host, *port),
+            None => Browser::new(&self.base),
+        }
     }
 
     /// Stops the server (a restart is `spawn_in` on the same directory).
@@ -153,7 +158,64 @@ pub async fn spawn_settings(data: &std::path::Path, vars: HashMap<String, String
         resync,
         data: data.to_owned(),
         server,
+        at: None,
     }
+}
+
+/// A server of several shops, each after its first sync.
+pub struct Shops {
+    /// The port every shop listens on.
+    pub port: u16,
+    server: actix_web::dev::ServerHandle,
+    /// Each shop, by key, asked by its first host name.
+    pub shops: Vec<(String, Shop)>,
+}
+
+impl Shops {
+    /// Stops the server.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
+
+    /// The shop of key `key`.
+    pub fn shop(&self, key: &str) -> &Shop {
+        &self.shops.iter().find(|(k, _)| k == key).unwrap().1
+    }
+}
+
+/// Starts the shops these settings declare (`STOREFRONT_SHOPS`), after
+/// each one's first sync.
+pub async fn spawn_shops(vars: HashMap<String, String>) -> Shops {
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_test_writer()
+        .try_init();
+    let settings = Settings::all_from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let declared: Vec<(String, String, std::path::PathBuf)> = settings
+        .iter()
+        .map(|s| (s.shop_key.clone(), s.hosts[0].clone(), s.data_dir.clone()))
+        .collect();
+    let app = Application::build_all(settings).await.unwrap();
+    let port = app.port();
+    let server = app.server_handle();
+    let shops: Vec<(String, Shop)> = declared
+        .into_iter()
+        .map(|(key, host, data)| {
+            let shop = Shop {
+                base: format!("http://{host}:{port}"),
+                resync: app.resync_of(&key).unwrap().clone(),
+                data,
+                server: server.clone(),
+                at: Some((host, port)),
+            };
+            (key, shop)
+        })
+        .collect();
+    tokio::spawn(app.run_until_stopped());
+    for (_, shop) in &shops {
+        shop.resync.attempted(1).await;
+    }
+    Shops { port, server, shops }
 }
 
 /// An answer.
@@ -197,6 +259,21 @@ impl Browser {
                 .build()
                 .unwrap(),
             base: base.to_owned(),
+            cookies: Mutex::new(BTreeMap::new()),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A browser with no cookies that asks `host` (resolved to loopback)
+    /// on `port`: a shop of a deployment of several, by its host name.
+    pub fn at_host(host: &str, port: u16) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .resolve(host, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+                .build()
+                .unwrap(),
+            base: format!("http://{host}:{port}"),
             cookies: Mutex::new(BTreeMap::new()),
             headers: Vec::new(),
         }

@@ -101,7 +101,12 @@ impl Application {
         let several = shops.len() > 1;
         let mut parts = Vec::with_capacity(shops.len());
         for settings in shops {
-            let span = tracing::info_span!("shop", shop = %settings.shop_key);
+            // The shop's workers log in its span, when there are several.
+            let span = if several {
+                tracing::info_span!("shop", shop = %settings.shop_key)
+            } else {
+                tracing::Span::none()
+            };
             let key = settings.shop_key.clone();
             let built = Self::build_shop(settings, several)
                 .instrument(span)

@@ -1650,6 +1650,41 @@ async fn a_corrupt_order_state_is_reported(target: &Target) {
     store.close().await;
 }
 
+/// Shops sharing one PostgreSQL database keep apart, each in its schema:
+/// a session, a cart, an order of one are not the other's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shops_in_two_schemas_of_one_database_keep_apart() {
+    let Some(base) = std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty()) else {
+        skip_unless_ci();
+        return;
+    };
+    let names = [unique("shop_a").to_lowercase(), unique("shop_b").to_lowercase()];
+    let a = Store::open_in_schema(&base, Some(&names[0])).await.unwrap();
+    let b = Store::open_in_schema(&base, Some(&names[1])).await.unwrap();
+    a.create_session(&session("same-hash", 7, i64::MAX))
+        .await
+        .unwrap();
+    a.add_to_cart(7, 42, dec("2"), 100).await.unwrap();
+    assert!(a.session("same-hash", 100).await.unwrap().is_some());
+    assert_eq!(b.session("same-hash", 100).await.unwrap(), None);
+    assert!(b.cart(7).await.unwrap().is_empty());
+    assert!(Store::open_in_schema(&base, Some("Bad-Name")).await.is_err());
+    a.close().await;
+    b.close().await;
+    let admin = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&base)
+        .await
+        .unwrap();
+    for name in names {
+        sqlx::query(&format!("DROP SCHEMA {name} CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+}
+
 fn new_share(round_at: i64, product_id: i64, partner_id: i64, quantity: &str) -> shares::NewShare<'static> {
     shares::NewShare {
         round_at,

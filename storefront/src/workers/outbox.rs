@@ -4,6 +4,7 @@
 //! staff of the orders Odoo has (see [`crate::shop::inform`]).
 
 use std::time::Duration;
+use tracing::Instrument as _;
 
 use crate::shop::inform::Informer;
 use crate::shop::outbox::Outbox;
@@ -12,18 +13,21 @@ use crate::shop::outbox::Outbox;
 /// then every `every` or when [`Outbox::wake`] is called, until the task
 /// is aborted.
 pub fn spawn(outbox: Outbox, informer: Informer, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = outbox.run_due().await {
-                tracing::error!(error = %e, "the outbox cannot read the store");
-            }
-            if let Err(e) = informer.run_due().await {
-                tracing::error!(error = %e, "the outbox cannot read the store to tell of orders");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = outbox.woken() => {}
+    tokio::spawn(
+        async move {
+            loop {
+                if let Err(e) = outbox.run_due().await {
+                    tracing::error!(error = %e, "the outbox cannot read the store");
+                }
+                if let Err(e) = informer.run_due().await {
+                    tracing::error!(error = %e, "the outbox cannot read the store to tell of orders");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = outbox.woken() => {}
+                }
             }
         }
-    })
+        .in_current_span(),
+    )
 }

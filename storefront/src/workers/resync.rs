@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::Instrument as _;
 
 use chrono::{DateTime, Utc};
 use connector::mirror::{Changes, Mirror, SyncReport};
@@ -180,32 +181,38 @@ impl Resync {
     /// webhook (16), and as their safety net. Until the task is aborted.
     pub fn spawn_probe(&self, every: Option<Duration>) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move {
-            let Some(every) = every else { return };
-            let mut since = Utc::now();
-            loop {
-                tokio::time::sleep(every).await;
-                let started = Utc::now();
-                if this.run(Kind::ChangedSince(since)).await.is_ok() {
-                    since = started;
+        tokio::spawn(
+            async move {
+                let Some(every) = every else { return };
+                let mut since = Utc::now();
+                loop {
+                    tokio::time::sleep(every).await;
+                    let started = Utc::now();
+                    if this.run(Kind::ChangedSince(since)).await.is_ok() {
+                        since = started;
+                    }
                 }
             }
-        })
+            .in_current_span(),
+        )
     }
 
     /// Syncs now, then every `every` (if set), until the task is aborted.
     pub fn spawn_schedule(&self, every: Option<Duration>) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move {
-            let _ = this.sync_now().await;
-            let Some(every) = every else { return };
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            ticks.tick().await;
-            loop {
-                ticks.tick().await;
+        tokio::spawn(
+            async move {
                 let _ = this.sync_now().await;
+                let Some(every) = every else { return };
+                let mut ticks = tokio::time::interval(every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    let _ = this.sync_now().await;
+                }
             }
-        })
+            .in_current_span(),
+        )
     }
 }

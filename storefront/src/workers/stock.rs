@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument as _;
 
 use connector::mirror::Mirror;
 
@@ -14,18 +15,21 @@ pub fn spawn(stock: Arc<Stock>, mirror: Arc<Mirror>, every: Duration) -> Option<
     if !stock.is_shown() {
         return None;
     }
-    Some(tokio::spawn(async move {
-        loop {
-            let snapshot = mirror.snapshot();
-            if snapshot.synced_at.is_none() {
-                // Not synced yet: soon again, not a whole period later.
-                tokio::time::sleep(every.min(Duration::from_millis(200))).await;
-                continue;
+    Some(tokio::spawn(
+        async move {
+            loop {
+                let snapshot = mirror.snapshot();
+                if snapshot.synced_at.is_none() {
+                    // Not synced yet: soon again, not a whole period later.
+                    tokio::time::sleep(every.min(Duration::from_millis(200))).await;
+                    continue;
+                }
+                if let Err(e) = stock.refresh(mirror.client(), &snapshot).await {
+                    tracing::warn!(error = %e, "cannot read the stock from Odoo");
+                }
+                tokio::time::sleep(every).await;
             }
-            if let Err(e) = stock.refresh(mirror.client(), &snapshot).await {
-                tracing::warn!(error = %e, "cannot read the stock from Odoo");
-            }
-            tokio::time::sleep(every).await;
         }
-    }))
+        .in_current_span(),
+    ))
 }

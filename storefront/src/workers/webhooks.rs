@@ -14,6 +14,7 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tracing::Instrument as _;
 
 use connector::mirror::{Changes, MIRRORED_MODELS};
 use tokio::sync::Notify;
@@ -218,7 +219,7 @@ impl Webhooks {
     /// Applies what is noted, coalesced, until the task is aborted.
     pub fn spawn(&self, resync: Resync, observer: Option<WebhookObserver>) -> tokio::task::JoinHandle<()> {
         let hooks = self.clone();
-        tokio::spawn(async move { hooks.work(resync, observer).await })
+        tokio::spawn(async move { hooks.work(resync, observer).await }.in_current_span())
     }
 
     async fn work(self, resync: Resync, observer: Option<WebhookObserver>) {

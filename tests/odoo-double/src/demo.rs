@@ -1,6 +1,10 @@
 //! The demo shop: the built-in bakery-grocery grown to about sixty products
 //! in nested categories, each with a picture, some sold by weight or volume,
-//! and pickup slots at two places over the three weeks after `now`.
+//! and pickup slots at two places over the three weeks after `now`; and a
+//! second shop, the grocery "Épicerie Vrac & Co" (company 2), with its own
+//! taxes, pricelist, products, customer and pickup slots.
+
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use chrono::{DateTime, Datelike as _, NaiveTime, TimeDelta, TimeZone as _, Utc, Weekday};
@@ -375,6 +379,119 @@ const SHARED_TAG: &str = "Achat groupé";
 /// The shared product's packaging, and how many it holds.
 const SHARED_PACKAGING: (&str, f64) = ("Carton de 6", 6.0);
 
+/// The grocery, a second company of the database (sold by its own shop,
+/// `SHOP_COMPANY=2`): its name and its partner's address.
+const GROCERY: &str = "Épicerie Vrac & Co";
+/// The calendar event category of the grocery's pickup slots (its shop's
+/// `SHOP_PICKUP_CATEGORY`; the bakery's is "Pickup").
+const GROCERY_PICKUP: &str = "Retrait épicerie";
+/// Where the grocery's slots are.
+const GROCERY_PLACE: &str = "Épicerie Vrac & Co, 3 place du Marché, Lyon";
+/// The grocery's customer: (login, password, name).
+const GROCERY_CUSTOMER: (&str, &str, &str) = ("lea@example.com", "lea-password", "Léa Dubois");
+
+/// The grocery's public categories: (fr, en, sequence); the second is a
+/// child of the first.
+const GROCERY_CATEGORIES: &[(&str, &str, i64)] = &[
+    ("Épicerie vrac", "Bulk grocery", 40),
+    ("Légumineuses & céréales", "Pulses & grains", 41),
+];
+
+/// Which of the grocery's taxes a product has: its copies of the bakery's
+/// 5.5 % included and 20 % excluded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GroceryTax {
+    Food,
+    Standard,
+}
+
+/// The grocery's products, all of company 2: (fr, en, price, public
+/// category (0: "Épicerie vrac", 1: its child), internal category, unit,
+/// weight in kg for those sold by the unit, tax).
+#[allow(clippy::type_complexity)]
+const GROCERY_PRODUCTS: &[(&str, &str, f64, usize, i64, i64, f64, GroceryTax)] = &[
+    (
+        "Pois chiches (vrac)",
+        "Chickpeas (bulk)",
+        4.6,
+        1,
+        4,
+        KG,
+        0.0,
+        GroceryTax::Food,
+    ),
+    (
+        "Lentilles corail (vrac)",
+        "Red lentils (bulk)",
+        5.9,
+        1,
+        4,
+        KG,
+        0.0,
+        GroceryTax::Food,
+    ),
+    (
+        "Quinoa blanc (vrac)",
+        "White quinoa (bulk)",
+        9.8,
+        1,
+        4,
+        KG,
+        0.0,
+        GroceryTax::Food,
+    ),
+    (
+        "Farine de blé T80 (vrac)",
+        "T80 wheat flour (bulk)",
+        2.4,
+        1,
+        4,
+        KG,
+        0.0,
+        GroceryTax::Food,
+    ),
+    (
+        "Amandes décortiquées (vrac)",
+        "Shelled almonds (bulk)",
+        24.0,
+        0,
+        4,
+        KG,
+        0.0,
+        GroceryTax::Food,
+    ),
+    (
+        "Huile de tournesol (vrac)",
+        "Sunflower oil (bulk)",
+        5.2,
+        0,
+        4,
+        LITRE,
+        0.0,
+        GroceryTax::Food,
+    ),
+    (
+        "Savon de Marseille 300 g",
+        "Marseille soap 300 g",
+        4.5,
+        0,
+        2,
+        UNITS,
+        0.3,
+        GroceryTax::Standard,
+    ),
+    (
+        "Bocal en verre 1 L",
+        "Glass jar 1 L",
+        3.9,
+        0,
+        2,
+        UNITS,
+        0.45,
+        GroceryTax::Standard,
+    ),
+];
+
 /// Colours of the pictures, one per product in turn.
 const COLOURS: &[&str] = &[
     "#b5651d", "#d4a373", "#8c5a3c", "#e9c46a", "#6a994e", "#bc4749", "#457b9d", "#f4a261",
@@ -406,6 +523,20 @@ fn object(value: Json) -> Map<String, Json> {
     }
 }
 
+/// A dataset's records, by model.
+type Records = BTreeMap<String, Vec<Map<String, Json>>>;
+
+/// The greatest id of `model`'s records (0 when none).
+fn max_id(records: &Records, model: &str) -> i64 {
+    records
+        .get(model)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("id").and_then(Json::as_i64))
+        .max()
+        .unwrap_or(0)
+}
+
 /// When a local time in Paris on `day` is, in UTC.
 fn paris(day: chrono::NaiveDate, hour: u32) -> DateTime<Utc> {
     let local = day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default());
@@ -419,19 +550,11 @@ fn paris(day: chrono::NaiveDate, hour: u32) -> DateTime<Utc> {
 impl Dataset {
     /// The demo shop, with pickup slots over the three weeks after `now`:
     /// Tuesdays and Fridays 16:00–19:00 at the shop, Saturdays 08:00–12:00
-    /// at the covered market (Paris time).
+    /// at the covered market (Paris time); and the grocery of company 2
+    /// (see `add_grocery`), after everything of the bakery.
     pub fn demo(now: DateTime<Utc>) -> Dataset {
         let mut dataset = Dataset::shop();
         let records = &mut dataset.records;
-        let max_id = |records: &std::collections::BTreeMap<String, Vec<Map<String, Json>>>, model: &str| {
-            records
-                .get(model)
-                .into_iter()
-                .flatten()
-                .filter_map(|r| r.get("id").and_then(Json::as_i64))
-                .max()
-                .unwrap_or(0)
-        };
         let stamp = "2026-01-05 08:00:00";
         // Pictures for the built-in products that have none.
         if let Some(templates) = records.get_mut("product.template") {
@@ -609,8 +732,239 @@ impl Dataset {
             next_event += 1;
         }
         records.entry("calendar.event".into()).or_default().extend(events);
+        add_grocery(&mut dataset, now, stamp);
         dataset
     }
+}
+
+/// The grocery "Épicerie Vrac & Co", a second company (2) of the database,
+/// after everything of the bakery (company 1): its partner, its copies of
+/// the bakery's sales taxes, its pricelist, its public categories and
+/// products (all of company 2), its portal customer Léa (company 2, the
+/// grocery's pricelist), and its pickup slots under the category
+/// [`GROCERY_PICKUP`] on Wednesdays and Saturdays 09:00–12:00 over the
+/// three weeks after `now`. The technical user may work in both companies.
+fn add_grocery(dataset: &mut Dataset, now: DateTime<Utc>, stamp: &str) {
+    let records = &mut dataset.records;
+    let first_company = records
+        .get("res.company")
+        .and_then(|companies| companies.first())
+        .cloned()
+        .unwrap_or_default();
+    let company = max_id(records, "res.company") + 1;
+    let currency = first_company.get("currency_id").cloned().unwrap_or(json!(1));
+    let sequence = records
+        .get("res.company")
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("sequence").and_then(Json::as_i64))
+        .max()
+        .unwrap_or(0)
+        + 10;
+
+    // The company and its partner (of no company, as Odoo makes it).
+    let company_partner = max_id(records, "res.partner") + 1;
+    let customer_partner = company_partner + 1;
+    let partners = records.entry("res.partner".into()).or_default();
+    partners.push(object(json!({
+        "id": company_partner, "name": GROCERY, "is_company": true,
+        "email": "contact@epicerie-vrac.example", "phone": "+33 4 72 00 00 33",
+        "street": "3 place du Marché", "zip": "69001", "city": "Lyon", "lang": "fr_FR",
+        "write_date": stamp,
+    })));
+    records
+        .entry("res.company".into())
+        .or_default()
+        .push(object(json!({
+            "id": company, "name": GROCERY, "partner_id": company_partner,
+            "currency_id": currency, "sequence": sequence, "write_date": stamp,
+        })));
+
+    // Its sales taxes: the bakery's 5.5 % included and 20 % excluded, of
+    // company 2.
+    let first_tax = max_id(records, "account.tax") + 1;
+    let taxes = records.entry("account.tax".into()).or_default();
+    let copies: Vec<_> = [FOOD_VAT, VAT_20]
+        .iter()
+        .zip(first_tax..)
+        .filter_map(|(bakery, id)| {
+            let mut tax = taxes
+                .iter()
+                .find(|t| t.get("id").and_then(Json::as_i64) == Some(*bakery))?
+                .clone();
+            tax.insert("id".into(), json!(id));
+            tax.insert("company_id".into(), json!(company));
+            Some(tax)
+        })
+        .collect();
+    taxes.extend(copies);
+    let tax_id = |tax: GroceryTax| match tax {
+        GroceryTax::Food => first_tax,
+        GroceryTax::Standard => first_tax + 1,
+    };
+
+    // Its pricelist: the default of its customers.
+    let pricelist = max_id(records, "product.pricelist") + 1;
+    records
+        .entry("product.pricelist".into())
+        .or_default()
+        .push(object(json!({
+            "id": pricelist, "name": {"en_US": "Public (grocery)", "fr_FR": "Public (épicerie)"},
+            "sequence": 1, "currency_id": currency, "company_id": company, "write_date": stamp,
+        })));
+
+    // Its public categories and products.
+    let first_category = max_id(records, "product.public.category") + 1;
+    let categories = records.entry("product.public.category".into()).or_default();
+    for (i, (fr, en, sequence)) in GROCERY_CATEGORIES.iter().enumerate() {
+        let mut row = object(json!({
+            "id": first_category + i as i64, "name": {"fr_FR": fr, "en_US": en},
+            "sequence": sequence, "write_date": stamp,
+        }));
+        if i > 0 {
+            row.insert("parent_id".into(), json!(first_category));
+        }
+        categories.push(row);
+    }
+    let first_template = max_id(records, "product.template") + 1;
+    let first_variant = max_id(records, "product.product") + 1;
+    let mut templates = Vec::new();
+    let mut variants = Vec::new();
+    for (i, (fr, en, price, public, internal, uom, weight, tax)) in GROCERY_PRODUCTS.iter().enumerate() {
+        let (template, variant) = (first_template + i as i64, first_variant + i as i64);
+        let code = format!("VRAC-{:03}", i + 1);
+        let barcode = format!("3779{:09}", i + 1);
+        templates.push(object(json!({
+            "id": template,
+            "name": {"fr_FR": fr, "en_US": en},
+            "default_code": code,
+            "list_price": price,
+            "standard_price": (price * 0.5 * 100.0).round() / 100.0,
+            "categ_id": internal,
+            "public_categ_ids": [first_category + *public as i64],
+            "uom_id": uom,
+            "uom_po_id": uom,
+            "taxes_id": [tax_id(*tax)],
+            "company_id": company,
+            "sale_ok": true,
+            "purchase_ok": true,
+            "is_published": true,
+            "available_in_pos": true,
+            "to_weight": *uom == KG,
+            "type": "consu",
+            "weight": weight,
+            "barcode": barcode,
+            "description_sale": {
+                "fr_FR": format!("{fr} : au poids ou à l'unité, apportez vos contenants."),
+                "en_US": format!("{en}: by weight or by the piece, bring your own containers."),
+            },
+            "image_1920": picture(fr, i + 3),
+            "write_date": stamp,
+        })));
+        let mut row = object(json!({
+            "id": variant, "product_tmpl_id": template, "default_code": code,
+            "barcode": barcode, "write_date": stamp,
+        }));
+        if *uom != KG && *weight > 0.0 {
+            row.insert("base_unit_count".into(), json!(weight));
+            row.insert("base_unit_id".into(), json!(1));
+        }
+        variants.push(row);
+    }
+    records
+        .entry("product.template".into())
+        .or_default()
+        .extend(templates);
+    records
+        .entry("product.product".into())
+        .or_default()
+        .extend(variants);
+
+    // Its customer, of company 2 alone, and the technical user allowed in
+    // both companies (a shop works in a company its user may work in).
+    let (login, password, name) = GROCERY_CUSTOMER;
+    records
+        .entry("res.partner".into())
+        .or_default()
+        .push(object(json!({
+            "id": customer_partner, "name": name, "email": login, "lang": "fr_FR",
+            "property_product_pricelist": pricelist, "customer_rank": 1, "company_id": company,
+            "write_date": stamp,
+        })));
+    let uid = dataset.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
+    let technical = dataset.technical_user().map(|u| u.id);
+    dataset.users.push(crate::DatasetUser {
+        id: uid,
+        login: login.into(),
+        password: password.into(),
+        api_key: None,
+        partner_id: Some(customer_partner),
+        name: None,
+        share: true,
+        active: true,
+    });
+    let records = &mut dataset.records;
+    let users = records.entry("res.users".into()).or_default();
+    users.push(object(json!({
+        "id": uid, "company_id": company, "company_ids": [company], "write_date": stamp,
+    })));
+    if let Some(technical) = technical {
+        let first = first_company.get("id").and_then(Json::as_i64).unwrap_or(1);
+        match users
+            .iter_mut()
+            .find(|u| u.get("id").and_then(Json::as_i64) == Some(technical))
+        {
+            Some(user) => {
+                let mut allowed: Vec<i64> = user
+                    .get("company_ids")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_i64)
+                    .collect();
+                allowed.extend([first, company]);
+                allowed.sort_unstable();
+                allowed.dedup();
+                user.insert("company_ids".into(), json!(allowed));
+            }
+            None => users.push(object(json!({
+                "id": technical, "company_id": first, "company_ids": [first, company],
+            }))),
+        }
+    }
+
+    // Its pickup slots, under a category of their own.
+    let category = max_id(records, "calendar.event.type") + 1;
+    records
+        .entry("calendar.event.type".into())
+        .or_default()
+        .push(object(json!({"id": category, "name": GROCERY_PICKUP})));
+    let mut next_event = max_id(records, "calendar.event") + 1;
+    let mut events = Vec::new();
+    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    for offset in 0..21 {
+        let day = today + TimeDelta::days(offset);
+        if !matches!(day.weekday(), Weekday::Wed | Weekday::Sat) {
+            continue;
+        }
+        let (start, stop) = (paris(day, 9), paris(day, 12));
+        if start <= now {
+            continue;
+        }
+        events.push(object(json!({
+            "id": next_event,
+            "name": "Retrait à l'épicerie",
+            "start": start.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "stop": stop.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "location": GROCERY_PLACE,
+            "description": "<p>Capacity: 10</p>",
+            "categ_ids": [category],
+            "user_id": 2,
+            "write_date": stamp,
+        })));
+        next_event += 1;
+    }
+    records.entry("calendar.event".into()).or_default().extend(events);
 }
 
 #[cfg(test)]
@@ -636,9 +990,11 @@ mod tests {
                 .count()
                 >= 10
         );
+        // The bakery's (the grocery's are under a category of their own).
         let slots: Vec<_> = demo
             .records_of("calendar.event")
             .iter()
+            .filter(|e| e.get("categ_ids") == Some(&json!([1])))
             .filter(|e| {
                 e.get("start")
                     .and_then(Json::as_str)
@@ -658,5 +1014,77 @@ mod tests {
         assert!(slots
             .iter()
             .any(|e| e.get("start") == Some(&json!("2026-11-28 07:00:00"))));
+    }
+
+    fn by_id<'a>(demo: &'a Dataset, model: &str, id: i64) -> &'a Map<String, Json> {
+        demo.records_of(model)
+            .iter()
+            .find(|r| r.get("id") == Some(&json!(id)))
+            .unwrap_or_else(|| panic!("no {model} {id}"))
+    }
+
+    #[test]
+    fn the_grocery_is_a_second_company_appended_after_the_bakery() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let demo = Dataset::demo(now);
+        let company = by_id(&demo, "res.company", 2);
+        assert_eq!(company["name"], json!(GROCERY));
+        assert_eq!(company["partner_id"], json!(11));
+        assert_eq!(company["currency_id"], json!(1));
+        assert_eq!(company["sequence"], json!(20));
+        assert_eq!(by_id(&demo, "res.partner", 11)["name"], json!(GROCERY));
+        // Its taxes: the bakery's, of company 2.
+        for (bakery, grocery) in [(FOOD_VAT, 4), (VAT_20, 5)] {
+            let mut copy = by_id(&demo, "account.tax", grocery).clone();
+            assert_eq!(copy["company_id"], json!(2));
+            copy.insert("id".into(), json!(bakery));
+            copy.insert("company_id".into(), json!(1));
+            assert_eq!(&copy, by_id(&demo, "account.tax", bakery));
+        }
+        assert_eq!(by_id(&demo, "product.pricelist", 4)["company_id"], json!(2));
+        assert_eq!(
+            by_id(&demo, "product.public.category", 15)["name"]["fr_FR"],
+            json!("Épicerie vrac")
+        );
+        assert_eq!(
+            by_id(&demo, "product.public.category", 16)["parent_id"],
+            json!(15)
+        );
+        // Templates 63 to 70, variants 65 to 72, all of company 2.
+        let grocery: Vec<_> = demo
+            .records_of("product.template")
+            .iter()
+            .filter(|t| t.get("company_id") == Some(&json!(2)))
+            .collect();
+        let ids: Vec<_> = grocery.iter().filter_map(|t| t["id"].as_i64()).collect();
+        assert_eq!(ids, (63..=70).collect::<Vec<_>>());
+        assert!(grocery.iter().all(|t| t.contains_key("image_1920")));
+        assert_eq!(grocery.iter().filter(|t| t["uom_id"] == json!(KG)).count(), 5);
+        assert_eq!(by_id(&demo, "product.product", 72)["product_tmpl_id"], json!(70));
+        // Léa: user 9, partner 12, of company 2 and its pricelist.
+        let lea = demo.user("lea@example.com").unwrap();
+        assert_eq!((lea.id, lea.partner_id, lea.share), (9, Some(12), true));
+        let partner = by_id(&demo, "res.partner", 12);
+        assert_eq!(partner["company_id"], json!(2));
+        assert_eq!(partner["property_product_pricelist"], json!(4));
+        assert_eq!(by_id(&demo, "res.users", 9)["company_ids"], json!([2]));
+        assert_eq!(by_id(&demo, "res.users", 2)["company_ids"], json!([1, 2]));
+        // Its slots: Wednesdays and Saturdays, category 3.
+        assert_eq!(
+            by_id(&demo, "calendar.event.type", 3)["name"],
+            json!(GROCERY_PICKUP)
+        );
+        let slots: Vec<_> = demo
+            .records_of("calendar.event")
+            .iter()
+            .filter(|e| e.get("categ_ids") == Some(&json!([3])))
+            .collect();
+        assert_eq!(slots.len(), 6, "{slots:?}");
+        assert!(slots.iter().all(|e| e["location"] == json!(GROCERY_PLACE)));
+        // Saturday 28 November 2026, 09:00 in Paris is 08:00 UTC.
+        assert!(slots
+            .iter()
+            .any(|e| e.get("start") == Some(&json!("2026-11-28 08:00:00"))));
+        demo.database().unwrap();
     }
 }

@@ -246,6 +246,12 @@ impl Dataset {
         };
         let public = ids(&self.records, "product.public.category");
         let internal = ids(&self.records, "product.category");
+        // With several companies, the added products are the first one's,
+        // with its taxes (the demo's bakery); with one, of no company.
+        let companies = ids(&self.records, "res.company");
+        let company = (companies.len() > 1)
+            .then(|| companies.iter().copied().min())
+            .flatten();
         let taxes: Vec<i64> = self
             .records
             .get("account.tax")
@@ -255,6 +261,13 @@ impl Dataset {
                         r.get("type_tax_use")
                             .and_then(Json::as_str)
                             .is_none_or(|t| t == "sale")
+                    })
+                    .filter(|r| {
+                        company.is_none_or(|c| {
+                            r.get("company_id")
+                                .and_then(Json::as_i64)
+                                .is_none_or(|tax_company| tax_company == c)
+                        })
                     })
                     .filter_map(|r| r.get("id").and_then(Json::as_i64))
                     .collect()
@@ -294,6 +307,9 @@ impl Dataset {
             }
             if let Some(c) = pick(&public, i) {
                 t["public_categ_ids"] = serde_json::json!([c]);
+            }
+            if let Some(c) = company {
+                t["company_id"] = c.into();
             }
             if let Json::Object(t) = t {
                 templates.push(t);

@@ -732,6 +732,13 @@ impl Dataset {
             next_event += 1;
         }
         records.entry("calendar.event".into()).or_default().extend(events);
+        // The bakery's goods are the bakery's (company 1): a product of no
+        // company would be sold by every company's shop, as in Odoo.
+        for template in records.get_mut("product.template").into_iter().flatten() {
+            if template.get("company_id").is_none_or(Json::is_null) {
+                template.insert("company_id".into(), json!(1));
+            }
+        }
         add_grocery(&mut dataset, now, stamp);
         dataset
     }

@@ -11,7 +11,8 @@
 //! resident memory once every shop has synced, the time that took, then a
 //! category page of the first shop under `wrk -t1 -c16` (10 s after a 2 s
 //! warm-up, one logged-in customer, gzip). The double's own memory is
-//! measured before the shops start and subtracted.
+//! measured before the shops start and subtracted. No logger is installed
+//! (the category benchmark measures what the access log costs).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -210,14 +211,7 @@ fn main() {
     let me = std::env::current_exe().unwrap();
     let mut rows = Vec::new();
     for n in [1usize, 5, 20] {
-        let out = Command::new(&me)
-            .env(CHILD, n.to_string())
-            .env(
-                "STOREFRONT_LOG",
-                std::env::var("STOREFRONT_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .output()
-            .unwrap();
+        let out = Command::new(&me).env(CHILD, n.to_string()).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         let line = text
             .lines()

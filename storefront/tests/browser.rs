@@ -102,7 +102,8 @@ async fn a_customer_orders_and_cancels_in_a_real_browser() {
     let demo = storefront::app::demo::start(bind, &support::data_dir(), 0)
         .await
         .unwrap();
-    let base = format!("http://127.0.0.1:{}", demo.app.port());
+    let port = demo.app.port();
+    let base = format!("http://127.0.0.1:{port}");
     let server = demo.app.server_handle();
     tokio::spawn(demo.app.run_until_stopped());
     let (login, password) = storefront::app::demo::LOGINS[0];
@@ -125,6 +126,16 @@ async fn a_customer_orders_and_cancels_in_a_real_browser() {
             .collect::<Vec<_>>()
             .join(","),
         demo.admin_token.clone(),
+        // The same process's second shop, the grocery (company 2), at its
+        // own host name (Chromium resolves *.localhost to loopback): its
+        // customer, a search of its own and one of the bakery's goods.
+        format!(
+            "http://{}:{}/|{}|{}|pois|saint",
+            storefront::app::demo::GROCERY_HOST,
+            port,
+            storefront::app::demo::GROCERY_LOGINS[0].0,
+            storefront::app::demo::GROCERY_LOGINS[0].1,
+        ),
     ];
     let started = Instant::now();
     let dir = script_dir.clone();

@@ -44,7 +44,7 @@ const PHONE = { width: 390, height: 844 };
 const FATAL_IMPACTS = new Set(['serious', 'critical']);
 const TIMEOUT_MS = 15000;
 
-const [base, login, password, outDir, searchText = 'comte', stockPaths = '', members = '', adminToken = ''] = process.argv.slice(2);
+const [base, login, password, outDir, searchText = 'comte', stockPaths = '', members = '', adminToken = '', secondShop = ''] = process.argv.slice(2);
 if (!base || !login || !password || !outDir) {
   console.error('usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH]');
   process.exit(2);
@@ -382,6 +382,29 @@ async function journey() {
   }
 
   if (members) await sharedCase();
+  if (secondShop) await otherShop();
+}
+
+// The same process's second shop, at its own host name: its own name,
+// customers and products; the first shop's customer is not logged in there.
+async function otherShop() {
+  const [shopBase, who, secret, ownText, foreignText] = secondShop.split('|');
+  await page.goto(shopBase, { waitUntil: 'load' });
+  if ((await page.locator('#search-q').count()) > 0) fail(`${shopBase}: already logged in with the first shop's session`);
+  await checkpoint('second-shop-home');
+  await page.goto(new URL('/login', shopBase).href, { waitUntil: 'load' });
+  await page.fill('#login', who);
+  await page.fill('#password', secret);
+  await clickAndLoad(page.locator('main form[action="/login"] button[type="submit"]'), 'the login button');
+  if ((await page.locator('#search-q').count()) === 0) fail(`logging in as ${who} at ${shopBase} failed`);
+  await page.goto(new URL(`/search?q=${encodeURIComponent(ownText)}`, shopBase).href, { waitUntil: 'load' });
+  const own = await page.locator('main .card').count();
+  if (own === 0) fail(`${shopBase}: searching "${ownText}" finds none of its products`);
+  await checkpoint('second-shop-search');
+  await page.goto(new URL(`/search?q=${encodeURIComponent(foreignText)}`, shopBase).href, { waitUntil: 'load' });
+  const foreign = await page.locator('main .card').count();
+  if (foreign !== 0) fail(`${shopBase}: searching "${foreignText}" finds ${foreign} of the first shop's products`);
+  log(`    ${shopBase}: ${own} products for "${ownText}", none of the first shop's for "${foreignText}"`);
 }
 
 // Logs in as `who` (after logging out whoever was), through the form.

@@ -174,5 +174,22 @@ async fn two_shops_in_one_process_keep_their_customers_products_and_orders_apart
     assert_eq!(ready["shop"], json!("grocery"), "{ready}");
     assert_eq!(ready["company"], json!(2), "{ready}");
     assert_eq!(ready["shops"].as_array().unwrap().len(), 2, "{ready}");
+    // The admin resyncs one shop, or all.
+    let one = grocery
+        .send(Method::POST, "/admin/resync", |r| {
+            r.bearer_auth(support::ADMIN_TOKEN)
+        })
+        .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert!(one.json()["summary"].is_string(), "{}", one.body);
+    let all = grocery
+        .send(Method::POST, "/admin/resync?shops=all", |r| {
+            r.bearer_auth(support::ADMIN_TOKEN)
+        })
+        .await
+        .json();
+    for key in ["bakery", "grocery"] {
+        assert!(all["shops"][key]["summary"].is_string(), "{all}");
+    }
     shops.stop().await;
 }

@@ -329,6 +329,7 @@ impl Application {
             secure_cookies: settings.https(),
             shop_key: settings.shop_key.clone(),
             several_shops: several,
+            admin_token: settings.admin_token.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
             shop,
             resync: resync.clone(),

@@ -17,14 +17,7 @@ fn refuse(request: &HttpRequest, token: &AdminToken) -> Option<HttpResponse> {
     let Some(expected) = &token.0 else {
         return Some(HttpResponse::NotFound().finish());
     };
-    let given = request
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
-    match given {
+    match bearer(request) {
         Some(t) if crate::store::ids::same_secret(t.as_bytes(), expected.as_bytes()) => None,
         _ => Some(
             HttpResponse::Unauthorized()
@@ -34,27 +27,68 @@ fn refuse(request: &HttpRequest, token: &AdminToken) -> Option<HttpResponse> {
     }
 }
 
-/// `?full=1` asks for a full sync.
+/// `?full=1` asks for a full sync; `?shops=all`, of every shop.
 #[derive(Debug, serde::Deserialize)]
 pub struct ResyncQuery {
     #[serde(default)]
     full: Option<String>,
+    #[serde(default)]
+    shops: Option<String>,
+}
+
+/// The bearer token a request carries.
+fn bearer(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
 }
 
 /// Resyncs the mirror now (incrementally, or everything with `?full=1`);
 /// answers the one-line summary, or 502 with the error when Odoo could not
-/// be read (the previous snapshot stays).
+/// be read (the previous snapshot stays). With `?shops=all`, every shop's
+/// whose admin token is the one given (the others are left alone and
+/// said `refused`): `{"shops": {"<key>": {"summary"} | {"error"}}}`.
 #[post("/admin/resync")]
 pub async fn resync(
     request: HttpRequest,
     token: web::Data<AdminToken>,
     resync: web::Data<Resync>,
     query: web::Query<ResyncQuery>,
+    shops: web::Data<crate::http::state::Shops>,
 ) -> HttpResponse {
     if let Some(refusal) = refuse(&request, &token) {
         return refusal;
     }
     let full = matches!(query.full.as_deref(), Some("1" | "true" | "yes"));
+    if query.shops.as_deref() == Some("all") {
+        let given = bearer(&request).unwrap_or_default();
+        let mut answers = serde_json::Map::new();
+        for (key, shop) in &shops.0 {
+            let allowed = shop
+                .admin_token
+                .as_deref()
+                .is_some_and(|t| crate::store::ids::same_secret(t.as_bytes(), given.as_bytes()));
+            let answer = if !allowed {
+                json!({"error": "refused: another admin token"})
+            } else {
+                let result = if full {
+                    shop.resync.full_sync_now().await
+                } else {
+                    shop.resync.sync_now().await
+                };
+                match result {
+                    Ok(report) => json!({"summary": report.summary()}),
+                    Err(e) => json!({"error": e.to_string()}),
+                }
+            };
+            answers.insert(key.clone(), answer);
+        }
+        return HttpResponse::Ok().json(json!({ "shops": answers }));
+    }
     let result = if full {
         resync.full_sync_now().await
     } else {

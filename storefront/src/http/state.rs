@@ -34,6 +34,9 @@ pub struct AppState {
     /// Whether the deployment has several shops (then logs and metrics
     /// name the shop).
     pub several_shops: bool,
+    /// The shop's admin token (`STOREFRONT_ADMIN_TOKEN`), for the admin
+    /// calls made to every shop at once.
+    pub admin_token: Option<String>,
     /// The shop.
     pub shop: Shop,
     /// The mirror and its syncs.

@@ -233,6 +233,13 @@ async fn three_members_fill_a_case(series: &str) {
         let order = shares["shares"][0]["order_url"].as_str().unwrap().to_owned();
         let page = member.get(&order).await;
         assert_eq!(page.status, 200, "{order}: {}", page.body);
+        // A part of a case ordered for all its members is not one member's
+        // to cancel.
+        assert!(!page.body.contains("/cancel\""), "{}", page.body);
+        let cancel = member
+            .json_csrf(Method::POST, &format!("/api/v1{order}/cancel"), None)
+            .await;
+        assert!(cancel.body.contains("order_not_cancellable"), "{}", cancel.body);
     }
     let list = claire.get("/orders").await;
     assert!(

@@ -22,6 +22,7 @@ Commands:
           /hooks/odoo/STOREFRONT_WEBHOOK_SECRET), one line per rule; needs an
           Odoo administrator, ODOO_SETUP_USER and ODOO_SETUP_PASSWORD (else
           ODOO_USER). --remove deletes them. Odoo 16: the probe and timer only.
+          With several shops, every shop's rules, or --shop KEY's.
   healthcheck  exit 0 if the server on STOREFRONT_BIND answers /healthz
 
 Settings (environment variables):
@@ -187,7 +188,7 @@ fn chosen_shops(args: &[String]) -> anyhow::Result<Vec<storefront::app::settings
             );
             Ok(chosen)
         }
-        _ => anyhow::bail!("usage: storefront sync [--shop KEY]"),
+        _ => anyhow::bail!("usage: storefront sync|odoo-setup [--shop KEY]"),
     }
 }
 
@@ -232,13 +233,34 @@ fn sync(args: &[String]) -> anyhow::Result<String> {
 
 fn odoo_setup(args: &[String]) -> anyhow::Result<String> {
     use storefront::app::odoo_setup;
-    let action = odoo_setup::Action::from_args(args)?;
-    let settings = storefront::app::settings::Settings::from_env()?;
+    // `--shop KEY` anywhere: that shop's rules alone (default: every shop's).
+    let (shop, rest): (Vec<String>, Vec<String>) = match args.iter().position(|a| a == "--shop") {
+        Some(i) if i + 1 < args.len() => (
+            args[i..=i + 1].to_vec(),
+            args[..i].iter().chain(&args[i + 2..]).cloned().collect(),
+        ),
+        Some(_) => anyhow::bail!("usage: storefront odoo-setup [--remove] [--shop KEY]"),
+        None => (Vec::new(), args.to_vec()),
+    };
+    let action = odoo_setup::Action::from_args(&rest)?;
+    let shops = chosen_shops(&shop)?;
+    let several = shops.len() > 1;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let lines = runtime.block_on(odoo_setup::run(
-        &settings,
-        |name| std::env::var(name).ok(),
-        action,
-    ))?;
+    let mut lines = Vec::new();
+    for settings in &shops {
+        let done = runtime.block_on(odoo_setup::run(settings, |name| std::env::var(name).ok(), action));
+        let done = if several {
+            done.with_context(|| format!("the shop {:?}", settings.shop_key))?
+        } else {
+            done?
+        };
+        lines.extend(done.into_iter().map(|line| {
+            if several {
+                format!("{}: {line}", settings.shop_key)
+            } else {
+                line
+            }
+        }));
+    }
     Ok(lines.join("\n"))
 }

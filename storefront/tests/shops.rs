@@ -71,7 +71,20 @@ async fn two_shops_in_one_process_keep_their_customers_products_and_orders_apart
     let double = OdooDouble::start(Dataset::demo(chrono::Utc::now()))
         .await
         .unwrap();
-    let shops = support::spawn_shops(two_shops(&double)).await;
+    // The grocery's own stylesheet (its template and asset overrides).
+    let overrides = support::data_dir();
+    std::fs::create_dir_all(overrides.join("assets")).unwrap();
+    std::fs::write(
+        overrides.join("assets/style.css"),
+        "/* the grocery's colours */\n",
+    )
+    .unwrap();
+    let mut settings = two_shops(&double);
+    settings.insert(
+        "SHOPS_GROCERY_STOREFRONT_OVERRIDE_DIR".to_owned(),
+        overrides.display().to_string(),
+    );
+    let shops = support::spawn_shops(settings).await;
     let bakery = Browser::at_host("bakery.localhost", shops.port);
     let grocery = Browser::at_host("grocery.localhost", shops.port);
 
@@ -87,6 +100,18 @@ async fn two_shops_in_one_process_keep_their_customers_products_and_orders_apart
             .status,
         200
     );
+
+    // Each shop its assets.
+    assert!(grocery
+        .get("/assets/style.css")
+        .await
+        .body
+        .contains("the grocery's colours"));
+    assert!(!bakery
+        .get("/assets/style.css")
+        .await
+        .body
+        .contains("the grocery's colours"));
 
     // Each shop its name.
     assert!(grocery.get("/").await.body.contains("Épicerie Vrac &amp; Co"));

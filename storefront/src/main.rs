@@ -70,10 +70,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `text` and a newline to standard output; a closed output (the
+/// reader went away) is not a reason to stop, nor to panic.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
+
 fn run(result: anyhow::Result<String>) -> ExitCode {
     match result {
         Ok(line) => {
-            println!("{line}");
+            say(&line);
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -128,24 +136,28 @@ fn demo(args: &[String]) -> anyhow::Result<String> {
     runtime.block_on(async {
         let demo = storefront::app::demo::start(bind, &data, grow).await?;
         let port = demo.app.port();
-        println!("Demo shop: http://{}:{port}/", bind.ip());
+        let mut lines = vec![format!("Demo shop: http://{}:{port}/", bind.ip())];
         for (login, password) in storefront::app::demo::LOGINS {
-            println!("  log in as {login} / {password}");
+            lines.push(format!("  log in as {login} / {password}"));
         }
-        println!(
+        lines.push(format!(
             "Second shop, the grocery (another Odoo company, same process): http://{}:{port}/",
             storefront::app::demo::GROCERY_HOST
-        );
+        ));
         for (login, password) in storefront::app::demo::GROCERY_LOGINS {
-            println!("  log in as {login} / {password}");
+            lines.push(format!("  log in as {login} / {password}"));
         }
-        println!(
+        lines.push(format!(
             "  (the bakery also answers at http://{}:{port}/; *.localhost is this machine)",
             storefront::app::demo::BAKERY_HOST
-        );
-        println!("Odoo double (XML-RPC): {}  (admin / admin)", demo.odoo.url());
-        println!("Admin token: {}", demo.admin_token);
-        println!("Stop with Ctrl-C.");
+        ));
+        lines.push(format!(
+            "Odoo double (XML-RPC): {}  (admin / admin)",
+            demo.odoo.url()
+        ));
+        lines.push(format!("Admin token: {}", demo.admin_token));
+        lines.push("Stop with Ctrl-C.".to_owned());
+        say(&lines.join("\n"));
         demo.app.run_until_stopped().await?;
         Ok("storefront: stopped".to_owned())
     })

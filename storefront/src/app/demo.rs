@@ -83,6 +83,8 @@ pub async fn start(bind: SocketAddr, data_dir: &Path, grow: usize) -> anyhow::Re
             "SHOPS_GROCERY_SHOP_PICKUP_CATEGORY",
             "Retrait épicerie".to_owned(),
         ),
+        // Its goods are weighed out of bins: no stock is said.
+        ("SHOPS_GROCERY_SHOP_SHOW_STOCK", "off".to_owned()),
         (
             "SHOPS_GROCERY_SHOP_HOME_TEXT",
             "Épicerie en vrac : légumineuses, céréales, huiles et fruits secs. Apportez vos bocaux, \

@@ -14,6 +14,8 @@
 //! the machine's two cores with them, as it would on a small shop's server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::process::Command;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -117,15 +119,6 @@ end
     }
 }
 
-/// The `sf_session` cookie an answer sets.
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response.headers().get_all("set-cookie").iter().find_map(|v| {
-        let v = v.to_str().ok()?;
-        let value = v.strip_prefix("sf_session=")?;
-        Some(value.split(';').next()?.to_owned())
-    })
-}
-
 fn main() {
     if Command::new("wrk").arg("--version").output().is_err() {
         println!("category benchmark SKIPPED: no wrk (apt-get install wrk)");
@@ -164,21 +157,7 @@ fn main() {
             .unwrap();
         let mut cookies = Vec::new();
         for (login, password) in storefront::app::demo::LOGINS {
-            let session = http.get(format!("{base}/api/v1/session")).send().await.unwrap();
-            let anon = session_cookie(&session).unwrap();
-            let token: serde_json::Value = session.json().await.unwrap();
-            let answer = http
-                .post(format!("{base}/login"))
-                .header("cookie", format!("sf_session={anon}"))
-                .form(&[
-                    ("csrf_token", token["csrf_token"].as_str().unwrap()),
-                    ("login", login),
-                    ("password", password),
-                ])
-                .send()
-                .await
-                .unwrap();
-            cookies.push(session_cookie(&answer).unwrap());
+            cookies.push(support::log_in(&http, &base, login, password).await);
         }
         // The biggest category.
         let categories: serde_json::Value = http

@@ -15,6 +15,8 @@
 //! (the category benchmark measures what the access log costs).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
 use std::process::Command;
 use std::time::Instant;
@@ -34,14 +36,6 @@ fn resident_kib() -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-/// The `sf_session` cookie an answer sets.
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response.headers().get_all("set-cookie").iter().find_map(|v| {
-        let value = v.to_str().ok()?.strip_prefix("sf_session=")?;
-        Some(value.split(';').next()?.to_owned())
-    })
 }
 
 /// `wrk` on `url` with these headers: requests/s, p99 in ms, failures.
@@ -144,21 +138,7 @@ fn measure(n: usize) {
             .build()
             .unwrap();
         let base = format!("http://{host}:{port}");
-        let session = http.get(format!("{base}/api/v1/session")).send().await.unwrap();
-        let anon = session_cookie(&session).unwrap();
-        let token: serde_json::Value = session.json().await.unwrap();
-        let answer = http
-            .post(format!("{base}/login"))
-            .header("cookie", format!("sf_session={anon}"))
-            .form(&[
-                ("csrf_token", token["csrf_token"].as_str().unwrap()),
-                ("login", "claire@example.com"),
-                ("password", "claire-password"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let cookie = session_cookie(&answer).unwrap();
+        let cookie = support::log_in(&http, &base, "claire@example.com", "claire-password").await;
         let categories: serde_json::Value = http
             .get(format!("{base}/api/v1/categories"))
             .header("cookie", format!("sf_session={cookie}"))

@@ -1218,7 +1218,7 @@ async fn three_customers_share_a_case_and_odoo_has_three_quotations() {
             vec![product],
             Struct::new().with(
                 "product_tag_ids",
-                Value::Array(vec![Value::Array(vec![4.into(), tag.into()])]),
+                connector::records::Command::list([connector::records::Command::Link(tag)]),
             ),
         )
         .send()
@@ -1247,7 +1247,7 @@ async fn three_customers_share_a_case_and_odoo_has_three_quotations() {
                 vec![product],
                 Struct::new().with(
                     "uom_ids",
-                    Value::Array(vec![Value::Array(vec![4.into(), pack.into()])]),
+                    connector::records::Command::list([connector::records::Command::Link(pack)]),
                 ),
             )
             .send()
@@ -1413,7 +1413,7 @@ async fn three_customers_share_a_case_and_odoo_has_three_quotations() {
             vec![product],
             Struct::new().with(
                 "product_tag_ids",
-                Value::Array(vec![Value::Array(vec![3.into(), tag.into()])]),
+                connector::records::Command::list([connector::records::Command::Unlink(tag)]),
             ),
         )
         .send()

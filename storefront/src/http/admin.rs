@@ -72,32 +72,32 @@ pub async fn resync(
                 .admin_token
                 .as_deref()
                 .is_some_and(|t| crate::store::ids::same_secret(t.as_bytes(), given.as_bytes()));
-            let answer = if !allowed {
-                json!({"error": "refused: another admin token"})
+            let answer = if allowed {
+                sync_now(&shop.resync, full).await.unwrap_or_else(|error| error)
             } else {
-                let result = if full {
-                    shop.resync.full_sync_now().await
-                } else {
-                    shop.resync.sync_now().await
-                };
-                match result {
-                    Ok(report) => json!({"summary": report.summary()}),
-                    Err(e) => json!({"error": e.to_string()}),
-                }
+                json!({"error": "refused: another admin token"})
             };
             answers.insert(key.clone(), answer);
         }
         return HttpResponse::Ok().json(json!({ "shops": answers }));
     }
-    let result = if full {
-        resync.full_sync_now().await
-    } else {
-        resync.sync_now().await
-    };
-    match result {
-        Ok(report) => HttpResponse::Ok().json(json!({"summary": report.summary()})),
-        Err(e) => HttpResponse::BadGateway().json(json!({"error": e.to_string()})),
+    match sync_now(&resync, full).await {
+        Ok(summary) => HttpResponse::Ok().json(summary),
+        Err(error) => HttpResponse::BadGateway().json(error),
     }
+}
+
+/// Syncs `resync`'s mirror now (everything when `full`): `{"summary"}`, or
+/// `{"error"}` when Odoo could not be read.
+async fn sync_now(mirror: &Resync, full: bool) -> Result<serde_json::Value, serde_json::Value> {
+    let result = if full {
+        mirror.full_sync_now().await
+    } else {
+        mirror.sync_now().await
+    };
+    result
+        .map(|report| json!({"summary": report.summary()}))
+        .map_err(|e| json!({"error": e.to_string()}))
 }
 
 /// How the last sync went, its error's text included (`/readyz` shows

@@ -650,28 +650,14 @@ async fn put_share(visit: Visit, path: web::Path<String>, body: web::Json<ShareJ
             Ok(taken) => taken,
             Err(ShareError::Store(e)) => return Err(ApiError::Internal(e.into())),
             Err(ShareError::Unavailable) => return Err(ApiError::NotFound),
-            Err(ShareError::Full { available }) => {
-                return Err(ApiError::Refused(
-                    StatusCode::CONFLICT,
-                    "share_full",
-                    visit
-                        .messages()
-                        .get("share_full")
-                        .replace("{available}", &crate::i18n::quantity(available, &visit.lang)),
-                ))
-            }
-            Err(ShareError::Closed) => {
-                return Err(ApiError::Refused(
-                    StatusCode::CONFLICT,
-                    "share_closed",
-                    visit.messages().get("share_closed").to_owned(),
-                ))
+            // The case or the round is not the customer's to change now.
+            Err(e @ (ShareError::Full { .. } | ShareError::Closed)) => {
+                let text = crate::http::views::share_refusal(visit.messages(), &visit.lang, &e);
+                return Err(ApiError::Refused(StatusCode::CONFLICT, e.message_key(), text));
             }
             Err(e) => {
-                return Err(ApiError::BadRequest(
-                    e.message_key(),
-                    visit.messages().get(e.message_key()).to_owned(),
-                ))
+                let text = crate::http::views::share_refusal(visit.messages(), &visit.lang, &e);
+                return Err(ApiError::BadRequest(e.message_key(), text));
             }
         };
         let mut answer = shares_json(&visit, customer).await?;

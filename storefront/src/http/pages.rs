@@ -257,15 +257,11 @@ async fn take_share(visit: Visit, form: web::Form<ShareForm>) -> HttpResponse {
             }
             Err(ShareError::Store(e)) => Err(PageError::Internal(e.into())),
             Err(ShareError::Unavailable | ShareError::NotShared) => Err(PageError::NotFound),
-            Err(ShareError::Full { available }) => {
-                Err(PageError::BadRequest(visit.messages().get("share_full").replace(
-                    "{available}",
-                    &crate::i18n::quantity(available, &visit.lang),
-                )))
-            }
-            Err(e) => Err(PageError::BadRequest(
-                visit.messages().get(e.message_key()).to_owned(),
-            )),
+            Err(e) => Err(PageError::BadRequest(crate::http::views::share_refusal(
+                visit.messages(),
+                &visit.lang,
+                &e,
+            ))),
         }
     }
     .await;

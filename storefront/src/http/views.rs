@@ -238,6 +238,18 @@ pub struct ShareSlotView {
     pub selected: bool,
 }
 
+/// Why a share was refused, in words: what is left of the case when it
+/// is nearly full.
+pub fn share_refusal(messages: &Messages, lang: &str, error: &crate::shop::cases::ShareError) -> String {
+    let text = messages.get(error.message_key());
+    match error {
+        crate::shop::cases::ShareError::Full { available } => {
+            text.replace("{available}", &i18n::quantity(*available, lang))
+        }
+        _ => text.to_owned(),
+    }
+}
+
 /// A slot for people: "Place — Saturday 8 June, 08:00–12:00", in `tz`.
 pub fn slot_text(slot: &crate::shop::slots::Slot, tz: chrono_tz::Tz, lang: &str) -> String {
     let (date, start, stop) = crate::shop::slots::local_window(slot, tz);

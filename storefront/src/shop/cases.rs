@@ -174,6 +174,15 @@ impl Cases {
         Ok(())
     }
 
+    /// Updates what is shown from the store now (a share written, a round
+    /// closed or settled); a failure is logged, and the next refresh
+    /// shows it.
+    async fn show_now(&self, shop: &Shop, snapshot: &Snapshot) {
+        if let Err(e) = self.show(shop, snapshot).await {
+            tracing::warn!(error = %e, "cannot show the shared cases' progress");
+        }
+    }
+
     /// Updates what is shown from the store (after a share, at once).
     async fn show(&self, shop: &Shop, snapshot: &Snapshot) -> Result<(), StoreError> {
         let cases = Arc::clone(&self.known.lock().unwrap_or_else(|e| e.into_inner()).cases);
@@ -356,9 +365,7 @@ pub async fn take_share(
         })
         .await?;
     // Shown at once, here; other instances see it at their next refresh.
-    if let Err(e) = cases.show(shop, snapshot).await {
-        tracing::warn!(error = %e, "cannot show the shared cases' progress");
-    }
+    cases.show_now(shop, snapshot).await;
     match written {
         ShareWrite::Written { taken } => Ok(ShareTaken {
             quantity,
@@ -471,9 +478,7 @@ pub async fn close_now(shop: &Shop) -> Result<Option<DateTime<Utc>>, StoreError>
         return Ok(None);
     };
     shop.store.close_round(round_at.timestamp()).await?;
-    if let Err(e) = shop.cases.show(shop, &snapshot).await {
-        tracing::warn!(error = %e, "cannot show the shared cases' progress");
-    }
+    shop.cases.show_now(shop, &snapshot).await;
     shop.cases.wake();
     Ok(Some(round_at))
 }
@@ -533,10 +538,7 @@ pub async fn settle_due(shop: &Shop) -> Result<Settled, StoreError> {
         shop.outbox.wake();
     }
     if settled.rounds > 0 {
-        let snapshot = shop.mirror.snapshot();
-        if let Err(e) = shop.cases.show(shop, &snapshot).await {
-            tracing::warn!(error = %e, "cannot show the shared cases' progress");
-        }
+        shop.cases.show_now(shop, &shop.mirror.snapshot()).await;
     }
     Ok(settled)
 }
@@ -682,11 +684,7 @@ async fn summarize(
     let Some(on) = shop.settings.cases.partner.or(company_partner) else {
         return Ok(());
     };
-    let lang = shop
-        .languages(snapshot)
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "en_US".into());
+    let lang = shop.first_language(snapshot);
     let french = lang.starts_with("fr");
     let closes = DateTime::from_timestamp(round.round_at, 0)
         .unwrap_or_default()
@@ -769,11 +767,7 @@ fn order_payload(
     let snapshot = &index.snapshot;
     let login = shares.iter().map(|s| s.login.as_str()).find(|l| !l.is_empty());
     let customer = member(shop, index, partner_id, login);
-    let lang = shop
-        .languages(snapshot)
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "en_US".into());
+    let lang = shop.first_language(snapshot);
     let shelf = shop.pricing_shelf(index, &lang, &customer);
     let (lines, unsold) = cart::price_lines(&shelf, shares.iter().map(|s| (s.product_id, s.quantity)));
     if !unsold.is_empty() {
@@ -879,11 +873,7 @@ fn member(shop: &Shop, index: &CatalogIndex, partner_id: i64, login: Option<&str
 /// in the shop's first language.
 fn dropped_message(shop: &Shop, index: &CatalogIndex, share: &Share) -> (String, String) {
     let snapshot = &index.snapshot;
-    let lang = shop
-        .languages(snapshot)
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "en_US".into());
+    let lang = shop.first_language(snapshot);
     let name = index
         .variant(share.product_id)
         .map(|(_, t)| snapshot.product_name(t, &lang).to_owned())

@@ -124,6 +124,15 @@ impl Shop {
         }
     }
 
+    /// The shop's first language (for what it writes to Odoo and tells
+    /// the staff and customers when no request says otherwise).
+    pub fn first_language(&self, snapshot: &Snapshot) -> String {
+        self.languages(snapshot)
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "en_US".into())
+    }
+
     /// The shop's name: the settings', else the Odoo company's.
     pub fn name(&self, index: &CatalogIndex) -> String {
         self.settings

@@ -269,10 +269,11 @@ impl ClientBuilder {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
-    /// The one company every model call works in
-    /// (`allowed_company_ids`), once set: see [`Client::in_company`] and
-    /// [`Client::settle_company`]. Shared by clones.
-    company: Arc<OnceLock<i64>>,
+    /// The companies every model call works in (`allowed_company_ids`,
+    /// the first current), once set: see [`Client::in_company`],
+    /// [`Client::in_companies`] and [`Client::settle_company`]. Shared by
+    /// clones.
+    company: Arc<OnceLock<Vec<i64>>>,
 }
 
 struct Inner {
@@ -504,9 +505,24 @@ impl Client {
     /// records default to it. Without it Odoo works in all the technical
     /// user's companies at once. Shares the pool, uid and field cache.
     pub fn in_company(&self, company_id: i64) -> Client {
+        self.in_companies(&[company_id])
+    }
+
+    /// The same connection, working in several companies at once: every
+    /// model call carries `allowed_company_ids: companies` (the first is
+    /// the current company, whose values company-dependent fields read),
+    /// so Odoo's company rules show the records of any of them and those
+    /// of no company (shops of one database reading their products
+    /// together: see [`crate::mirror::SharedReads`]). Without companies,
+    /// the technical user's own. Shares the pool, uid and field cache.
+    pub fn in_companies(&self, companies: &[i64]) -> Client {
         Client {
             inner: self.inner.clone(),
-            company: Arc::new(OnceLock::from(company_id)),
+            company: Arc::new(if companies.is_empty() {
+                OnceLock::new()
+            } else {
+                OnceLock::from(companies.to_vec())
+            }),
         }
     }
 
@@ -514,12 +530,18 @@ impl Client {
     /// yet (e.g. once the mirror has found the technical user's company);
     /// returns the company in force.
     pub fn settle_company(&self, company_id: i64) -> i64 {
-        *self.company.get_or_init(|| company_id)
+        self.company.get_or_init(|| vec![company_id])[0]
     }
 
-    /// The company calls work in, once set.
+    /// The company calls work in, once set (the first of
+    /// [`Client::companies`]).
     pub fn company(&self) -> Option<i64> {
-        self.company.get().copied()
+        self.company.get().and_then(|c| c.first().copied())
+    }
+
+    /// The companies calls work in, once set: the current one first.
+    pub fn companies(&self) -> &[i64] {
+        self.company.get().map_or(&[], Vec::as_slice)
     }
 
     /// `common.version`: the server's series (needs no credentials).
@@ -660,12 +682,12 @@ impl Client {
 
     async fn execute_unobserved(&self, call: &KwCall) -> Result<Value, Error> {
         let scoped;
-        let call = match self.company() {
-            Some(company) => {
-                scoped = in_company(call, company);
+        let call = match self.companies() {
+            [] => call,
+            companies => {
+                scoped = in_companies(call, companies);
                 &scoped
             }
-            None => call,
         };
         if self.wire().await? == Wire::Json2 {
             return self.execute_json2(call).await;
@@ -1109,16 +1131,19 @@ impl<R: Record> RecordSearch<'_, R> {
     }
 }
 
-/// `call` with `allowed_company_ids: [company]` in its context, unless the
+/// `call` with `allowed_company_ids: companies` in its context, unless the
 /// call names its companies itself.
-fn in_company(call: &KwCall, company: i64) -> KwCall {
+fn in_companies(call: &KwCall, companies: &[i64]) -> KwCall {
     let mut call = call.clone();
     let mut context = match call.kwargs.remove("context") {
         Some(Value::Struct(context)) => context,
         _ => Struct::new(),
     };
     if !context.contains_key("allowed_company_ids") {
-        context.insert("allowed_company_ids", Value::Array(vec![Value::Int(company)]));
+        context.insert(
+            "allowed_company_ids",
+            Value::Array(companies.iter().copied().map(Value::Int).collect()),
+        );
     }
     call.kwargs.insert("context", Value::Struct(context));
     call

@@ -248,7 +248,7 @@ impl<R: Mirrored> Collection<R> {
 
 /// Fetches `pages` pages, `paging.concurrency` at a time, in page order;
 /// `page_query(n)` gives page n's domain and offset (limit: the batch size).
-async fn fetch_pages<R: Mirrored>(
+pub(super) async fn fetch_pages<R: Mirrored>(
     client: &Client,
     query: &ModelQuery,
     paging: Paging,

@@ -8,15 +8,20 @@
 //! depends on a record (a product's category path, its price under a
 //! pricelist) is derived from the snapshot it belongs to, so a change to a
 //! category, a pricelist, an item or a tax reaches everything that uses it.
+//!
+//! Shops of several companies of one database may share their product
+//! reads ([`SharedReads`], [`Mirror::with_shared`]): one listing and one
+//! fetch of each product serve all of them, each keeping its company's.
 
 mod collection;
 mod images;
 mod persist;
 mod prices;
 mod settings;
+mod shared;
 mod targeted;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +33,7 @@ pub use collection::{Collection, Delta, Mirrored, ModelQuery, Paging};
 pub use images::{Image, ImageCache, ImageSize};
 pub use persist::SnapshotFileError;
 pub use settings::OdooSettings;
+pub use shared::{SharedMember, SharedReads, SharedStats, DEFAULT_FRESH_FOR};
 pub use targeted::{Changes, MIRRORED_MODELS};
 
 use crate::client::Client;
@@ -41,6 +47,7 @@ use crate::records::{
     Uom, User,
 };
 use crate::search::{SearchDoc, SearchIndex};
+use shared::{Request, Taken};
 
 /// What to mirror and how.
 #[derive(Debug, Clone)]
@@ -345,6 +352,12 @@ pub struct SyncReport {
     pub removed: BTreeMap<&'static str, usize>,
     /// Products, variants, categories, customers, pricelists, slots now held.
     pub counts: BTreeMap<&'static str, usize>,
+    /// The models whose listing another shop of the database made
+    /// ([`SharedReads`]): this sync took it from that shop's round.
+    pub shared_listings: BTreeSet<&'static str>,
+    /// Records taken from what another shop of the database fetched, by
+    /// model (counted in `fetched` too).
+    pub shared_records: BTreeMap<&'static str, usize>,
 }
 
 impl SyncReport {
@@ -385,7 +398,7 @@ impl SyncReport {
     /// One line for a log or a cron mail.
     pub fn summary(&self) -> String {
         let counts: Vec<String> = self.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-        format!(
+        let mut line = format!(
             "{} sync in {:.2} s: {}; {} calls, {} records fetched, {} removed",
             self.kind(),
             self.duration.as_secs_f64(),
@@ -393,7 +406,16 @@ impl SyncReport {
             self.total_calls(),
             self.fetched.values().sum::<usize>(),
             self.removed.values().sum::<usize>(),
-        )
+        );
+        if !self.shared_listings.is_empty() {
+            let models: Vec<&str> = self.shared_listings.iter().copied().collect();
+            line.push_str(&format!(
+                "; taken from another shop's reads: the listing of {}, {} records",
+                models.join(" and "),
+                self.shared_records.values().sum::<usize>()
+            ));
+        }
+        line
     }
 }
 
@@ -406,6 +428,7 @@ pub struct Mirror {
     config: MirrorConfig,
     current: ArcSwap<Snapshot>,
     syncing: tokio::sync::Mutex<()>,
+    shared: Option<SharedMember>,
 }
 
 impl Mirror {
@@ -422,7 +445,28 @@ impl Mirror {
             config,
             current: ArcSwap::from_pointee(snapshot),
             syncing: tokio::sync::Mutex::new(()),
+            shared: None,
         }
+    }
+
+    /// The same mirror reading its products (`product.template`,
+    /// `product.product`) with the other shops of its Odoo database that
+    /// share `reads` (give one [`SharedReads`] to the mirrors of one URL,
+    /// database and login only): one listing and one fetch of a product
+    /// serve them all, each keeping its company's products and those of no
+    /// company. Translations and the other models stay the shop's own.
+    pub fn with_shared(mut self, reads: &Arc<SharedReads>) -> Self {
+        let member = reads.join();
+        if let Some(company) = self.client.company() {
+            member.register(company);
+        }
+        self.shared = Some(member);
+        self
+    }
+
+    /// The reads shared with other shops, if any ([`Mirror::with_shared`]).
+    pub fn shared(&self) -> Option<&Arc<SharedReads>> {
+        self.shared.as_ref().map(SharedMember::source)
     }
 
     /// The current snapshot.
@@ -455,6 +499,7 @@ impl Mirror {
         let result = Sync {
             client: &self.client,
             config: &self.config,
+            shared: self.shared.as_ref(),
             previous: previous.as_deref(),
             report: SyncReport {
                 full: previous.is_none(),
@@ -490,6 +535,8 @@ impl Mirror {
 struct Sync<'a> {
     client: &'a Client,
     config: &'a MirrorConfig,
+    /// The product reads shared with the other shops of the database.
+    shared: Option<&'a SharedMember>,
     previous: Option<&'a Snapshot>,
     report: SyncReport,
     /// The shop's languages Odoo has, default first (found first thing).
@@ -622,28 +669,190 @@ impl Sync<'_> {
 
     /// The shop's company, settled on the client on the first sync.
     async fn company(&mut self) -> Result<i64, Error> {
-        if let Some(id) = self.client.company() {
-            return Ok(id);
+        let id = match self.client.company() {
+            Some(id) => id,
+            None => {
+                let id = company::resolve(self.client, self.config.company.as_ref()).await?;
+                tracing::info!(company = id, "the shop works in this Odoo company");
+                self.client.settle_company(id)
+            }
+        };
+        if let Some(shared) = self.shared {
+            shared.register(id);
         }
-        let id = company::resolve(self.client, self.config.company.as_ref()).await?;
-        tracing::info!(company = id, "the shop works in this Odoo company");
-        Ok(self.client.settle_company(id))
+        Ok(id)
     }
 
     /// What the shop's company sees: its records and those of no company.
     fn ours(company_id: i64) -> Domain {
-        field("company_id").is_in([company_id]) | field("company_id").eq(false)
+        Self::of_companies(&[company_id])
+    }
+
+    /// The records of these companies and those of no company.
+    fn of_companies(companies: &[i64]) -> Domain {
+        field("company_id").is_in(companies.iter().copied()) | field("company_id").eq(false)
     }
 
     /// The products (templates or variants) on sale.
     fn on_sale(&self, company_id: i64, modules: Modules) -> Domain {
+        Self::on_sale_in(&[company_id], modules, self.config.published_only)
+    }
+
+    /// The products on sale in any of these companies (or in none): what
+    /// the shops of one database read together ([`SharedReads`]).
+    fn on_sale_in(companies: &[i64], modules: Modules, published_only: bool) -> Domain {
         // Combo products (18+) are priced in the items a customer chooses:
         // not offered (see the README).
-        let mut on_sale = field("sale_ok").eq(true) & Self::ours(company_id) & field("type").ne("combo");
-        if modules.website_sale && self.config.published_only {
+        let mut on_sale =
+            field("sale_ok").eq(true) & Self::of_companies(companies) & field("type").ne("combo");
+        if modules.website_sale && published_only {
             on_sale = on_sale & field("is_published").eq(true);
         }
         on_sale
+    }
+
+    /// The products of `R` on sale, from the round shared with the other
+    /// shops of the database (see [`SharedReads`]).
+    async fn shared_products<R: shared::Shareable>(
+        &mut self,
+        shared: &SharedMember,
+        company_id: i64,
+        modules: Modules,
+        previous: impl Fn(&Snapshot) -> &Collection<R>,
+    ) -> Result<Taken<R>, Error> {
+        let published_only = self.config.published_only;
+        let domain = move |companies: &[i64]| Self::on_sale_in(companies, modules, published_only);
+        let lang = self.default_lang();
+        let taken = shared
+            .take(Request {
+                client: self.client,
+                company: company_id,
+                domain: &domain,
+                lang: &lang,
+                active_test: true,
+                paging: self.paging(),
+                overlap: self.config.overlap,
+                previous: self.previous.map(previous),
+            })
+            .await?;
+        self.report.add(R::MODEL, taken.delta);
+        if taken.listed_by_another {
+            self.report.shared_listings.insert(R::MODEL);
+        }
+        if taken.reused > 0 {
+            *self.report.shared_records.entry(R::MODEL).or_default() += taken.reused;
+        }
+        Ok(taken)
+    }
+
+    /// The products on sale, shared or not.
+    async fn products(
+        &mut self,
+        company_id: i64,
+        modules: Modules,
+    ) -> Result<(Collection<ProductTemplate>, Collection<ProductVariant>), Error> {
+        let Some(shared) = self.shared else {
+            let on_sale = self.on_sale(company_id, modules);
+            let templates = self
+                .collection(self.query(on_sale.clone()), |s| &s.templates)
+                .await?;
+            let variants = self.collection(self.query(on_sale), |s| &s.variants).await?;
+            return Ok((templates, variants));
+        };
+        let mut templates = self
+            .shared_products(shared, company_id, modules, |s| &s.templates)
+            .await?;
+        self.keep_visible_taxes(&mut templates, company_id).await?;
+        let mut variants = self
+            .shared_products(shared, company_id, modules, |s| &s.variants)
+            .await?;
+        self.own_costs(&mut variants, company_id).await?;
+        Ok((templates.collection, variants.collection))
+    }
+
+    /// Read with several companies allowed, a product's `taxes_id` lists
+    /// the taxes of every one of them (a product of no company has each
+    /// company's): keeps those the shop's company sees, as a read in that
+    /// company alone gives (Odoo filters a many2many by the record rules
+    /// of its model: `account.tax`'s company rule).
+    async fn keep_visible_taxes(
+        &mut self,
+        taken: &mut Taken<ProductTemplate>,
+        company_id: i64,
+    ) -> Result<(), Error> {
+        if taken.companies == [company_id] {
+            return Ok(());
+        }
+        let records = &mut taken.collection.records;
+        let named: BTreeSet<i64> = taken
+            .read_in
+            .iter()
+            .filter_map(|(id, _)| records.get(id))
+            .flat_map(|t| t.taxes_id.iter().copied())
+            .collect();
+        if named.is_empty() {
+            return Ok(());
+        }
+        let visible: BTreeSet<i64> = self
+            .client
+            .model(Tax::MODEL)
+            .search(field("id").is_in(named))
+            .active_test(false)
+            .send()
+            .await?
+            .into_iter()
+            .collect();
+        self.report.add_call(Tax::MODEL, 0);
+        for (id, _) in &taken.read_in {
+            if let Some(template) = records.get_mut(id) {
+                template.taxes_id.retain(|t| visible.contains(t));
+            }
+        }
+        Ok(())
+    }
+
+    /// The cost (`standard_price`) is company-dependent: the value read is
+    /// that of the company current in the read. Reads it again, in the
+    /// shop's company, for the variants read in another.
+    async fn own_costs(&mut self, taken: &mut Taken<ProductVariant>, company_id: i64) -> Result<(), Error> {
+        #[derive(Deserialize)]
+        struct Cost {
+            id: i64,
+            #[serde(with = "fields::opt_decimal", default)]
+            standard_price: Option<rust_decimal::Decimal>,
+        }
+        let foreign: Vec<i64> = taken
+            .read_in
+            .iter()
+            .filter(|(_, read_in)| *read_in != company_id)
+            .map(|(id, _)| *id)
+            .collect();
+        if foreign.is_empty()
+            || !self
+                .client
+                .fields_for::<ProductVariant>()
+                .await?
+                .contains(&"standard_price")
+        {
+            return Ok(());
+        }
+        for chunk in foreign.chunks(self.config.batch_size.max(1) as usize) {
+            let costs: Vec<Cost> = self
+                .client
+                .model(ProductVariant::MODEL)
+                .search_read(field("id").is_in(chunk.iter().copied()))
+                .fields(["standard_price"])
+                .returning()
+                .send()
+                .await?;
+            self.report.add_call(ProductVariant::MODEL, 0);
+            for cost in costs {
+                if let Some(variant) = taken.collection.records.get_mut(&cost.id) {
+                    variant.standard_price = cost.standard_price;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The partners of portal users.
@@ -712,11 +921,7 @@ impl Sync<'_> {
             },
         );
         let ours = Self::ours(company_id);
-        let on_sale = self.on_sale(company_id, modules);
-        let templates = self
-            .collection(self.query(on_sale.clone()), |s| &s.templates)
-            .await?;
-        let variants = self.collection(self.query(on_sale), |s| &s.variants).await?;
+        let (templates, variants) = self.products(company_id, modules).await?;
         let public_categories = if modules.website_sale {
             self.collection(self.query(Domain::All), |s| &s.public_categories)
                 .await?

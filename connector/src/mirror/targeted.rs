@@ -126,6 +126,8 @@ impl Mirror {
         let sync = Sync {
             client: &self.client,
             config: &self.config,
+            // The records Odoo said changed are read by this shop alone.
+            shared: None,
             previous: Some(&current),
             report: SyncReport {
                 targeted: true,

@@ -57,6 +57,10 @@ pub struct ProductTemplate {
     /// the module.
     #[serde(default)]
     pub to_weight: bool,
+    /// Its company; `None` for a product every company sells (and in
+    /// snapshots saved before it was read).
+    #[serde(with = "fields::opt_many2one_id", default)]
+    pub company_id: Option<i64>,
 }
 
 impl Record for ProductTemplate {
@@ -79,6 +83,7 @@ impl Record for ProductTemplate {
         FieldSpec::required(&["product_variant_ids"]),
         FieldSpec::required(&["weight"]),
         FieldSpec::optional(&["to_weight"]),
+        FieldSpec::optional(&["company_id"]),
     ];
 }
 
@@ -123,6 +128,11 @@ pub struct ProductVariant {
     /// the product's unit).
     #[serde(default)]
     pub base_unit_name: Option<String>,
+    /// Its product's company (`_inherits` of the template's); `None` for a
+    /// product every company sells (and in snapshots saved before it was
+    /// read).
+    #[serde(with = "fields::opt_many2one_id", default)]
+    pub company_id: Option<i64>,
 }
 
 impl Record for ProductVariant {
@@ -140,6 +150,7 @@ impl Record for ProductVariant {
         FieldSpec::optional(&["standard_price"]),
         FieldSpec::optional(&["base_unit_count"]),
         FieldSpec::optional(&["base_unit_name"]),
+        FieldSpec::optional(&["company_id"]),
     ];
 }
 

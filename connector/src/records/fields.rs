@@ -7,6 +7,7 @@
 //! | Odoo field | Rust | helper |
 //! | --- | --- | --- |
 //! | many2one | [`Many2one`] / `Option<Many2one>` | (none needed) |
+//! | many2one, its id alone | `Option<i64>` | [`opt_many2one_id`] |
 //! | one2many, many2many | `Vec<i64>` | [`x2many`] (also reads `false` as empty) |
 //! | datetime | `DateTime<Utc>` / `Option<..>` | [`datetime`] / [`opt_datetime`] |
 //! | date | `NaiveDate` / `Option<..>` | [`date`] / [`opt_date`] |
@@ -339,6 +340,23 @@ pub mod x2many {
     /// See the [module](self).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Error> {
         Ok(Option::<Vec<i64>>::deserialize(deserializer)?.unwrap_or_default())
+    }
+}
+
+/// A many2one kept as its id alone (e.g. a product's `company_id`): Odoo's
+/// `[id, "name"]` or a bare id is `Some(id)`, `false` is `None`; written as
+/// the id or null (and read back so from a saved snapshot).
+pub mod opt_many2one_id {
+    use super::*;
+
+    /// Writes the id, or null.
+    pub fn serialize<S: serde::Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(value, serializer)
+    }
+
+    /// See the [module](self).
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+        Ok(Option::<Many2one>::deserialize(deserializer)?.map(|m| m.id))
     }
 }
 

@@ -363,6 +363,54 @@ async fn two_companies_sell_from_one_process_each_in_its_own_company() {
         ],
     );
     let shops = support::spawn_shops(vars).await;
+    // The two shops are of one database: they read their products together.
+    let (mirror_a, mirror_b) = (shops.shop("a").resync.mirror(), shops.shop("b").resync.mirror());
+    let reads = mirror_a.shared().expect("shop a reads with shop b");
+    assert!(std::sync::Arc::ptr_eq(reads, mirror_b.shared().unwrap()));
+    let before = reads.stats();
+    let report_a = mirror_a.sync().await.unwrap();
+    let report_b = mirror_b.sync().await.unwrap();
+    for model in ["product.template", "product.product"] {
+        assert!(!report_a.shared_listings.contains(model), "{report_a:?}");
+        assert!(report_b.shared_listings.contains(model), "{report_b:?}");
+        let reused = |stats: &connector::mirror::SharedStats| stats.reused.get(model).copied().unwrap_or(0);
+        assert_eq!(reused(&reads.stats()), reused(&before) + 1, "{model}");
+    }
+    println!(
+        "real Odoo {}: shop b took shop a's product listings ({})",
+        odoo.series,
+        report_b.summary()
+    );
+    // Each holds exactly the products a mirror of its company reading
+    // alone holds (taxes of the other company left out, costs its own).
+    for mirror in [mirror_a, mirror_b] {
+        let held = mirror.snapshot();
+        let company = held.company_id.unwrap();
+        let alone = connector::mirror::Mirror::new(
+            mirror.client().in_company(company),
+            connector::mirror::MirrorConfig {
+                languages: held.languages.clone(),
+                ..connector::mirror::MirrorConfig::default()
+            },
+        );
+        alone.full_sync().await.unwrap();
+        let alone = alone.snapshot();
+        assert_eq!(
+            held.templates.records, alone.templates.records,
+            "{}: company {company}",
+            odoo.series
+        );
+        assert_eq!(
+            held.variants.records, alone.variants.records,
+            "{}: company {company}",
+            odoo.series
+        );
+    }
+    println!(
+        "real Odoo {}: {:?}; each shop's products as it reads them alone",
+        odoo.series,
+        reads.stats()
+    );
     for (key, who, company) in [("a", "french", &a), ("b", "company_b", &b)] {
         let shop = shops.shop(key);
         let snapshot = shop.resync.mirror().snapshot();

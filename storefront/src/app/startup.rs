@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
-use connector::mirror::{ImageCache, Mirror, Snapshot};
+use connector::mirror::{ImageCache, Mirror, SharedReads, Snapshot};
 use tracing::Instrument as _;
 
 use crate::app::settings::Settings;
@@ -83,6 +83,41 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// The product reads of the shops of one Odoo database (the same URL,
+/// database and login), shared by each group of two shops or more: one
+/// [`SharedReads`] per group, by shop key. A shop alone on its database
+/// reads by itself.
+fn shared_reads(shops: &[Settings]) -> std::collections::HashMap<String, Arc<SharedReads>> {
+    let odoo_of = |s: &Settings| {
+        (
+            s.odoo.url.trim_end_matches('/').to_owned(),
+            s.odoo.database.clone(),
+            s.odoo.credentials.login().to_owned(),
+        )
+    };
+    let mut groups: std::collections::BTreeMap<_, Vec<&str>> = std::collections::BTreeMap::new();
+    for settings in shops {
+        groups
+            .entry(odoo_of(settings))
+            .or_default()
+            .push(settings.shop_key.as_str());
+    }
+    let mut out = std::collections::HashMap::new();
+    for ((url, database, _), keys) in groups.into_iter().filter(|(_, keys)| keys.len() > 1) {
+        tracing::info!(
+            shops = %keys.join(","),
+            %url,
+            %database,
+            "these shops read their products together"
+        );
+        let reads = Arc::new(SharedReads::default());
+        for key in keys {
+            out.insert(key.to_owned(), reads.clone());
+        }
+    }
+    out
+}
+
 impl Application {
     /// Binds the address of the settings and starts keeping the mirror
     /// fresh (a first sync right away, then on the schedule).
@@ -99,6 +134,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on STOREFRONT_BIND={}: {e}", first.bind))?;
         let port = listener.local_addr()?.port();
         let several = shops.len() > 1;
+        let mut shared = shared_reads(&shops);
         let mut parts = Vec::with_capacity(shops.len());
         for settings in shops {
             // The shop's workers log in its span, when there are several.
@@ -108,7 +144,8 @@ impl Application {
                 tracing::Span::none()
             };
             let key = settings.shop_key.clone();
-            let built = Self::build_shop(settings, several)
+            let reads = shared.remove(&key);
+            let built = Self::build_shop(settings, several, reads)
                 .instrument(span)
                 .await
                 .with_context(|| format!("the shop {key:?}"))?;
@@ -205,8 +242,14 @@ impl Application {
         })
     }
 
-    /// Builds one shop: its client, store, mirror, caches and workers.
-    async fn build_shop(settings: Settings, several: bool) -> anyhow::Result<ShopParts> {
+    /// Builds one shop: its client, store, mirror (reading its products
+    /// with the other shops of its Odoo database through `shared`, if
+    /// any), caches and workers.
+    async fn build_shop(
+        settings: Settings,
+        several: bool,
+        shared: Option<Arc<SharedReads>>,
+    ) -> anyhow::Result<ShopParts> {
         let metrics = Arc::new(Metrics::default());
         let observed = metrics.clone();
         let client = settings
@@ -285,9 +328,13 @@ impl Application {
             }
         }
         let serving_saved = saved.is_some();
-        let mirror = Arc::new(match saved {
+        let mirror = match saved {
             Some(snapshot) => Mirror::with_snapshot(client, settings.mirror(), snapshot),
             None => Mirror::new(client, settings.mirror()),
+        };
+        let mirror = Arc::new(match &shared {
+            Some(reads) => mirror.with_shared(reads),
+            None => mirror,
         });
         let on_sync = metrics.clone();
         let resync = Resync::new(mirror.clone(), Some(file), serving_saved)

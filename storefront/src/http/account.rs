@@ -141,7 +141,7 @@ async fn logout_submit(visit: Visit, form: web::Form<TokenForm>) -> HttpResponse
     if !visit.csrf_ok(&form.csrf_token) {
         return visit.fail(PageError::Csrf).await;
     }
-    match log_out(visit.shop(), &visit.session_id).await {
+    match log_out(visit.shop(), visit.session.id()).await {
         Ok(hash) => visit.state.sessions.invalidate(&hash).await,
         Err(e) => return visit.fail(PageError::Internal(e.into())).await,
     }

@@ -170,7 +170,7 @@ async fn get_session(visit: Visit) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(session_json(
             &visit,
-            visit.csrf_token.clone(),
+            visit.session.csrf_token().to_owned(),
             visit.customer.as_ref(),
         ))
 }
@@ -229,7 +229,7 @@ async fn create_session(visit: Visit, body: web::Json<LoginJson>) -> HttpRespons
 async fn delete_session(visit: Visit) -> HttpResponse {
     let result = async {
         check_csrf(&visit)?;
-        let hash = account::log_out(visit.shop(), &visit.session_id).await?;
+        let hash = account::log_out(visit.shop(), visit.session.id()).await?;
         visit.state.sessions.invalidate(&hash).await;
         let id = crate::store::ids::random_id();
         Ok(HttpResponse::NoContent()

@@ -4,11 +4,11 @@
 //! strings, bodies, cookies or credentials (nor the secret in the address
 //! of Odoo's webhooks).
 //!
-//! Lines are formatted on the request's thread and written by a thread of
-//! their own (`tracing-appender`'s non-blocking writer, buffered): a request
-//! never waits for standard error. When that thread falls behind by more
-//! than [`BUFFERED_LINES`], new lines are dropped rather than the requests
-//! slowed, and counted ([`dropped_lines`], `/metrics`).
+//! Lines are formatted on the request's thread, batched per thread, and
+//! written by threads of their own (see [`init_from_env`]): a request never
+//! waits for standard error. When the writer falls behind, new lines are
+//! dropped rather than the requests slowed, and counted ([`dropped_lines`],
+//! `/metrics`).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -114,21 +114,176 @@ impl std::str::FromStr for LogFormat {
     }
 }
 
-/// Lines waiting for the writer before new ones are dropped.
-pub const BUFFERED_LINES: usize = 100_000;
+/// Batches waiting for the writer before new ones are dropped.
+pub const BUFFERED_BATCHES: usize = 1_000;
 
-static DROPPED: std::sync::OnceLock<tracing_appender::non_blocking::ErrorCounter> =
-    std::sync::OnceLock::new();
+/// A thread's lines waiting for the next batch, at most: past this, its
+/// new lines are dropped (and counted) until the batch is taken.
+const BATCH_BYTES: usize = 4 * 1024 * 1024;
+
+/// How often the batches are taken to the writer.
+const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
+
+static DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Log lines dropped since start because the writer fell behind.
 pub fn dropped_lines() -> usize {
-    DROPPED.get().map_or(0, |counter| counter.dropped_lines())
+    DROPPED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Keeps the log writer's thread: dropping it writes out what is buffered.
+/// One thread's lines, waiting for the batcher.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    lines: usize,
+}
+
+/// The batches of every thread that logged.
+static BATCHES: std::sync::Mutex<Vec<std::sync::Arc<std::sync::Mutex<Batch>>>> =
+    std::sync::Mutex::new(Vec::new());
+
+thread_local! {
+    static MINE: std::sync::Arc<std::sync::Mutex<Batch>> = {
+        let mine = std::sync::Arc::new(std::sync::Mutex::new(Batch::default()));
+        BATCHES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(mine.clone());
+        mine
+    };
+}
+
+/// Writes a formatted line into the current thread's batch: a copy under
+/// a lock no other thread takes but the batcher's, every [`BATCH_EVERY`].
+/// This is what keeps the log cheap on a request's thread: the writer's
+/// channel is sent one batch per thread and period instead of one message
+/// (and one wake-up of its thread, and one system call) per line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Batched;
+
+impl std::io::Write for Batched {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        // tracing-subscriber writes each event whole, once.
+        let kept = MINE.try_with(|mine| {
+            let mut batch = mine.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if batch.bytes.len() + line.len() > BATCH_BYTES {
+                return false;
+            }
+            batch.bytes.extend_from_slice(line);
+            batch.lines += 1;
+            true
+        });
+        if kept != Ok(true) {
+            DROPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Batched {
+    type Writer = Batched;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        Batched
+    }
+}
+
+/// Takes every thread's batch to the writer (`tracing-appender`'s
+/// non-blocking one, whose thread writes to standard error) until told to
+/// stop, then once more.
+fn batcher(
+    mut writer: tracing_appender::non_blocking::NonBlocking,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::io::Write as _;
+    let counter = writer.error_counter();
+    let mut taken = Batch::default();
+    loop {
+        let stopping = stop.load(std::sync::atomic::Ordering::Acquire);
+        let batches: Vec<_> = {
+            let mut all = BATCHES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A thread gone leaves its last lines, sent below, then its batch.
+            let batches = all.clone();
+            all.retain(|b| std::sync::Arc::strong_count(b) > 2);
+            batches
+        };
+        for batch in batches {
+            {
+                let mut batch = batch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                std::mem::swap(&mut *batch, &mut taken);
+            }
+            if taken.lines == 0 {
+                continue;
+            }
+            // This thread alone sends to the writer: what the counter
+            // gained is this batch, dropped whole.
+            let before = counter.dropped_lines();
+            let _ = writer.write_all(&taken.bytes);
+            if counter.dropped_lines() != before {
+                DROPPED.fetch_add(taken.lines, std::sync::atomic::Ordering::Relaxed);
+            }
+            taken.bytes.clear();
+            taken.lines = 0;
+            // Keep what an ordinary batch needs, not an overload's peak.
+            taken.bytes.shrink_to(64 * 1024);
+        }
+        if stopping {
+            return;
+        }
+        std::thread::park_timeout(BATCH_EVERY);
+    }
+}
+
+/// The time of a log line, as tracing-subscriber writes it
+/// (`2026-12-04T12:00:00.123456Z`), the date and time of the second made
+/// once a second per thread.
+#[derive(Debug, Clone, Copy, Default)]
+struct Timestamp;
+
+impl tracing_subscriber::fmt::time::FormatTime for Timestamp {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        thread_local! {
+            static SECOND: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        SECOND.with_borrow_mut(|(second, text)| {
+            if *second != secs {
+                *second = secs;
+                text.clear();
+                if let Some(at) = chrono::DateTime::from_timestamp(secs, 0) {
+                    use std::fmt::Write as _;
+                    let _ = write!(text, "{}", at.format("%Y-%m-%dT%H:%M:%S"));
+                }
+            }
+            write!(w, "{text}.{:06}Z", now.subsec_micros())
+        })
+    }
+}
+
+/// Keeps the log's threads: dropping it writes out what is waiting.
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    batcher: Option<std::thread::JoinHandle<()>>,
     _worker: tracing_appender::non_blocking::WorkerGuard,
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(batcher) = self.batcher.take() {
+            batcher.thread().unpark();
+            let _ = batcher.join();
+        }
+        // Then the writer's guard, dropped after this, writes out the rest.
+    }
 }
 
 impl std::fmt::Debug for LogGuard {
@@ -138,8 +293,17 @@ impl std::fmt::Debug for LogGuard {
 }
 
 /// Reads `STOREFRONT_LOG` (the level) and `STOREFRONT_LOG_FORMAT` (`text`
-/// or `json`) and logs to standard error accordingly, through a buffered
-/// writer on a thread of its own; keep the guard until the end.
+/// or `json`) and logs to standard error accordingly; keep the guard until
+/// the end.
+///
+/// A line is formatted on the thread that logs it and copied into that
+/// thread's batch; every 20 ms a thread of its own takes the batches to
+/// `tracing-appender`'s non-blocking writer, whose thread writes them,
+/// buffered. No request ever waits for standard error: when the writer
+/// falls behind by [`BUFFERED_BATCHES`], or a thread's batch reaches 4 MiB
+/// in one period, new lines are dropped and counted ([`dropped_lines`],
+/// `/metrics`). Lines of different threads within one period may come out
+/// of order; each carries its time.
 pub fn init_from_env() -> anyhow::Result<LogGuard> {
     let level = match std::env::var("STOREFRONT_LOG")
         .unwrap_or_default()
@@ -161,13 +325,20 @@ pub fn init_from_env() -> anyhow::Result<LogGuard> {
     // The writer's thread flushes whenever it has written all it was given.
     let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
-        .buffered_lines_limit(BUFFERED_LINES)
+        .buffered_lines_limit(BUFFERED_BATCHES)
         .thread_name("storefront-log")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
-    let _ = DROPPED.set(writer.error_counter());
+        .finish(std::io::BufWriter::with_capacity(256 * 1024, std::io::stderr()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let batcher = std::thread::Builder::new()
+        .name("storefront-log-batcher".to_owned())
+        .spawn({
+            let stop = stop.clone();
+            move || batcher(writer, stop)
+        })?;
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(writer)
+        .with_writer(Batched)
+        .with_timer(Timestamp)
         .with_ansi(false);
     match format {
         LogFormat::Text => builder.init(),
@@ -177,5 +348,9 @@ pub fn init_from_env() -> anyhow::Result<LogGuard> {
             .with_span_list(false)
             .init(),
     }
-    Ok(LogGuard { _worker: worker })
+    Ok(LogGuard {
+        stop,
+        batcher: Some(batcher),
+        _worker: worker,
+    })
 }

@@ -1,11 +1,14 @@
 //! Prometheus metrics at `/metrics`: requests and their latencies by route,
 //! syncs (durations, outcomes, record counts), the outbox's depth, Odoo
-//! call errors by kind. Plain counters behind a mutex: a few hundred series
-//! at most, written once per request.
+//! call errors by kind. A request is counted in atomic counters, its
+//! route's series found in a cache of the worker's thread (no lock, no
+//! allocation); the rest, written rarely, are plain counters behind a
+//! mutex.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -57,8 +60,6 @@ impl Histogram {
 
 #[derive(Debug, Default)]
 struct Series {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latencies: BTreeMap<(String, String), Histogram>,
     syncs: BTreeMap<(&'static str, &'static str), u64>,
     sync_durations: BTreeMap<&'static str, Histogram>,
     records: BTreeMap<String, u64>,
@@ -70,9 +71,80 @@ struct Series {
     webhook_delays: Histogram,
 }
 
+/// The requests of one route and method: by status, and their latencies,
+/// in atomic counters.
+#[derive(Debug)]
+struct RouteSeries {
+    /// The resource's name (what the worker's cache finds it by).
+    name: String,
+    /// The route's pattern (the label).
+    route: String,
+    method: actix_web::http::Method,
+    /// Requests by status, from 100 to 599.
+    statuses: Box<[AtomicU64; 500]>,
+    /// Requests by latency bucket (each counted in its own bucket only).
+    buckets: [AtomicU64; BUCKETS.len() + 1],
+    /// The latencies' sum, in nanoseconds.
+    nanos: AtomicU64,
+}
+
+impl RouteSeries {
+    fn new(name: &str, route: String, method: &actix_web::http::Method) -> Self {
+        Self {
+            name: name.to_owned(),
+            route,
+            method: method.clone(),
+            statuses: Box::new([const { AtomicU64::new(0) }; 500]),
+            buckets: [const { AtomicU64::new(0) }; BUCKETS.len() + 1],
+            nanos: AtomicU64::new(0),
+        }
+    }
+
+    fn observe(&self, status: u16, took: Duration) {
+        if let Some(count) = self.statuses.get(usize::from(status).wrapping_sub(100)) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+        let seconds = took.as_secs_f64();
+        let bucket = BUCKETS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(BUCKETS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.nanos.fetch_add(
+            u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The latencies as a (cumulative) histogram, read now.
+    fn histogram(&self) -> Histogram {
+        let mut histogram = Histogram::default();
+        let mut below = 0;
+        for (i, count) in histogram.counts.iter_mut().enumerate() {
+            below += self.buckets[i].load(Ordering::Relaxed);
+            *count = below;
+        }
+        histogram.count = below + self.buckets[BUCKETS.len()].load(Ordering::Relaxed);
+        histogram.sum = self.nanos.load(Ordering::Relaxed) as f64 / 1e9;
+        histogram
+    }
+}
+
+/// Each [`Metrics`]' number, for the workers' caches.
+static METRICS_IDS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The route series this thread counted in, the latest first.
+    static ROUTES: std::cell::RefCell<Vec<(u64, Arc<RouteSeries>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The storefront's metrics.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
+    id: u64,
+    /// Every route series, by route and method.
+    routes: Mutex<BTreeMap<(String, String), Arc<RouteSeries>>>,
     series: Mutex<Series>,
     /// Shared pages by [`SharedPage`] outcome.
     shared_pages: [std::sync::atomic::AtomicU64; 3],
@@ -102,6 +174,17 @@ impl SharedPage {
     }
 }
 
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            id: METRICS_IDS.fetch_add(1, Ordering::Relaxed),
+            routes: Mutex::default(),
+            series: Mutex::default(),
+            shared_pages: Default::default(),
+        }
+    }
+}
+
 impl Metrics {
     fn series(&self) -> std::sync::MutexGuard<'_, Series> {
         self.series.lock().unwrap_or_else(|e| e.into_inner())
@@ -110,16 +193,46 @@ impl Metrics {
     /// Counts a request to `route` (the route's pattern, never the path: ids
     /// would make a series per product).
     pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
-        let mut series = self.series();
-        *series
-            .requests
-            .entry((route.to_owned(), method.to_owned(), status))
-            .or_default() += 1;
+        let method =
+            actix_web::http::Method::from_bytes(method.as_bytes()).unwrap_or(actix_web::http::Method::GET);
+        self.route_series(route, &method, || route.to_owned())
+            .observe(status, took);
+    }
+
+    /// The series of the resource named `name` and `method`, from this
+    /// thread's cache; `route` gives its pattern the first time.
+    fn route_series(
+        &self,
+        name: &str,
+        method: &actix_web::http::Method,
+        route: impl FnOnce() -> String,
+    ) -> Arc<RouteSeries> {
+        let cached = ROUTES.with_borrow_mut(|routes| {
+            let at = routes
+                .iter()
+                .position(|(id, s)| *id == self.id && s.name == name && s.method == *method)?;
+            if at > 0 {
+                // The routes asked for most stay in front.
+                routes.swap(at, at - 1);
+                return Some(routes[at - 1].1.clone());
+            }
+            Some(routes[0].1.clone())
+        });
+        if let Some(series) = cached {
+            return series;
+        }
+        let route = route();
+        let series = self
+            .routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((route.clone(), method.as_str().to_owned()))
+            .or_insert_with(|| Arc::new(RouteSeries::new(name, route, method)))
+            .clone();
+        if series.name == name {
+            ROUTES.with_borrow_mut(|routes| routes.push((self.id, series.clone())));
+        }
         series
-            .latencies
-            .entry((route.to_owned(), method.to_owned()))
-            .or_default()
-            .observe(took.as_secs_f64());
     }
 
     /// Records a sync: its outcome, duration and, when it worked, how many
@@ -162,6 +275,16 @@ impl Metrics {
             series.webhook_calls += applied.calls as u64;
             series.webhook_delays.observe(applied.delay.as_secs_f64());
         }
+    }
+
+    /// Every route series, by route and method.
+    fn routes_now(&self) -> Vec<Arc<RouteSeries>> {
+        self.routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Counts a shared page's answer.
@@ -252,12 +375,19 @@ pub fn render_all(shops: &[ShopMetrics<'_>]) -> String {
     );
     for shop in shops {
         let lead = shop.lead();
-        for ((route, method, status), n) in &shop.metrics.series().requests {
-            let _ = writeln!(
-                out,
-                "storefront_http_requests_total{{{lead}route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
-                label(route)
-            );
+        for series in shop.metrics.routes_now() {
+            for (i, n) in series.statuses.iter().enumerate() {
+                let n = n.load(Ordering::Relaxed);
+                if n > 0 {
+                    let _ = writeln!(
+                        out,
+                        "storefront_http_requests_total{{{lead}route=\"{}\",method=\"{}\",status=\"{}\"}} {n}",
+                        label(&series.route),
+                        series.method,
+                        i + 100
+                    );
+                }
+            }
         }
     }
     family(
@@ -268,11 +398,15 @@ pub fn render_all(shops: &[ShopMetrics<'_>]) -> String {
     );
     for shop in shops {
         let lead = shop.lead();
-        for ((route, method), h) in &shop.metrics.series().latencies {
-            h.write(
+        for series in shop.metrics.routes_now() {
+            series.histogram().write(
                 &mut out,
                 "storefront_http_request_duration_seconds",
-                &format!("{lead}route=\"{}\",method=\"{method}\"", label(route)),
+                &format!(
+                    "{lead}route=\"{}\",method=\"{}\"",
+                    label(&series.route),
+                    series.method
+                ),
             );
         }
     }
@@ -485,14 +619,21 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
     let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
-    let method = req.method().to_string();
+    let method = req.method().clone();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
-        let route = response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        metrics.request(&route, &method, response.status().as_u16(), started.elapsed());
+        let request = response.request();
+        // The resource's name finds its series; unnamed resources (and no
+        // resource) by their pattern.
+        let pattern = || request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        let series = match request.match_name() {
+            Some(name) => metrics.route_series(name, &method, pattern),
+            None => {
+                let route = pattern();
+                metrics.route_series(&route, &method, || route.clone())
+            }
+        };
+        series.observe(response.status().as_u16(), started.elapsed());
     }
     Ok(response)
 }

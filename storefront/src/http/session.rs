@@ -112,6 +112,100 @@ impl SessionKey {
     }
 }
 
+/// A session id, and what is derived from it when first needed: its CSRF
+/// token (pages and calls with a form need it), and the hash of its row in
+/// the store.
+#[derive(Debug)]
+pub struct Session {
+    id: String,
+    key: [u8; 32],
+    csrf_token: std::cell::OnceCell<String>,
+    hash: std::cell::OnceCell<String>,
+}
+
+impl Session {
+    /// The session of `id` under `key`.
+    pub fn new(key: &SessionKey, id: String) -> Self {
+        Self {
+            id,
+            key: key.key,
+            csrf_token: std::cell::OnceCell::new(),
+            hash: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Its CSRF token ([`SessionKey::csrf_token`]), derived once.
+    pub fn csrf_token(&self) -> &str {
+        self.csrf_token
+            .get_or_init(|| SessionKey { key: self.key }.csrf_token(&self.id))
+    }
+
+    /// The hash its row in the store is kept by ([`crate::store::ids::session_hash`]).
+    pub fn hash(&self) -> &str {
+        self.hash
+            .get_or_init(|| crate::store::ids::session_hash(&self.id))
+    }
+}
+
+/// Sessions whose cookie this thread verified, at most.
+const VERIFIED_PER_THREAD: usize = 4096;
+
+thread_local! {
+    /// The cookies this worker thread verified, and their sessions: a
+    /// customer's next requests cost a lookup, not an HMAC, a hash and
+    /// allocations. Only a cookie whose signature held is kept, under the
+    /// key that signed it; ending a session ends its row in the store,
+    /// which every request still reads (cached for seconds).
+    static VERIFIED: std::cell::RefCell<std::collections::HashMap<Box<str>, std::rc::Rc<Session>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+impl SessionKey {
+    /// The session of a cookie value, if its signature holds: from this
+    /// thread's cookies already verified, else verified and kept.
+    pub fn open(&self, cookie: &str) -> Option<std::rc::Rc<Session>> {
+        let kept = VERIFIED.with_borrow(|verified| {
+            verified
+                .get(cookie)
+                .filter(|session| same_key(&session.key, &self.key))
+                .cloned()
+        });
+        if kept.is_some() {
+            return kept;
+        }
+        let session = std::rc::Rc::new(Session::new(self, self.verify(cookie)?));
+        VERIFIED.with_borrow_mut(|verified| {
+            if verified.len() >= VERIFIED_PER_THREAD {
+                verified.clear();
+            }
+            verified.insert(cookie.into(), session.clone());
+        });
+        Some(session)
+    }
+}
+
+fn same_key(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    crate::store::ids::same_secret(a, b)
+}
+
+/// The value of cookie `name` in a request's `Cookie` headers, read
+/// without parsing (nor copying) the others.
+pub fn cookie_value<'a>(headers: &'a actix_web::http::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key.trim() == name).then(|| value.trim().trim_matches('"'))
+        })
+}
+
 /// The bytes of HMAC a CSRF token keeps.
 const CSRF_TAG_BYTES: usize = 16;
 
@@ -179,6 +273,43 @@ mod tests {
         assert_eq!(token.len(), 22);
         // A shorter prefix of the tag is not enough.
         assert!(!key.check_csrf(&a, &token[..11]));
+    }
+
+    #[test]
+    fn sessions_are_opened_once_per_thread_and_only_with_their_key() {
+        let key = SessionKey::from_secret("a secret of at least thirty-two chars");
+        let id = crate::store::ids::random_id();
+        let cookie = key.sign(&id);
+        let first = key.open(&cookie).unwrap();
+        assert_eq!(first.id(), id);
+        assert_eq!(first.csrf_token(), key.csrf_token(&id));
+        assert_eq!(first.hash(), crate::store::ids::session_hash(&id));
+        // Kept: the same session, its token derived once.
+        let again = key.open(&cookie).unwrap();
+        assert!(std::rc::Rc::ptr_eq(&first, &again));
+        // Another key does not find it kept, and its signature fails.
+        let other = SessionKey::from_secret("another secret of thirty-two characters");
+        assert!(other.open(&cookie).is_none());
+        // A forgery is never kept.
+        let forged = format!("{id}.{}", "A".repeat(43));
+        assert!(key.open(&forged).is_none());
+        assert!(key.open(&forged).is_none());
+    }
+
+    #[test]
+    fn a_cookie_is_found_among_others() {
+        use actix_web::http::header::{HeaderMap, HeaderValue, COOKIE};
+        let mut headers = HeaderMap::new();
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("a=1; sf_lang=fr_FR;sf_session=abc.def"),
+        );
+        headers.append(COOKIE, HeaderValue::from_static("sf_flash=\"x\""));
+        assert_eq!(cookie_value(&headers, "sf_session"), Some("abc.def"));
+        assert_eq!(cookie_value(&headers, "sf_lang"), Some("fr_FR"));
+        assert_eq!(cookie_value(&headers, "sf_flash"), Some("x"));
+        assert_eq!(cookie_value(&headers, "sf"), None);
+        assert_eq!(cookie_value(&HeaderMap::new(), "sf_session"), None);
     }
 
     #[test]

@@ -165,13 +165,14 @@ pub async fn session_middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let found = req
-        .cookie(SESSION_COOKIE)
-        .and_then(|c| state.key.verify(c.value()));
+    let found = session::cookie_value(req.headers(), SESSION_COOKIE).and_then(|c| state.key.open(c));
     let sid = match found {
-        Some(id) => SessionId { id, fresh: false },
+        Some(session) => SessionId {
+            session,
+            fresh: false,
+        },
         None => SessionId {
-            id: crate::store::ids::random_id(),
+            session: std::rc::Rc::new(session::Session::new(&state.key, crate::store::ids::random_id())),
             fresh: true,
         },
     };
@@ -179,7 +180,7 @@ pub async fn session_middleware(
     let mut response = next.call(req).await?.map_into_boxed_body();
     let handler_set_one = response.response().cookies().any(|c| c.name() == SESSION_COOKIE);
     if sid.fresh && !handler_set_one {
-        let cookie = session::session_cookie(state.key.sign(&sid.id), state.secure_cookies, false);
+        let cookie = session::session_cookie(state.key.sign(sid.session.id()), state.secure_cookies, false);
         if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

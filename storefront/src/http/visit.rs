@@ -28,8 +28,8 @@ pub const FLASH_COOKIE: &str = "sf_flash";
 /// The session id the session middleware found (or made) for a request.
 #[derive(Debug, Clone)]
 pub struct SessionId {
-    /// The id.
-    pub id: String,
+    /// The session.
+    pub session: std::rc::Rc<crate::http::session::Session>,
     /// Whether it is new (its cookie must be set on the response).
     pub fresh: bool,
 }
@@ -64,10 +64,8 @@ pub struct Visit {
     pub state: web::Data<AppState>,
     /// The request.
     pub request: HttpRequest,
-    /// The session id.
-    pub session_id: String,
-    /// The session's CSRF token.
-    pub csrf_token: String,
+    /// The session (its id, and its CSRF token when a form needs it).
+    pub session: std::rc::Rc<crate::http::session::Session>,
     /// The customer, when logged in.
     pub customer: Option<Customer>,
     /// The language (Odoo code, e.g. `fr_FR`).
@@ -95,7 +93,10 @@ impl FromRequest for Visit {
                 .get::<SessionId>()
                 .cloned()
                 .unwrap_or_else(|| SessionId {
-                    id: crate::store::ids::random_id(),
+                    session: std::rc::Rc::new(crate::http::session::Session::new(
+                        &state.key,
+                        crate::store::ids::random_id(),
+                    )),
                     fresh: true,
                 });
             let index = state.index();
@@ -103,15 +104,15 @@ impl FromRequest for Visit {
                 None
             } else {
                 let now = chrono::Utc::now().timestamp();
-                let hash = crate::store::ids::session_hash(&sid.id);
-                let record = match state.sessions.get(&hash).await {
+                let hash = sid.session.hash();
+                let record = match state.sessions.get(hash).await {
                     Some(cached) => cached.filter(|r| r.expires_at > now),
                     None => {
-                        let record = state.shop.store.session(&hash, now).await.map_err(|e| {
+                        let record = state.shop.store.session(hash, now).await.map_err(|e| {
                             tracing::error!(error = %e, "cannot read a session");
                             actix_web::error::ErrorServiceUnavailable("the shop's database is unavailable")
                         })?;
-                        state.sessions.insert(hash, record.clone()).await;
+                        state.sessions.insert(hash.to_owned(), record.clone()).await;
                         record
                     }
                 };
@@ -122,8 +123,7 @@ impl FromRequest for Visit {
             };
             let lang = language(&state, &req, &index, customer.as_ref());
             Ok(Visit {
-                csrf_token: state.key.csrf_token(&sid.id),
-                session_id: sid.id,
+                session: sid.session,
                 state,
                 request: req,
                 customer,
@@ -143,7 +143,7 @@ fn language(
 ) -> String {
     let languages = state.shop.languages(&index.snapshot);
     let known = |code: &str| languages.iter().find(|l| *l == code).cloned();
-    if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| known(c.value())) {
+    if let Some(lang) = crate::http::session::cookie_value(req.headers(), LANG_COOKIE).and_then(known) {
         return lang;
     }
     if let Some(lang) = customer
@@ -172,7 +172,7 @@ impl Visit {
 
     /// Whether `token` is this session's CSRF token.
     pub fn csrf_ok(&self, token: &str) -> bool {
-        self.state.key.check_csrf(&self.session_id, token)
+        self.state.key.check_csrf(self.session.id(), token)
     }
 
     /// The customer, or the reason the page cannot be shown.
@@ -311,7 +311,7 @@ impl Visit {
                 name: c.name.clone(),
                 login: c.session.login.clone(),
             }),
-            csrf_token: self.csrf_token.clone(),
+            csrf_token: self.session.csrf_token().to_owned(),
             cart_count,
             menu,
             query: if self.request.path() == "/search" {
@@ -375,7 +375,11 @@ impl Visit {
         page: impl FnOnce() -> (String, tera::Context),
     ) -> HttpResponse {
         let customer = match &self.customer {
-            Some(customer) if self.request.cookie(FLASH_COOKIE).is_none() => customer,
+            Some(customer)
+                if crate::http::session::cookie_value(self.request.headers(), FLASH_COOKIE).is_none() =>
+            {
+                customer
+            }
             _ => {
                 self.state.metrics.shared_page(SharedPage::Private);
                 let (title, context) = page();
@@ -395,7 +399,7 @@ impl Visit {
             marks,
         };
         let filling = Filling {
-            csrf_token: self.csrf_token.clone(),
+            csrf_token: self.session.csrf_token().to_owned(),
             name: crate::i18n::escape_html(&customer.name),
             login: crate::i18n::escape_html(&customer.session.login),
             cart_count: self.cart_count().await.to_string(),

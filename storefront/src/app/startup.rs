@@ -4,8 +4,7 @@ use std::net::TcpListener;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::http::header;
-use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
 use connector::mirror::{ImageCache, Mirror, SharedReads, Snapshot};
@@ -30,9 +29,6 @@ use crate::workers::resync::Resync;
 const BODY_LIMIT: usize = 16 * 1024;
 /// The memory given to product images.
 const IMAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
-/// What pages may load: only the shop's own files.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
-     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The built server, listening, not yet running: one or several shops.
 pub struct Application {
@@ -203,34 +199,27 @@ impl Application {
                 .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
                 .wrap(from_fn(errors::localize_bad_input))
                 .wrap(from_fn(session_middleware))
-                .wrap(from_fn(crate::http::metrics::middleware))
-                .wrap(from_fn(crate::http::logging::middleware))
                 .wrap(from_fn(move |req, next| {
-                    crate::http::state::shop_middleware(per_worker.clone(), hosts.clone(), req, next)
+                    crate::http::state::front_middleware(per_worker.clone(), hosts.clone(), req, next)
                 }))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::X_FRAME_OPTIONS, "DENY"))
-                        .add((header::REFERRER_POLICY, "same-origin"))
-                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)),
-                )
+                // Routes are tried in this order: the probes (plain paths,
+                // compared at once), then the shop's pages, asked for most,
+                // then the rest. A route with a parameter costs a regular
+                // expression each time it is tried.
                 .service(health::healthz)
                 .service(health::readyz)
                 .service(crate::http::metrics::exposition)
+                .configure(pages::routes)
+                .configure(api::routes)
+                .configure(checkout::routes)
+                .configure(orders::routes)
+                .configure(account::routes)
                 .service(admin::resync)
                 .service(admin::status)
                 .service(admin::outbox_list)
                 .service(admin::outbox_retry)
                 .service(admin::cases_close)
                 .configure(crate::http::webhooks::routes)
-                // The shop's pages first: routes are tried in this order,
-                // and those are asked for most.
-                .configure(pages::routes)
-                .configure(api::routes)
-                .configure(checkout::routes)
-                .configure(orders::routes)
-                .configure(account::routes)
                 .default_service(web::to(errors::not_found))
         })
         .listen(listener)?

@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::ServiceResponse;
 use actix_web::{get, web, HttpResponse};
 use connector::mirror::SyncReport;
 
@@ -612,30 +610,26 @@ fn label(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Counts every request by its route's pattern.
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = std::time::Instant::now();
-    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
-    let method = req.method().clone();
-    let response = next.call(req).await?;
-    if let Some(metrics) = metrics {
-        let request = response.request();
-        // The resource's name finds its series; unnamed resources (and no
-        // resource) by their pattern.
-        let pattern = || request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-        let series = match request.match_name() {
-            Some(name) => metrics.route_series(name, &method, pattern),
-            None => {
-                let route = pattern();
-                metrics.route_series(&route, &method, || route.clone())
-            }
-        };
-        series.observe(response.status().as_u16(), started.elapsed());
-    }
-    Ok(response)
+/// Counts a request by its route's pattern (called by the request's
+/// middleware, [`crate::http::logging::middleware`], which times it).
+pub fn observe<B>(
+    metrics: &Metrics,
+    method: &actix_web::http::Method,
+    response: &ServiceResponse<B>,
+    took: Duration,
+) {
+    let request = response.request();
+    // The resource's name finds its series; unnamed resources (and no
+    // resource) by their pattern.
+    let pattern = || request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let series = match request.match_name() {
+        Some(name) => metrics.route_series(name, method, pattern),
+        None => {
+            let route = pattern();
+            metrics.route_series(&route, method, || route.clone())
+        }
+    };
+    series.observe(response.status().as_u16(), took);
 }
 
 /// A shop's gauges, read now.

@@ -110,19 +110,61 @@ fn request_host(req: &ServiceRequest) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// Chooses the shop of a request by its host, when the deployment has
-/// several: its state, mirror, admin token and webhook endpoint become the
-/// request's app data (see [`actix_web::dev::ServiceRequest::add_data_container`]).
-/// A host no shop answers gets a plain 404. With one shop, every host is
-/// its own.
-pub async fn shop_middleware(
+/// What pages may load: only the shop's own files.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The headers every answer carries, unless its handler set them.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+];
+
+/// The first thing a request meets, in one middleware (each layer costs an
+/// allocation and a call on every request): chooses the shop by the host
+/// when the deployment has several ([`choose_shop`]), logs and counts the
+/// request ([`crate::http::logging::middleware`]), and adds the security
+/// headers to the answer.
+pub async fn front_middleware(
     shops: std::rc::Rc<Vec<std::rc::Rc<actix_web::dev::Extensions>>>,
     hosts: Arc<Vec<(Vec<String>, usize)>>,
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let mut response = if choose_shop(&shops, &hosts, &mut req) {
+        crate::http::logging::middleware(req, next)
+            .await?
+            .map_into_boxed_body()
+    } else {
+        req.into_response(
+            actix_web::HttpResponse::NotFound()
+                .content_type("text/plain; charset=utf-8")
+                .body("No shop answers at this address."),
+        )
+    };
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, header::HeaderValue::from_static(value));
+        }
+    }
+    Ok(response)
+}
+
+/// Chooses the shop of a request by its host, when the deployment has
+/// several: its state, mirror, admin token and webhook endpoint become the
+/// request's app data (see [`actix_web::dev::ServiceRequest::add_data_container`]).
+/// `false` for a host no shop answers (it gets a plain 404). With one
+/// shop, every host is its own.
+fn choose_shop(
+    shops: &[std::rc::Rc<actix_web::dev::Extensions>],
+    hosts: &[(Vec<String>, usize)],
+    req: &mut ServiceRequest,
+) -> bool {
     if shops.len() > 1 {
-        let host = request_host(&req);
+        let host = request_host(req);
         match hosts.iter().find(|(names, _)| names.contains(&host)) {
             Some((_, index)) => {
                 if let Some(container) = shops.get(*index) {
@@ -130,15 +172,10 @@ pub async fn shop_middleware(
                 }
             }
             None if any_host(req.path()) => {}
-            None => {
-                let response = actix_web::HttpResponse::NotFound()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("No shop answers at this address.");
-                return Ok(req.into_response(response));
-            }
+            None => return false,
         }
     }
-    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+    true
 }
 
 /// Paths that need no session (no cookie is set on their answers).

@@ -619,13 +619,17 @@ impl Shelf<'_> {
     pub fn marks(&self, ids: &[i64]) -> Vec<(i64, bool, Option<Decimal>)> {
         ids.iter()
             .filter_map(|&id| {
-                let favorite = self.favorites.contains(&id);
-                let in_cart: Decimal = self
-                    .index
-                    .variants_of(id)
-                    .iter()
-                    .filter_map(|v| self.cart.get(v))
-                    .sum();
+                let favorite = !self.favorites.is_empty() && self.favorites.contains(&id);
+                // An empty cart (most pages' case) needs no look-up.
+                let in_cart: Decimal = if self.cart.is_empty() {
+                    Decimal::ZERO
+                } else {
+                    self.index
+                        .variants_of(id)
+                        .iter()
+                        .filter_map(|v| self.cart.get(v))
+                        .sum()
+                };
                 let in_cart = (!in_cart.is_zero()).then_some(in_cart.normalize());
                 (favorite || in_cart.is_some()).then_some((id, favorite, in_cart))
             })

@@ -215,8 +215,9 @@ pub async fn session_middleware(
     };
     req.extensions_mut().insert(sid.clone());
     let mut response = next.call(req).await?.map_into_boxed_body();
-    let handler_set_one = response.response().cookies().any(|c| c.name() == SESSION_COOKIE);
-    if sid.fresh && !handler_set_one {
+    // Only a new session needs its cookie (the answer's cookies are read
+    // then, not on every request).
+    if sid.fresh && !response.response().cookies().any(|c| c.name() == SESSION_COOKIE) {
         let cookie = session::session_cookie(state.key.sign(sid.session.id()), state.secure_cookies, false);
         if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
             response.headers_mut().append(header::SET_COOKIE, value);

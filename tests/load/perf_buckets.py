@@ -10,7 +10,7 @@
 (see BENCHMARKS.md, "The fixed cost of a request")."""
 import collections, re, sys
 BUCKETS = [
-    ("access log: tracing (span, event, format, channel)", ["tracing_subscriber", "tracing_core", "tracing_appender", "tracing::span", "crossbeam_channel", "storefront::http::logging::Batch", "logging::line"]),
+    ("access log: tracing (span, event, format, channel)", ["tracing_subscriber", "tracing_core", "tracing_appender", "tracing::span", "crossbeam_channel", "storefront::http::logging::Batch", "logging::Access", "logging::write_timestamp", "logging::RequestContext", "logging::new_id"]),
     ("session: cookie signature (HMAC)", ["SessionKey::verify"]),
     ("session: CSRF token (HMAC)", ["SessionKey::csrf_token"]),
     ("session: cookie parsing", ["actix_web::request::HttpRequest::cookies", "cookie::parse", "HttpMessage>::cookie"]),

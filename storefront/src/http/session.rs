@@ -196,13 +196,19 @@ fn same_key(a: &[u8; 32], b: &[u8; 32]) -> bool {
 /// The value of cookie `name` in a request's `Cookie` headers, read
 /// without parsing (nor copying) the others.
 pub fn cookie_value<'a>(headers: &'a actix_web::http::header::HeaderMap, name: &str) -> Option<&'a str> {
+    let name = name.as_bytes();
     headers
         .get_all(actix_web::http::header::COOKIE)
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
+        .flat_map(|h| h.as_bytes().split(|b| *b == b';'))
         .find_map(|pair| {
-            let (key, value) = pair.split_once('=')?;
-            (key.trim() == name).then(|| value.trim().trim_matches('"'))
+            let pair = pair.trim_ascii_start();
+            let value = pair.strip_prefix(name)?.trim_ascii_start().strip_prefix(b"=")?;
+            let value = value.trim_ascii();
+            let value = value
+                .strip_prefix(b"\"")
+                .and_then(|v| v.strip_suffix(b"\""))
+                .unwrap_or(value);
+            std::str::from_utf8(value).ok()
         })
 }
 

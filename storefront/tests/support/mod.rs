@@ -26,14 +26,14 @@ pub fn skip_unless_ci(test: &str, missing: &str) {
 /// The admin token of test shops.
 pub const ADMIN_TOKEN: &str = "a-long-enough-admin-token";
 
-/// A fresh data directory for one test.
+/// A fresh data directory for one test: random, since process ids come
+/// back and a directory left by an earlier test of the same id would hand
+/// this one its store (its favorites, carts and sessions).
 pub fn data_dir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
     std::env::temp_dir().join(format!(
         "storefront-e2e-{}-{}",
         std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
+        storefront::store::ids::random_id()
     ))
 }
 

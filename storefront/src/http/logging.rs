@@ -19,18 +19,24 @@ use actix_web::middleware::Next;
 pub const REQUEST_ID: &str = "x-request-id";
 
 fn new_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::LazyLock;
-    // A random start, then one more per request: unique within the process
-    // and across restarts (almost surely), without a system call each.
-    static NEXT: LazyLock<AtomicU64> = LazyLock::new(|| {
-        let mut bytes = [0u8; 8];
-        if getrandom::fill(&mut bytes).is_err() {
-            bytes = (chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64).to_be_bytes();
-        }
-        AtomicU64::new(u64::from_be_bytes(bytes))
+    // A random start per thread, then one more per request: unique within
+    // the process and across restarts (almost surely), without a system
+    // call, nor a counter the workers' threads would share.
+    thread_local! {
+        static NEXT: std::cell::Cell<u64> = std::cell::Cell::new({
+            let mut bytes = [0u8; 8];
+            if getrandom::fill(&mut bytes).is_err() {
+                bytes = (chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64).to_be_bytes();
+            }
+            u64::from_be_bytes(bytes)
+        });
+    }
+    let next = NEXT.with(|n| {
+        let next = n.get();
+        n.set(next.wrapping_add(1));
+        next
     });
-    crate::store::ids::hex(&NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes())
+    crate::store::ids::hex(&next.to_be_bytes())
 }
 
 /// The path as logged: the secret in the address of Odoo's webhooks
@@ -70,11 +76,10 @@ pub async fn middleware(
         .map(|s| s.shop_key.clone());
     let context = std::rc::Rc::new(RequestContext {
         id,
-        method: req.method().as_str().to_owned(),
+        method: req.method().clone(),
         path: loggable(req.path()).to_owned(),
         shop,
     });
-    let method = req.method().clone();
     let mut response = InRequest {
         context: context.clone(),
         inner: next.call(req),
@@ -83,7 +88,7 @@ pub async fn middleware(
     let status = response.status().as_u16();
     let took = started.elapsed();
     if let Some(state) = &state {
-        crate::http::metrics::observe(&state.metrics, &method, &response, took);
+        crate::http::metrics::observe(&state.metrics, &context.method, &response, took);
     }
     let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
     let access = Access {
@@ -113,7 +118,7 @@ pub async fn middleware(
 #[derive(Debug)]
 struct RequestContext {
     id: String,
-    method: String,
+    method: actix_web::http::Method,
     path: String,
     /// The shop, when the deployment has several.
     shop: Option<String>,
@@ -236,7 +241,7 @@ impl RequestContext {
         out.push_str("request{id=");
         out.push_str(&self.id);
         out.push_str(" method=");
-        out.push_str(&self.method);
+        out.push_str(self.method.as_str());
         out.push_str(" path=");
         out.push_str(&self.path);
         if let Some(shop) = &self.shop {
@@ -251,7 +256,7 @@ impl RequestContext {
         out.push_str("{\"id\":");
         json_string(out, &self.id);
         out.push_str(",\"method\":");
-        json_string(out, &self.method);
+        json_string(out, self.method.as_str());
         out.push_str(",\"path\":");
         json_string(out, &self.path);
         if let Some(shop) = &self.shop {
@@ -632,7 +637,7 @@ mod tests {
     fn context(shop: Option<&str>, path: &str) -> RequestContext {
         RequestContext {
             id: "1b5394565fefb485".to_owned(),
-            method: "GET".to_owned(),
+            method: actix_web::http::Method::GET,
             path: path.to_owned(),
             shop: shop.map(str::to_owned),
         }

@@ -152,23 +152,9 @@ impl<R: Mirrored> Collection<R> {
             calls: 1,
             ..Delta::default()
         };
-        let recent_from = self.watermark.map(|mark| mark - overlap);
         let listed: BTreeMap<i64, DateTime<Utc>> =
             listing.into_iter().map(|s| (s.id, s.write_date)).collect();
-        let changed: Vec<i64> = listed
-            .iter()
-            .filter(|(id, date)| {
-                self.records.get(id).is_none_or(|r| r.write_date() != **date)
-                    || recent_from.is_some_and(|from| **date >= from)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        let mut records: BTreeMap<i64, R> = self
-            .records
-            .iter()
-            .filter(|(id, _)| listed.contains_key(id))
-            .map(|(id, r)| (*id, r.clone()))
-            .collect();
+        let (changed, mut records) = self.against(&listed, overlap);
         delta.removed = self.records.len() - records.len();
         if !changed.is_empty() {
             let fields = client.fields_for::<R>().await?;
@@ -196,6 +182,35 @@ impl<R: Mirrored> Collection<R> {
             },
             delta,
         ))
+    }
+}
+
+impl<R: Mirrored> Collection<R> {
+    /// Against a listing of the ids and `write_date`s now matching: the ids
+    /// to fetch again (their `write_date` differs from the one kept, or
+    /// falls after the watermark less `overlap`; see [`Collection::refresh`]),
+    /// and the records kept that are still listed.
+    pub(super) fn against(
+        &self,
+        listed: &BTreeMap<i64, DateTime<Utc>>,
+        overlap: TimeDelta,
+    ) -> (Vec<i64>, BTreeMap<i64, R>) {
+        let recent_from = self.watermark.map(|mark| mark - overlap);
+        let changed = listed
+            .iter()
+            .filter(|(id, date)| {
+                self.records.get(id).is_none_or(|r| r.write_date() != **date)
+                    || recent_from.is_some_and(|from| **date >= from)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let kept = self
+            .records
+            .iter()
+            .filter(|(id, _)| listed.contains_key(id))
+            .map(|(id, r)| (*id, r.clone()))
+            .collect();
+        (changed, kept)
     }
 }
 

@@ -192,21 +192,7 @@ impl SharedReads {
         let none = Collection::default();
         let previous = previous.unwrap_or(&none);
         // As `Collection::refresh` does.
-        let recent_from = previous.watermark.map(|mark| mark - overlap);
-        let changed: Vec<i64> = listed
-            .iter()
-            .filter(|(id, date)| {
-                previous.records.get(id).is_none_or(|r| r.write_date() != **date)
-                    || recent_from.is_some_and(|from| **date >= from)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        let mut records: BTreeMap<i64, R> = previous
-            .records
-            .iter()
-            .filter(|(id, _)| listed.contains_key(id))
-            .map(|(id, r)| (*id, r.clone()))
-            .collect();
+        let (changed, mut records) = previous.against(&listed, overlap);
         delta.removed = previous.records.len() - records.len();
         let mut read_in = Vec::new();
         let mut reused = 0;

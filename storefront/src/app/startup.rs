@@ -4,7 +4,6 @@ use std::net::TcpListener;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
 use connector::mirror::{ImageCache, Mirror, SharedReads, Snapshot};
@@ -15,7 +14,7 @@ use crate::http::admin::{self, AdminToken};
 use crate::http::metrics::Metrics;
 use crate::http::render::Renderer;
 use crate::http::session::SessionKey;
-use crate::http::state::{session_middleware, AppState};
+use crate::http::state::AppState;
 use crate::http::{account, api, checkout, errors, health, orders, pages};
 use crate::shop::catalog::CatalogCache;
 use crate::shop::history::History;
@@ -197,11 +196,7 @@ impl Application {
                     errors::bad_input(req, &format!("The query string could not be read: {e}"), e.into())
                 }))
                 .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
-                .wrap(from_fn(errors::localize_bad_input))
-                .wrap(from_fn(session_middleware))
-                .wrap(from_fn(move |req, next| {
-                    crate::http::state::front_middleware(per_worker.clone(), hosts.clone(), req, next)
-                }))
+                .wrap(crate::http::middleware::Front::new(per_worker, hosts))
                 // Routes are tried in this order: the probes (plain paths,
                 // compared at once), then the shop's pages, asked for most,
                 // then the rest. A route with a parameter costs a regular

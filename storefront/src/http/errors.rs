@@ -2,10 +2,9 @@
 //! that cannot be read (a clear 400 in the visitor's language, as a page or
 //! as the API's JSON), and an unknown path (404).
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
 use actix_web::{FromRequest as _, HttpRequest, HttpResponse};
 
 use crate::http::api;
@@ -34,21 +33,17 @@ struct BadInput(String);
 /// Shows the refusals of [`bad_input`] as the shop's other errors: the error
 /// page in the visitor's language, or the API's JSON error in it (the
 /// extractors' error handlers cannot read the session to know it).
-pub async fn localize_bad_input(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let response = next.call(req).await?.map_into_boxed_body();
+pub async fn localize_bad_input(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let bad = response.response().extensions().get::<BadInput>().cloned();
     let Some(BadInput(detail)) = bad else {
-        return Ok(response);
+        return response;
     };
     if response.request().path().starts_with("/admin/") {
-        return Ok(response);
+        return response;
     }
     let (req, original) = response.into_parts();
     let Ok(visit) = Visit::from_request(&req, &mut Payload::None).await else {
-        return Ok(ServiceResponse::new(req, original));
+        return ServiceResponse::new(req, original);
     };
     let message = format!("{} ({detail})", visit.messages().get("bad_request"));
     let page = if req.path().starts_with("/api/") {
@@ -59,7 +54,7 @@ pub async fn localize_bad_input(
     } else {
         visit.fail(PageError::BadRequest(message)).await
     };
-    Ok(ServiceResponse::new(req, page))
+    ServiceResponse::new(req, page)
 }
 
 /// Anything else: 404, as a page or as JSON.

@@ -10,10 +10,8 @@
 //! dropped rather than the requests slowed, and counted ([`dropped_lines`],
 //! `/metrics`).
 
-use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -50,12 +48,15 @@ fn loggable(path: &str) -> &str {
 }
 
 /// Logs each request with its id, status and duration, and counts it in
-/// the shop's metrics ([`crate::http::metrics::observe`]): one middleware,
-/// one clock, for both.
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+/// the shop's metrics ([`crate::http::metrics::observe`]): one clock, for
+/// both. `inner` answers the request (the rest of
+/// [`crate::http::middleware::Front`], then the routes); its log lines
+/// carry the request's context.
+pub async fn around<B, F, Fut>(req: ServiceRequest, inner: F) -> Result<ServiceResponse<B>, actix_web::Error>
+where
+    F: FnOnce(ServiceRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+{
     let started = std::time::Instant::now();
     let id = req
         .headers()
@@ -66,12 +67,9 @@ pub async fn middleware(
         })
         .map(str::to_owned)
         .unwrap_or_else(new_id);
-    let state = req
-        .app_data::<actix_web::web::Data<crate::http::state::AppState>>()
-        .cloned();
     // The shop, when the deployment has several.
-    let shop = state
-        .as_ref()
+    let shop = req
+        .app_data::<actix_web::web::Data<crate::http::state::AppState>>()
         .filter(|s| s.several_shops)
         .map(|s| s.shop_key.clone());
     let context = std::rc::Rc::new(RequestContext {
@@ -82,12 +80,18 @@ pub async fn middleware(
     });
     let mut response = InRequest {
         context: context.clone(),
-        inner: next.call(req),
+        inner: std::pin::pin!(inner(req)),
     }
     .await?;
     let status = response.status().as_u16();
     let took = started.elapsed();
-    if let Some(state) = &state {
+    // The shop's state is read from the answer's request (the shop chosen
+    // for it), not kept across the call: a clone of its `Arc` would touch
+    // a count every worker thread shares.
+    if let Some(state) = response
+        .request()
+        .app_data::<actix_web::web::Data<crate::http::state::AppState>>()
+    {
         crate::http::metrics::observe(&state.metrics, &context.method, &response, took);
     }
     let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);

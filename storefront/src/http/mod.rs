@@ -7,7 +7,9 @@
 //! It may use [`crate::shop`], [`crate::workers`] (admin and health read and
 //! trigger them), [`crate::store`] and [`crate::i18n`]; never [`crate::app`].
 //!
-//! - [`state`]: what requests share; the session cookie middleware.
+//! - [`state`]: what requests share; [`middleware`]: what every request
+//!   meets first: the shop, the access log, the session cookie, the
+//!   security headers.
 //! - [`visit`]: one request's context: session, customer, language; errors.
 //! - [`session`]: signed cookies and CSRF tokens; [`proxies`]: the client's
 //!   address behind trusted proxies.
@@ -28,6 +30,7 @@ pub mod errors;
 pub mod health;
 pub mod logging;
 pub mod metrics;
+pub mod middleware;
 pub mod orders;
 pub mod page_cache;
 pub mod pages;

@@ -210,28 +210,31 @@ impl Access<'_> {
     }
 
     fn format(&self, format: LogFormat, line: &mut String) {
-        use std::fmt::Write as _;
-        let level = if self.error { "ERROR" } else { "INFO" };
+        let mut numbers = itoa::Buffer::new();
         match format {
             LogFormat::Text => {
                 write_timestamp(line);
-                let _ = write!(line, " {level:>5} ");
+                line.push_str(if self.error { " ERROR " } else { "  INFO " });
                 self.context.write_text(line);
-                let _ = writeln!(
-                    line,
-                    ": storefront::http::logging: answered status={} micros={}",
-                    self.status, self.micros
-                );
+                line.push_str(": storefront::http::logging: answered status=");
+                line.push_str(numbers.format(self.status));
+                line.push_str(" micros=");
+                line.push_str(numbers.format(self.micros));
+                line.push('\n');
             }
             LogFormat::Json => {
                 line.push_str("{\"timestamp\":\"");
                 write_timestamp(line);
-                let _ = write!(
-                    line,
-                    "\",\"level\":\"{level}\",\"fields\":{{\"message\":\"answered\",\"status\":{},\"micros\":{}}},\
-                     \"target\":\"storefront::http::logging\",\"span\":",
-                    self.status, self.micros
-                );
+                line.push_str(if self.error {
+                    "\",\"level\":\"ERROR\""
+                } else {
+                    "\",\"level\":\"INFO\""
+                });
+                line.push_str(",\"fields\":{\"message\":\"answered\",\"status\":");
+                line.push_str(numbers.format(self.status));
+                line.push_str(",\"micros\":");
+                line.push_str(numbers.format(self.micros));
+                line.push_str("},\"target\":\"storefront::http::logging\",\"span\":");
                 self.context.write_json(line);
                 line.push_str("}\n");
             }
@@ -538,8 +541,16 @@ fn write_timestamp(out: &mut String) {
                 let _ = write!(text, "{}", at.format("%Y-%m-%dT%H:%M:%S"));
             }
         }
-        let _ = write!(out, "{text}.{:06}Z", now.subsec_micros());
+        out.push_str(text);
     });
+    // The microseconds, on six digits.
+    let mut digits = *b".000000Z";
+    let mut micros = now.subsec_micros();
+    for digit in digits[1..7].iter_mut().rev() {
+        *digit = b'0' + (micros % 10) as u8;
+        micros /= 10;
+    }
+    out.push_str(std::str::from_utf8(&digits).unwrap_or(".000000Z"));
 }
 
 /// Keeps the log's threads: dropping it writes out what is waiting.
@@ -729,6 +740,23 @@ mod tests {
                 assert_eq!(ours, theirs);
             }
         }
+    }
+
+    #[test]
+    fn the_time_is_written_as_tracing_writes_it() {
+        let before = chrono::Utc::now();
+        let mut written = String::new();
+        write_timestamp(&mut written);
+        let after = chrono::Utc::now();
+        // 2026-12-04T12:00:00.012345Z: six digits of microseconds.
+        assert_eq!(written.len(), 27, "{written}");
+        assert!(written.ends_with('Z') && written.as_bytes()[19] == b'.', "{written}");
+        let at = chrono::DateTime::parse_from_rfc3339(&written).unwrap();
+        let (before, after) = (
+            before.timestamp_micros(),
+            after.timestamp_micros(),
+        );
+        assert!((before..=after).contains(&at.timestamp_micros()), "{written}");
     }
 
     #[test]

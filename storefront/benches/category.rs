@@ -314,6 +314,11 @@ fn main() {
                 Some((scripted, 0.5)),
             ),
         ];
+        // `CATEGORY_BENCH_SECONDS=60 CATEGORY_BENCH_ONLY=page` measures only
+        // the lines whose name holds that text, in one round of that long
+        // and without the trivial handler (to profile one line under `perf`).
+        let only = std::env::var("CATEGORY_BENCH_ONLY").unwrap_or_default();
+        let runs: Vec<Line> = runs.into_iter().filter(|(name, ..)| name.contains(only.as_str())).collect();
         // Every request a load makes answers 200 (wrk counts only the
         // answers of 400 and above as failed, and a redirection to the
         // login page would pass for a page).
@@ -323,14 +328,9 @@ fn main() {
                 answers_ok(&http, name, &trivial_url, trivial_load).await;
             }
         }
-        // `CATEGORY_BENCH_SECONDS=60 CATEGORY_BENCH_ONLY=page` measures only
-        // the lines whose name holds that text, in one round of that long
-        // and without the trivial handler (to profile one line under `perf`).
-        let only = std::env::var("CATEGORY_BENCH_ONLY").unwrap_or_default();
         let profile = std::env::var("CATEGORY_BENCH_SECONDS").ok();
         let results = tokio::task::spawn_blocking(move || {
             runs.into_iter()
-                .filter(|(name, ..)| name.contains(only.as_str()))
                 .map(|(name, url, load, compared)| {
                     // A warm-up, not measured: the pages asked for are
                     // rendered and kept, as a shop's are once visited.

@@ -24,7 +24,7 @@ BUCKETS = [
     ("socket write", ["poll_flush"]),
     ("request read and parse", ["read_available", "Decoder>::decode"]),
     ("response head encode", ["Encoder<actix_http::h1::Message"]),
-    ("middlewares (rest)", ["logging::middleware", "metrics::middleware", "session_middleware", "shop_middleware", "localize_bad_input", "DefaultHeader"]),
+    ("middlewares (rest)", ["logging::around", "logging::middleware", "metrics::middleware", "middleware::FrontService", "middleware::with_session", "middleware::choose_shop", "session_middleware", "shop_middleware", "localize_bad_input", "DefaultHeader"]),
 ]
 samples = []
 cur = None

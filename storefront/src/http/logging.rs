@@ -750,12 +750,12 @@ mod tests {
         let after = chrono::Utc::now();
         // 2026-12-04T12:00:00.012345Z: six digits of microseconds.
         assert_eq!(written.len(), 27, "{written}");
-        assert!(written.ends_with('Z') && written.as_bytes()[19] == b'.', "{written}");
-        let at = chrono::DateTime::parse_from_rfc3339(&written).unwrap();
-        let (before, after) = (
-            before.timestamp_micros(),
-            after.timestamp_micros(),
+        assert!(
+            written.ends_with('Z') && written.as_bytes()[19] == b'.',
+            "{written}"
         );
+        let at = chrono::DateTime::parse_from_rfc3339(&written).unwrap();
+        let (before, after) = (before.timestamp_micros(), after.timestamp_micros());
         assert!((before..=after).contains(&at.timestamp_micros()), "{written}");
     }
 

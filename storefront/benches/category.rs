@@ -7,8 +7,9 @@
 //!
 //! The shop logs as `storefront serve` does (`STOREFRONT_LOG`, `info` by
 //! default: one access log line per request) to standard error, which the
-//! command above sends to a file; the run ends with how many lines were
-//! dropped (`grep -c answered` on the file counts those written).
+//! command above sends to a file; the run ends with the access lines in
+//! that file against the requests the shop counted, and how many lines
+//! were dropped.
 //!
 //! Both servers run in this process with the same number of workers; the
 //! load comes from `wrk` (Debian's package) in another process, which shares
@@ -162,7 +163,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
+    let answered = runtime.block_on(async {
         let data = std::env::temp_dir().join(format!("category-bench-{}", std::process::id()));
         let demo = storefront::app::demo::start("127.0.0.1:0".parse().unwrap(), &data, 10_000)
             .await
@@ -391,14 +392,49 @@ fn main() {
         for verdict in verdicts {
             println!("{verdict}");
         }
-        println!(
-            "access log: {} lines dropped (of one per request to the shop)",
-            storefront::http::logging::dropped_lines()
-        );
+        // The requests the shop answered, by its own count (`/metrics`),
+        // and this one, answered after it counts.
+        let metrics = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let answered = 1 + metrics
+            .lines()
+            .filter(|l| l.starts_with("storefront_http_requests_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum::<u64>();
         shop.stop(true).await;
         trivial_handle.stop(true).await;
         same_bytes_handle.stop(true).await;
         let _ = std::fs::remove_dir_all(&data);
+        answered
     });
+    let dropped = storefront::http::logging::dropped_lines();
+    // Every line written out before they are counted.
     drop(log);
+    // The access lines in the file standard error was sent to.
+    let written = std::fs::metadata("/proc/self/fd/2")
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|_| std::fs::read_to_string("/proc/self/fd/2").ok())
+        .map(|log| {
+            log.lines()
+                .filter(|l| l.contains(": answered status=") || l.contains("\"message\":\"answered\""))
+                .count() as u64
+        });
+    match written {
+        Some(written) => println!(
+            "access log: {written} lines written for {answered} requests the shop answered, {dropped} dropped \
+             (every request its line: {})",
+            if written == answered && dropped == 0 { "PASS" } else { "FAIL" }
+        ),
+        None => println!(
+            "access log: {dropped} lines dropped of {answered} requests the shop answered (send standard \
+             error to a file to count the lines written)"
+        ),
+    }
 }

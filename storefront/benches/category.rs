@@ -393,20 +393,34 @@ fn main() {
             println!("{verdict}");
         }
         // The requests the shop answered, by its own count (`/metrics`),
-        // and this one, answered after it counts.
-        let metrics = http
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let answered = 1 + metrics
-            .lines()
-            .filter(|l| l.starts_with("storefront_http_requests_total{"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-            .sum::<u64>();
+        // once it is idle: a request wrk sent as its run ended may still be
+        // answered (and logged) after it. Idle when two reads 100 ms apart
+        // count the same requests but their own; the last read is answered
+        // after it counts.
+        let mut before = None;
+        let answered = loop {
+            let metrics = http
+                .get(format!("{base}/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let (mut all, mut others) = (0u64, 0u64);
+            for line in metrics.lines().filter(|l| l.starts_with("storefront_http_requests_total{")) {
+                let n: u64 = line.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                all += n;
+                if !line.contains("route=\"/metrics\"") {
+                    others += n;
+                }
+            }
+            if before == Some(others) {
+                break all + 1;
+            }
+            before = Some(others);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
         shop.stop(true).await;
         trivial_handle.stop(true).await;
         same_bytes_handle.stop(true).await;

@@ -905,9 +905,20 @@ async fn sessions_cookies_are_signed_http_only_and_lax() {
         .headers
         .get("set-cookie")
         .is_some_and(|c| !c.contains(&forged)));
-    // Security headers.
+    // Security headers: a page may load the shop's own files; any other
+    // answer nothing.
     assert!(answer.headers["content-security-policy"].contains("default-src 'self'"));
     assert_eq!(answer.headers["x-frame-options"], "DENY");
+    for path in ["/healthz", "/api/v1/categories", "/assets/style.css"] {
+        // (The API answers 401 here: no token.)
+        let answer = browser.get(path).await;
+        assert_eq!(
+            answer.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(answer.headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(answer.headers["x-frame-options"], "DENY", "{path}");
+    }
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@
 //! 4. the routes;
 //! 5. a body, query or form that could not be read, shown in the visitor's
 //!    language ([`crate::http::errors::localize_bad_input`]);
-//! 6. the security headers, on every answer.
+//! 6. the security headers, on every answer: a page's content security
+//!    policy allows the shop's own files, any other answer's nothing.
 //!
 //! One middleware written out rather than one `from_fn` layer per step:
 //! each layer costs every request two allocations (its future and the
@@ -109,7 +110,11 @@ where
                 )
             };
             let headers = response.headers_mut();
-            for (name, value) in SECURITY_HEADERS {
+            let html = headers
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+            let policy = if html { PAGE_POLICY } else { NOTHING_POLICY };
+            for (name, value) in SECURITY_HEADERS.into_iter().chain([policy]) {
                 if !headers.contains_key(&name) {
                     headers.insert(name, value);
                 }
@@ -120,22 +125,31 @@ where
 }
 
 /// What pages may load: only the shop's own files.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
-     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_POLICY: (HeaderName, HeaderValue) = (
+    header::CONTENT_SECURITY_POLICY,
+    HeaderValue::from_static(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+);
+
+/// What any other answer (JSON, text, an asset, a redirection) may load
+/// if a browser ever shows it as a document: nothing, and in no frame.
+const NOTHING_POLICY: (HeaderName, HeaderValue) = (
+    header::CONTENT_SECURITY_POLICY,
+    HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+);
 
 /// The headers every answer carries, unless its handler set them (made
-/// once, when compiled: a header value is checked when made).
-const SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
+/// once, when compiled: a header value is checked when made), with the
+/// content security policy of a page or of anything else.
+const SECURITY_HEADERS: [(HeaderName, HeaderValue); 3] = [
     (
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     ),
     (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
-    (
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    ),
 ];
 
 /// Chooses the shop of a request by its host, when the deployment has

@@ -1,6 +1,9 @@
-//! One log line per request, in a span carrying a request id (taken from a
-//! well-formed `X-Request-Id` header, else made up) that every log line of
-//! the request repeats and the answer echoes. Paths are logged, never query
+//! One log line per request, with a request id (taken from a well-formed
+//! `X-Request-Id` header, else made up) that the answer echoes and every
+//! other log line of the request repeats, as `request{id=… method=…
+//! path=…}`: what a tracing span would show, kept in a thread-local
+//! context instead of a span (a span cost every request its creation and
+//! closing). Paths are logged, never query
 //! strings, bodies, cookies or credentials (nor the secret in the address
 //! of Odoo's webhooks).
 //!

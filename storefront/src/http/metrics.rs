@@ -611,7 +611,7 @@ fn label(value: &str) -> String {
 }
 
 /// Counts a request by its route's pattern (called by the request's
-/// middleware, [`crate::http::logging::middleware`], which times it).
+/// middleware, [`crate::http::logging::around`], which times it).
 pub fn observe<B>(
     metrics: &Metrics,
     method: &actix_web::http::Method,

@@ -1,10 +1,10 @@
 //! The one middleware every request meets ([`Front`]), in this order:
 //!
 //! 1. the shop, chosen by the request's host when the deployment has
-//!    several ([`choose_shop`]);
+//!    several (`choose_shop`);
 //! 2. the access log line and the metrics ([`crate::http::logging::around`]);
 //! 3. the visitor's session: the signed cookie read, or a new one set
-//!    ([`with_session`]);
+//!    (`with_session`);
 //! 4. the routes;
 //! 5. a body, query or form that could not be read, shown in the visitor's
 //!    language ([`crate::http::errors::localize_bad_input`]);

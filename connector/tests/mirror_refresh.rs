@@ -8,7 +8,6 @@ mod support;
 use chrono::TimeDelta;
 use connector::mirror::{Changes, Mirror, MirrorConfig, Snapshot};
 use connector::xmlrpc::Struct;
-use connector::{Client, Credentials};
 use odoo_double::{Dataset, OdooDouble};
 use rust_decimal::Decimal;
 
@@ -22,24 +21,16 @@ fn config() -> MirrorConfig {
     }
 }
 
-fn client(double: &OdooDouble) -> Client {
-    Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
-        .build()
-        .unwrap()
-}
-
 async fn start() -> (OdooDouble, Mirror) {
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    let mirror = Mirror::new(client(&double), config());
+    let mirror = Mirror::new(support::admin_client(&double), config());
     mirror.full_sync().await.unwrap();
     (double, mirror)
 }
 
 /// What a full sync reads now, to compare with.
 async fn read_whole(double: &OdooDouble) -> std::sync::Arc<Snapshot> {
-    let fresh = Mirror::new(client(double), config());
+    let fresh = Mirror::new(support::admin_client(double), config());
     fresh.full_sync().await.unwrap();
     fresh.snapshot()
 }
@@ -254,7 +245,7 @@ async fn nothing_changed_or_unknown_ids_keep_the_revision() {
 #[tokio::test]
 async fn before_the_first_sync_a_refresh_reads_everything() {
     let double = OdooDouble::start(Dataset::shop()).await.unwrap();
-    let mirror = Mirror::new(client(&double), config());
+    let mirror = Mirror::new(support::admin_client(&double), config());
     let report = mirror
         .refresh(&changes(&[("product.template", 1)]))
         .await

@@ -5,6 +5,8 @@
 //! its company reading alone holds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use connector::mirror::{Mirror, MirrorConfig, SharedReads, Snapshot};
 use connector::xmlrpc::{Struct, Value};
-use connector::{Client, CompanyChoice, Credentials};
+use connector::CompanyChoice;
 use odoo_double::{Call, Dataset, OdooDouble};
 use rust_decimal::Decimal;
 
@@ -31,17 +33,9 @@ fn config() -> MirrorConfig {
     }
 }
 
-fn client(double: &OdooDouble) -> Client {
-    Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
-        .build()
-        .unwrap()
-}
-
 /// What a mirror of `company` reading alone holds now.
 async fn alone(double: &OdooDouble, company: i64) -> Arc<Snapshot> {
-    let mirror = Mirror::new(client(double).in_company(company), config());
+    let mirror = Mirror::new(support::admin_client(double).in_company(company), config());
     mirror.full_sync().await.unwrap();
     mirror.snapshot()
 }
@@ -85,7 +79,7 @@ async fn demo_with_a_shared_product() -> (OdooDouble, i64) {
 }
 
 fn shared_mirror(double: &OdooDouble, company: i64, shared: &Arc<SharedReads>) -> Mirror {
-    Mirror::new(client(double).in_company(company), config()).with_shared(shared)
+    Mirror::new(support::admin_client(double).in_company(company), config()).with_shared(shared)
 }
 
 /// Whether `call` is a listing (ids, `write_date`s and companies).
@@ -164,7 +158,7 @@ fn prices(snapshot: &Snapshot) -> Vec<String> {
 
 /// A mirror of `company` reading alone.
 fn unshared_mirror(double: &OdooDouble, company: i64) -> Mirror {
-    Mirror::new(client(double).in_company(company), config())
+    Mirror::new(support::admin_client(double).in_company(company), config())
 }
 
 /// `mirror` holds exactly what `twin`, a mirror of `company` reading alone
@@ -376,7 +370,7 @@ async fn a_company_known_only_at_its_first_sync_still_gets_its_products() {
     let bakery = shared_mirror(&double, 1, &reads);
     // The grocery's company is found by its first sync.
     let grocery = Mirror::new(
-        client(&double),
+        support::admin_client(&double),
         MirrorConfig {
             company: Some(CompanyChoice::Id(2)),
             ..config()

@@ -45,15 +45,6 @@ async fn start(transport: Transport) -> (OdooDouble, Mirror) {
     (double, mirror)
 }
 
-/// The double's admin over XML-RPC.
-fn admin_client(double: &OdooDouble) -> Client {
-    Client::builder(double.url())
-        .database(double.db())
-        .credentials(Credentials::new(double.admin_login(), double.admin_password()))
-        .build()
-        .unwrap()
-}
-
 async fn a_full_sync_mirrors_the_shop(transport: Transport) {
     let (double, mirror) = start(transport).await;
     let snapshot = mirror.snapshot();
@@ -507,7 +498,7 @@ async fn odoo_settings_are_followed_on_16_and_19() {
         let double = OdooDouble::start(Dataset::shop().with_series(series))
             .await
             .unwrap();
-        let mirror = Mirror::new(admin_client(&double), MirrorConfig::default());
+        let mirror = Mirror::new(support::admin_client(&double), MirrorConfig::default());
         mirror.full_sync().await.unwrap();
         let settings = mirror.snapshot().settings.clone();
         assert_eq!(
@@ -643,7 +634,7 @@ async fn without_the_optional_modules_the_mirror_still_works() {
     ] {
         let dataset = missing.iter().fold(Dataset::shop(), |d, m| d.without_module(m));
         let double = OdooDouble::start(dataset).await.unwrap();
-        let client = admin_client(&double);
+        let client = support::admin_client(&double);
         let config = MirrorConfig {
             languages: vec!["fr_FR".into(), "en_US".into()],
             pickup_horizon: TimeDelta::days(365 * 10),
@@ -802,7 +793,7 @@ async fn a_shop_is_one_company_of_the_database() {
         }
     }
     let double = OdooDouble::start(dataset).await.unwrap();
-    let client = admin_client(&double);
+    let client = support::admin_client(&double);
     let mirror = Mirror::new(client, MirrorConfig::default());
     mirror.full_sync().await.unwrap();
     let snapshot = mirror.snapshot();

@@ -14,6 +14,18 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+/// A client of the double's database, as its administrator.
+pub fn admin_client(double: &odoo_double::OdooDouble) -> connector::Client {
+    connector::Client::builder(double.url())
+        .database(double.db())
+        .credentials(connector::Credentials::new(
+            double.admin_login(),
+            double.admin_password(),
+        ))
+        .build()
+        .unwrap()
+}
+
 /// The id of the first product template of `snapshot` whose name holds
 /// `fragment`.
 pub fn template_named(snapshot: &connector::mirror::Snapshot, fragment: &str) -> i64 {

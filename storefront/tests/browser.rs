@@ -5,7 +5,9 @@
 //! share a case of 6 on the product page, the round closes, each finds
 //! their order of shares; a screenshot of
 //! each page at desktop and phone width in `target/browser-screenshots/`,
-//! and axe-core on every page (no serious or critical violation).
+//! and axe-core on every page (no serious or critical violation); then the
+//! main pages again with the content security policy enforced (the journey
+//! bypasses it to inject axe-core): no violation.
 //!
 //! Says `browser test SKIPPED (...)` and passes when `node`,
 //! `/usr/bin/chromium` or `tests/browser/node_modules` is missing (`.ci/run`

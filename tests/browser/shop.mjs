@@ -10,7 +10,10 @@
 //   - runs axe-core at both widths and fails on any violation whose impact
 //     is serious or critical (the others are listed, not fatal);
 //   - fails on a console error, an uncaught exception, a failed request or an
-//     HTTP error status from the shop.
+//     HTTP error status from the shop;
+// then walks the customer's main pages again in a browser that enforces the
+// pages' content security policy (the journey bypasses it to inject
+// axe-core), and fails on any violation.
 //
 // Usage: node shop.mjs SHOP_URL LOGIN PASSWORD OUT_DIR [SEARCH [STOCK_PATHS]]
 //   SEARCH: what to type in the search box (default "comte"); its results
@@ -472,9 +475,79 @@ async function sharedCase() {
   }
 }
 
+/**
+ * The journey bypasses the pages' content security policy (to inject
+ * axe-core). Here a browser enforces it, as a customer's does: a visitor's
+ * pages, logging in, the type-ahead, a product added to the cart, the cart;
+ * no violation the page reports (`securitypolicyviolation`), no console
+ * error, no failed request.
+ */
+async function policyHolds() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const enforced = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    // Evaluated by the browser itself, before the page's scripts: not
+    // subject to the policy, and not one of the page's own.
+    await enforced.addInitScript(() => {
+      window.__refused = [];
+      document.addEventListener('securitypolicyviolation', (e) => {
+        window.__refused.push(`${e.violatedDirective} refused ${e.blockedURI || 'inline'} (${e.sourceFile || ''}:${e.lineNumber || ''})`);
+      });
+    });
+    const tab = await enforced.newPage();
+    tab.setDefaultTimeout(TIMEOUT_MS);
+    const seen = [];
+    tab.on('console', (msg) => {
+      if (msg.type() === 'error') seen.push(`console error on ${tab.url()}: ${msg.text()}`);
+    });
+    tab.on('pageerror', (error) => seen.push(`uncaught exception on ${tab.url()}: ${error.message}`));
+    tab.on('requestfailed', (request) => {
+      const why = request.failure()?.errorText ?? 'failed';
+      if (why.includes('ERR_ABORTED') && ['fetch', 'xhr'].includes(request.resourceType())) return;
+      seen.push(`request failed: ${request.method()} ${request.url()}: ${why}`);
+    });
+    const check = async (what) => {
+      await tab.waitForLoadState('load');
+      const refused = await tab.evaluate(() => window.__refused.splice(0));
+      for (const r of refused) seen.push(`${what} (${tab.url()}): the content security policy ${r}`);
+      if (seen.length) fail(`with the content security policy enforced, ${what}:\n  ${seen.join('\n  ')}`);
+      log(`    policy enforced: ${what} (${tab.url().replace(origin, '')}): no violation`);
+    };
+    const go = async (where, what) => {
+      const answer = await tab.goto(new URL(where, base).href, { waitUntil: 'load' });
+      if (!answer || !answer.ok()) fail(`with the policy enforced, ${where} answered ${answer && answer.status()}`);
+      await check(what);
+    };
+    await go('/', 'the home page');
+    await go('/login', 'the login page');
+    await tab.fill('#login', login);
+    await tab.fill('#password', password);
+    await Promise.all([tab.waitForNavigation({ waitUntil: 'load' }), tab.locator('main form[action="/login"] button[type="submit"]').first().click()]);
+    await check('logged in');
+    const box = tab.locator('#search-q');
+    await box.click();
+    await box.pressSequentially(searchText, { delay: 60 });
+    await tab.locator('#search-q-listbox [role="option"]').first().waitFor({ state: 'visible', timeout: 5000 });
+    await check('the type-ahead');
+    await Promise.all([tab.waitForNavigation({ waitUntil: 'load' }), box.press('Enter')]);
+    await check('the search results');
+    await Promise.all([tab.waitForNavigation({ waitUntil: 'load' }), tab.locator('main .card .card-title a').first().click()]);
+    await check('a product');
+    const add = tab.locator('main form.product-add, main form.variant-form').first();
+    if ((await add.count()) > 0) {
+      await Promise.all([tab.waitForNavigation({ waitUntil: 'load' }), add.locator('button[type="submit"]').click()]);
+      await check('the product added to the cart');
+    }
+    await go('/cart', 'the cart');
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
+
 let status = 0;
 try {
   await journey();
+  await policyHolds();
   log(`browser test PASSED: ${stepNumber} pages, screenshots in ${outDir}`);
 } catch (e) {
   status = 1;
